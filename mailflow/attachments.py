@@ -1,0 +1,40 @@
+"""Attachments on disk, content-addressed by SHA-256, with a size cap.
+
+Writing the same content twice is harmless, which is what makes re-processing
+a batch after a crash safe.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from mailflow.domain import Attachment
+
+
+class AttachmentStore:
+    def __init__(self, root: Path, max_bytes: int) -> None:
+        self.root = root
+        self.max_bytes = max_bytes
+
+    def path_for(self, sha256: str) -> Path:
+        return self.root / sha256[:2] / sha256[2:4] / sha256
+
+    def save(self, attachment: Attachment) -> bool:
+        """Store the payload; False when it is over the cap (the row still records it)."""
+        if attachment.size > self.max_bytes:
+            return False
+        target = self.path_for(attachment.sha256)
+        if target.exists():
+            return True
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(attachment.payload)
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return True

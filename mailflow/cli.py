@@ -1,0 +1,160 @@
+"""The `mailflow` command: parses arguments, calls services, prints. Nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from mailflow import config as config_module
+from mailflow.errors import ConfigError, MailflowError
+from mailflow.ingest import Ingest
+from mailflow.pipeline import process
+from mailflow.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mailflow", description=__doc__)
+    parser.add_argument("--config", help="settings file (default: $MAILFLOW_CONFIG, then ./settings.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = commands.add_parser("run", help="watch the mailboxes (IDLE); --once: process what is new and exit")
+    run.add_argument("--once", action="store_true")
+
+    contacts = commands.add_parser("contacts", help="the contact log").add_subparsers(
+        dest="action", required=True
+    )
+    listing = contacts.add_parser("list")
+    listing.add_argument("--customer", metavar="EMAIL")
+    listing.add_argument("--json", action="store_true")
+
+    cases = commands.add_parser("cases", help="complaint cases").add_subparsers(dest="action", required=True)
+    cases.add_parser("list").add_argument("--json", action="store_true")
+
+    quarantine = commands.add_parser("quarantine", help="messages that could not be processed")
+    quarantine_actions = quarantine.add_subparsers(dest="action", required=True)
+    quarantine_actions.add_parser("list").add_argument("--json", action="store_true")
+    quarantine_actions.add_parser("retry").add_argument("id", type=int)
+
+    demo = commands.add_parser("demo", help="run the whole pipeline against an embedded IMAP server")
+    demo.add_argument("--keep", metavar="DIR", help="keep the demo's database and files in DIR")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    if not args.verbose:
+        logging.getLogger("imapclient").setLevel(logging.WARNING)
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"mailflow: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except MailflowError as exc:
+        print(f"mailflow: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "demo":
+        from mailflow.demo import run_demo
+
+        return run_demo(args.keep)
+    settings = config_module.load(config_module.config_path(args.config))
+    store = Store(settings.database_url)
+    try:
+        store.create_schema()
+        if args.command == "run":
+            return _run(settings, store, args.once)
+        if args.command == "contacts":
+            return _print(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
+        if args.command == "cases":
+            return _print(store.cases(), args.json, CASE_COLUMNS)
+        if args.action == "list":
+            return _print(store.quarantined(), args.json, QUARANTINE_COLUMNS)
+        return _retry(settings, store, args.id)
+    finally:
+        store.close()
+
+
+def _run(settings: config_module.Settings, store: Store, once: bool) -> int:
+    from mailflow.daemon import Daemon, run_once
+
+    for mailbox in settings.mailboxes:  # fail fast, before any connection, on a missing secret
+        secret = mailbox.imap.password or mailbox.imap.oauth2_token
+        if secret is not None:
+            secret.reveal()
+    if once:
+        return run_once(settings, store, lambda line: print(line, file=sys.stderr))
+    daemon = Daemon(settings, store)
+    daemon.install_signal_handlers()
+    log.info("watching %d mailbox(es); SIGTERM or Ctrl-C stops", len(settings.mailboxes))
+    daemon.run_until_stopped()
+    return 0
+
+
+def _retry(settings: config_module.Settings, store: Store, quarantine_id: int) -> int:
+    row = store.quarantined_message(quarantine_id)
+    if row is None:
+        raise MailflowError(f"no quarantined message with id {quarantine_id}")
+    if row.resolved_at is not None:
+        print(f"quarantine {quarantine_id} was already resolved", file=sys.stderr)
+        return 0
+    result = process(row.uid, row.raw, settings.rules, settings.own_addresses)
+    stored = Ingest(settings, store).save_attachments([result])
+    outcome = store.resolve_quarantine(quarantine_id, result, stored)
+    if outcome.quarantined:
+        print(
+            f"quarantine {quarantine_id}: still failing: {getattr(result, 'reason', '')}",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"quarantine {quarantine_id}: processed ({outcome.recorded} logged, {outcome.duplicates} already logged)"
+    )
+    return 0
+
+
+CONTACT_COLUMNS = ("id", "at", "direction", "customer", "subject", "tags", "severity", "language")
+CASE_COLUMNS = ("id", "customer", "status", "severity", "categories", "evidence", "subject")
+QUARANTINE_COLUMNS = ("id", "mailbox", "folder", "uid", "at", "reason")
+
+
+def _print(rows: list[dict[str, Any]], as_json: bool, columns: Sequence[str]) -> int:
+    if as_json:
+        json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        return 0
+    print(format_table(rows, columns))
+    return 0
+
+
+def format_table(rows: list[dict[str, Any]], columns: Sequence[str], width: int = 60) -> str:
+    def cell(value: Any) -> str:
+        if isinstance(value, list):
+            value = ",".join(str(item) for item in value)
+        text = "" if value is None else str(value)
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    table = [list(columns)] + [[cell(row.get(column)) for column in columns] for row in rows]
+    widths = [max(len(line[index]) for line in table) for index in range(len(columns))]
+    lines = [
+        "  ".join(text.ljust(widths[index]) for index, text in enumerate(line)).rstrip() for line in table
+    ]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    if not rows:
+        lines.append("(none)")
+    return "\n".join(lines)

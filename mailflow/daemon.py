@@ -1,0 +1,190 @@
+"""The running daemon: one watcher thread per (mailbox, folder), IDLE, backoff, stop flag.
+
+Each watcher repeats one unit of work (sync the folder), then waits for news
+with IDLE (or polls). Errors are handled at this boundary only: a wrong
+password is logged as one line and retried slowly; a dead connection is
+reconnected with exponential backoff. SIGTERM/SIGINT set the stop flag; a
+batch in hand is finished and committed before the thread exits.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import FrameType
+
+from mailflow.config import MailboxSettings, Settings
+from mailflow.errors import LoginFailed, MailflowError
+from mailflow.imap import ImapConnection
+from mailflow.ingest import Ingest, SyncReport
+from mailflow.store import Store
+
+log = logging.getLogger(__name__)
+
+ConnectionFactory = Callable[[MailboxSettings], ImapConnection]
+
+
+@dataclass(frozen=True)
+class WatchedFolder:
+    mailbox: MailboxSettings
+    folder: str
+    sent: bool  # messages here were written by us
+
+
+@dataclass
+class Health:
+    """When each mailbox last fetched successfully (monotonic seconds)."""
+
+    last_success: dict[str, float] = field(default_factory=dict)
+    last_error: dict[str, str] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def ok(self, mailbox: str) -> None:
+        with self.lock:
+            self.last_success[mailbox] = time.monotonic()
+            self.last_error.pop(mailbox, None)
+
+    def failed(self, mailbox: str, reason: str) -> None:
+        with self.lock:
+            self.last_error[mailbox] = reason
+
+
+def discover_folders(connection: ImapConnection, mailbox: MailboxSettings) -> list[WatchedFolder]:
+    """The configured folders plus the Sent folder found by SPECIAL-USE (已发送, Gesendet...)."""
+    sent = connection.special_folder(b"\\Sent") if mailbox.imap.watch_sent else None
+    folders = [WatchedFolder(mailbox, name, sent=name == sent) for name in mailbox.imap.folders]
+    if sent and sent not in mailbox.imap.folders:
+        folders.append(WatchedFolder(mailbox, sent, sent=True))
+    return folders
+
+
+def run_once(settings: Settings, store: Store, report: Callable[[str], None]) -> int:
+    """Fetch and process everything new in every folder once. Exit code: 0 ok, 1 a mailbox failed."""
+    ingest = Ingest(settings, store)
+    failures = 0
+    for mailbox in settings.mailboxes:
+        connection = ImapConnection(mailbox, settings.fetch)
+        try:
+            connection.connect()
+            for watched in discover_folders(connection, mailbox):
+                result = ingest.sync_folder(connection, mailbox, watched.folder, watched.sent)
+                report(_describe(mailbox.name, watched.folder, result))
+        except MailflowError as exc:
+            failures += 1
+            report(f"error: {exc}")
+        finally:
+            connection.close()
+    return 1 if failures else 0
+
+
+def _describe(mailbox: str, folder: str, result: SyncReport) -> str:
+    return (
+        f"{mailbox}/{folder}: {result.fetched} fetched, {result.recorded} logged, "
+        f"{result.duplicates} already logged, {result.quarantined} quarantined"
+    )
+
+
+class FolderWatcher(threading.Thread):
+    """Keeps one folder in sync for as long as the daemon runs."""
+
+    def __init__(
+        self,
+        watched: WatchedFolder,
+        settings: Settings,
+        ingest: Ingest,
+        stop: threading.Event,
+        health: Health,
+    ) -> None:
+        super().__init__(name=f"watch-{watched.mailbox.name}-{watched.folder}", daemon=True)
+        self.watched, self.settings, self.ingest = watched, settings, ingest
+        self.stop_flag, self.health = stop, health
+
+    def run(self) -> None:
+        backoff = 1.0
+        while not self.stop_flag.is_set():
+            connection = ImapConnection(self.watched.mailbox, self.settings.fetch)
+            try:
+                connection.connect()
+                backoff = 1.0
+                self._watch(connection)
+            except LoginFailed as exc:
+                # Retrying a refused password at once only gets the account locked.
+                self.health.failed(self.watched.mailbox.name, str(exc))
+                log.error("%s; retrying in %.0f s", exc, self.settings.fetch.max_backoff_seconds)
+                self.stop_flag.wait(self.settings.fetch.max_backoff_seconds)
+            except MailflowError as exc:
+                self.health.failed(self.watched.mailbox.name, str(exc))
+                log.warning("%s; reconnecting in %.0f s", exc, backoff)
+                self.stop_flag.wait(backoff)
+                backoff = min(backoff * 2, self.settings.fetch.max_backoff_seconds)
+            except Exception:
+                log.exception("%s: unexpected error; reconnecting in %.0f s", self.name, backoff)
+                self.stop_flag.wait(backoff)
+                backoff = min(backoff * 2, self.settings.fetch.max_backoff_seconds)
+            finally:
+                connection.close()
+
+    def _watch(self, connection: ImapConnection) -> None:
+        watched = self.watched
+        while not self.stop_flag.is_set():
+            result = self.ingest.sync_folder(
+                connection, watched.mailbox, watched.folder, watched.sent, self.stop_flag
+            )
+            self.health.ok(watched.mailbox.name)
+            if result.fetched:
+                log.info(_describe(watched.mailbox.name, watched.folder, result))
+            if self.stop_flag.is_set():
+                return
+            connection.wait_for_news(self.stop_flag)
+
+
+class Daemon:
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.stop_flag = threading.Event()
+        self.health = Health()
+        self.watchers: list[FolderWatcher] = []
+
+    def install_signal_handlers(self) -> None:
+        def _stop(signum: int, _frame: FrameType | None) -> None:
+            log.info("signal %s: finishing the work in hand, then stopping", signum)
+            self.stop_flag.set()
+
+        signal.signal(signal.SIGTERM, _stop)
+        signal.signal(signal.SIGINT, _stop)
+
+    def start(self) -> None:
+        ingest = Ingest(self.settings, self.store)
+        for mailbox in self.settings.mailboxes:
+            for watched in self._folders(mailbox):
+                watcher = FolderWatcher(watched, self.settings, ingest, self.stop_flag, self.health)
+                watcher.start()
+                self.watchers.append(watcher)
+
+    def _folders(self, mailbox: MailboxSettings) -> list[WatchedFolder]:
+        connection = ImapConnection(mailbox, self.settings.fetch)
+        try:
+            connection.connect()
+            return discover_folders(connection, mailbox)
+        except MailflowError as exc:
+            # Watch what we can name; a watcher keeps retrying the connection itself.
+            log.error("%s; watching the configured folders only", exc)
+            return [WatchedFolder(mailbox, name, sent=False) for name in mailbox.imap.folders]
+        finally:
+            connection.close()
+
+    def run_until_stopped(self, timeout_seconds: float = 10.0) -> None:
+        self.start()
+        while not self.stop_flag.wait(0.5):
+            pass
+        deadline = time.monotonic() + timeout_seconds
+        for watcher in self.watchers:
+            watcher.join(max(0.0, deadline - time.monotonic()))
+
+    def stop(self) -> None:
+        self.stop_flag.set()

@@ -1,0 +1,155 @@
+"""The database schema as SQLAlchemy 2.0 typed models. Times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on SQLite as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(300), default="")
+    company: Mapped[str] = mapped_column(String(300), default="")
+    domain: Mapped[str] = mapped_column(String(255), default="", index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Case(Base):
+    """A complaint from first message to a satisfied customer."""
+
+    __tablename__ = "cases"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    subject: Mapped[str] = mapped_column(Text, default="")
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    severity: Mapped[str] = mapped_column(String(10), default="medium")
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Contact(Base):
+    """One entry of the contact log: a message in or out, or a note of a call or visit."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("mailbox", "folder", "uidvalidity", "uid", name="uq_contact_location"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    direction: Mapped[str] = mapped_column(String(10))  # in | out | manual
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    mailbox: Mapped[str] = mapped_column(String(100), default="")
+    folder: Mapped[str | None] = mapped_column(String(300))
+    uidvalidity: Mapped[int | None] = mapped_column(BigInteger)
+    uid: Mapped[int | None] = mapped_column(BigInteger)
+    dedupe_key: Mapped[str] = mapped_column(String(1000), unique=True)
+    message_id: Mapped[str] = mapped_column(String(1000), default="", index=True)
+    in_reply_to: Mapped[str] = mapped_column(String(1000), default="")
+    thread_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sender: Mapped[str] = mapped_column(String(320), default="")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")  # the new text only
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    severity: Mapped[str] = mapped_column(String(10), default="low")
+    language: Mapped[str] = mapped_column(String(10), default="")
+    trade_refs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
+    automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StoredAttachment(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    content_type: Mapped[str] = mapped_column(String(200))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    stored: Mapped[bool] = mapped_column(Boolean)  # False when over the size cap
+    is_photo: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CaseEvidence(Base):
+    """Photos and documents a buyer sent for a case, in the order they arrived."""
+
+    __tablename__ = "case_evidence"
+    __table_args__ = (UniqueConstraint("case_id", "attachment_id", name="uq_case_evidence"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Checkpoint(Base):
+    """How far each folder has been processed; moves in the same transaction as the work."""
+
+    __tablename__ = "checkpoints"
+    mailbox: Mapped[str] = mapped_column(String(100), primary_key=True)
+    folder: Mapped[str] = mapped_column(String(300), primary_key=True)
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuarantinedMessage(Base):
+    __tablename__ = "quarantine"
+    __table_args__ = (
+        UniqueConstraint("mailbox", "folder", "uidvalidity", "uid", name="uq_quarantine_location"),
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mailbox: Mapped[str] = mapped_column(String(100))
+    folder: Mapped[str] = mapped_column(String(300))
+    uidvalidity: Mapped[int] = mapped_column(BigInteger)
+    uid: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)

@@ -1,0 +1,67 @@
+"""Shared fixtures: a real Dovecot, fresh IMAP accounts, and the two real databases."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+from sqlalchemy import create_engine, text
+
+from tests.support.dovecot import PASSWORD, Dovecot
+
+POSTGRES_URL = os.environ.get("MAILFLOW_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+@pytest.fixture(scope="session")
+def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
+    if os.environ.get("MAILFLOW_SKIP_DOVECOT") == "1":
+        pytest.skip("MAILFLOW_SKIP_DOVECOT=1: Dovecot tests explicitly opted out")
+    server = Dovecot(tmp_path_factory.mktemp("dovecot")).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def imap_user() -> str:
+    return f"sales-{uuid.uuid4().hex[:10]}@ningbo-homeware.example"
+
+
+@pytest.fixture
+def imap_client(dovecot: Dovecot, imap_user: str) -> Iterator[IMAPClient]:
+    client = IMAPClient(dovecot.host, port=dovecot.port, ssl=False)
+    client.login(imap_user, PASSWORD)
+    yield client
+    # A test may have killed the server under the client.
+    with contextlib.suppress(Exception):
+        client.logout()
+
+
+def _postgres_url(schema: str) -> str:
+    return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'mailflow.db'}"
+        return
+    if os.environ.get("MAILFLOW_SKIP_POSTGRES") == "1":
+        pytest.skip("MAILFLOW_SKIP_POSTGRES=1: PostgreSQL tests explicitly opted out")
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
+    yield _postgres_url(schema)
+    with admin.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'mailflow.db'}"

@@ -1,0 +1,150 @@
+"""A real Dovecot for the tests: unprivileged instance, own config and maildir, free loopback port.
+
+Any user name logs in with PASSWORD, so each test takes a fresh mailbox by
+taking a fresh user name.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from mailflow.embedded import free_port
+
+PASSWORD = "dovecot-test-password"
+
+CONFIG = """\
+protocols = imap
+listen = 127.0.0.1
+base_dir = {root}/run
+state_dir = {root}/state
+log_path = {root}/dovecot.log
+ssl = no
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+first_valid_uid = 1
+default_login_user = {login_user}
+default_internal_user = {internal_user}
+passdb {{
+  driver = static
+  args = password={password}
+}}
+userdb {{
+  driver = static
+  args = uid={uid} gid={gid} home={root}/home/%u allow_all_users=yes
+}}
+mail_location = maildir:~/Maildir
+namespace inbox {{
+  inbox = yes
+  separator = /
+  mailbox Gesendet {{
+    special_use = \\Sent
+    auto = subscribe
+  }}
+  mailbox Entwürfe {{
+    special_use = \\Drafts
+    auto = subscribe
+  }}
+}}
+imap_idle_notify_interval = 1 mins
+service imap-login {{
+  inet_listener imap {{
+    address = 127.0.0.1
+    port = {port}
+  }}
+  inet_listener imaps {{
+    port = 0
+  }}
+}}
+"""
+
+
+class Dovecot:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.process: subprocess.Popen[bytes] | None = None
+        binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
+        if not Path(binary).exists():
+            raise RuntimeError(
+                "dovecot is not installed: `make test` installs Debian's dovecot-imapd "
+                "(set MAILFLOW_SKIP_DOVECOT=1 to skip these tests explicitly)"
+            )
+        self.binary = binary
+
+    def _identity(self) -> tuple[str, str, int, int]:
+        if os.geteuid() == 0:
+            # As root, Dovecot insists on its own unprivileged users for login and mail.
+            mail_user = pwd.getpwnam("dovecot")
+            return "dovenull", "dovecot", mail_user.pw_uid, mail_user.pw_gid
+        me = pwd.getpwuid(os.geteuid()).pw_name
+        return me, me, os.geteuid(), os.getegid()
+
+    def start(self) -> Dovecot:
+        login_user, internal_user, uid, gid = self._identity()
+        for sub in ("run", "state", "home"):
+            (self.root / sub).mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            os.chown(self.root / "home", uid, gid)
+            os.chmod(self.root, 0o755)  # noqa: S103 - Dovecot's mail user must reach its home
+        config = self.root / "dovecot.conf"
+        config.write_text(
+            CONFIG.format(
+                root=self.root,
+                login_user=login_user,
+                internal_user=internal_user,
+                uid=uid,
+                gid=gid,
+                password=PASSWORD,
+                port=self.port,
+            )
+        )
+        self.process = subprocess.Popen([self.binary, "-F", "-c", str(config)])
+        self._wait_listening()
+        return self
+
+    def _wait_listening(self) -> None:
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"dovecot exited: {self.log()}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=1) as probe:
+                    if probe.recv(100).startswith(b"* OK"):
+                        return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"dovecot did not listen on {self.port}: {self.log()}")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(5)
+        self.process = None
+        # The master leaves its children to finish; wait until the port is free again.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((self.host, self.port), timeout=0.2).close()
+                time.sleep(0.1)
+            except OSError:
+                return
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log(self) -> str:
+        path = self.root / "dovecot.log"
+        return path.read_text(errors="replace")[-2000:] if path.exists() else "(no log)"

@@ -1,0 +1,58 @@
+"""Writes a settings.toml for a test and loads it through the real config loader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mailflow import config
+from mailflow.config import Settings
+
+
+def write_settings(
+    directory: Path,
+    database_url: str,
+    imap_port: int,
+    username: str,
+    password: str,
+    folders: tuple[str, ...] = ("INBOX",),
+    address: str = "sales@ningbo-homeware.example",
+    extra: str = "",
+    fetch: str = "",
+) -> Path:
+    folder_list = ", ".join(f'"{folder}"' for folder in folders)
+    path = directory / "settings.toml"
+    path.write_text(
+        f"""
+[database]
+url = "{database_url}"
+
+[storage]
+data_dir = "{directory / "data"}"
+
+[fetch]
+batch_size = 50
+noop_seconds = 5
+timeout_seconds = 5
+max_backoff_seconds = 2
+{fetch}
+
+[[mailbox]]
+name = "sales"
+address = "{address}"
+
+[mailbox.imap]
+host = "127.0.0.1"
+port = {imap_port}
+security = "none"
+username = "{username}"
+password = "{password}"
+folders = [{folder_list}]
+{extra}
+""",
+        encoding="utf-8",
+    )
+    return path
+
+
+def load_settings(path: Path) -> Settings:
+    return config.load(path)

@@ -1,0 +1,110 @@
+"""The classifier against labelled multilingual examples, and its rule plumbing."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mailflow.classify import classify, default_ruleset, has_photos, load_rules
+from mailflow.domain import Attachment
+from mailflow.errors import ConfigError
+from mailflow.parsing import parse
+
+EXAMPLES = tomllib.loads((Path(__file__).parent.parent / "data" / "labelled.toml").read_text("utf-8"))[
+    "example"
+]
+RULES = default_ruleset()
+
+
+def _mail(subject: str, text: str, **headers: str) -> bytes:
+    msg = EmailMessage()
+    msg["From"] = "Buyer <buyer@acme-trading.example>"
+    msg["To"] = "sales@ningbo-homeware.example"
+    msg["Subject"] = subject
+    for name, value in headers.items():
+        msg[name] = value
+    msg.set_content(text)
+    return msg.as_bytes()
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[e["name"] for e in EXAMPLES])
+def test_labelled_example_gets_its_tags_severity_and_language(example: dict[str, Any]) -> None:
+    result = classify(parse(_mail(example["subject"], example["text"])), RULES)
+    assert sorted(result.tags) == sorted(example["tags"])
+    assert result.severity == example["severity"]
+    assert result.language == example["language"]
+
+
+def test_every_tag_carries_the_rule_and_the_words_that_matched() -> None:
+    result = classify(parse(_mail("Shipment", "Twenty cartons arrived crushed.")), RULES)
+    assert [hit.reason for hit in result.hits] == ["shipping: cartons arrived crushed"]
+
+
+def test_a_re_subject_of_an_old_complaint_does_not_make_a_new_one() -> None:
+    result = classify(
+        parse(_mail("Re: Damaged goods and broken mugs", "Thank you, we received the credit note.")), RULES
+    )
+    assert result.tags == ()
+
+
+def test_a_fresh_subject_counts_for_tagging() -> None:
+    result = classify(parse(_mail("Broken mugs in PO 4500123", "Please see the attached list.")), RULES)
+    assert "complaint:quality" in result.tags
+
+
+def test_quoted_history_does_not_count() -> None:
+    body = "Thanks, all clear now.\n\nOn Mon, 2 Nov 2026 at 10:00, Buyer <b@x.example> wrote:\n> 30 cartons were crushed\n"
+    assert classify(parse(_mail("Re: shipment", body)), RULES).tags == ()
+
+
+def test_automatic_mail_keeps_only_the_automatic_tag() -> None:
+    result = classify(parse(_mail("Out of office", "The goods were broken")), RULES, automatic=True)
+    assert result.tags == ("automatic",)
+    assert result.severity == "low"
+
+
+def test_references_are_found_in_subject_and_text() -> None:
+    result = classify(parse(_mail("PO 4500123", "Container CSQU3054383, B/L COSU6123456780")), RULES)
+    kinds = {(ref.kind, ref.value) for ref in result.references}
+    assert kinds == {("po", "4500123"), ("container", "CSQU3054383"), ("bl", "COSU6123456780")}
+
+
+def _attachment(name: str, ctype: str, size: int, inline: bool = False) -> Attachment:
+    return Attachment(name, ctype, size, "0" * 64, b"", inline=inline, content_id="logo@x" if inline else "")
+
+
+def test_a_jpg_sent_as_octet_stream_is_a_photo() -> None:
+    assert has_photos((_attachment("IMG_0001.JPG", "application/octet-stream", 80_000),))
+
+
+def test_an_inline_signature_logo_is_not_a_photo() -> None:
+    assert not has_photos((_attachment("image001.png", "image/png", 6_000, inline=True),))
+
+
+def test_a_pdf_is_not_a_photo() -> None:
+    assert not has_photos((_attachment("PI.pdf", "application/pdf", 80_000),))
+
+
+def test_operator_rules_come_first_and_carry_their_names() -> None:
+    rules = load_rules({"rule": [{"name": "mould", "tag": "complaint:quality", "patterns": ["mou?ldy?"]}]})
+    result = classify(parse(_mail("Inspection", "We found mould on the wooden boards.")), rules)
+    assert [hit.reason for hit in result.hits] == ["mould: mould"]
+
+
+@pytest.mark.parametrize(
+    ("rule", "message"),
+    [
+        ({"name": "x", "tag": "complaint:quality", "patterns": ["("]}, "bad regular expression"),
+        ({"name": "x", "patterns": ["a"]}, "needs a tag or a severity"),
+        ({"name": "x", "tag": "t", "patterns": []}, "non-empty list"),
+        ({"name": "x", "tag": "t", "patterns": ["a"], "colour": "red"}, "rule[0].colour: unknown key"),
+    ],
+)
+def test_a_bad_rule_is_a_config_error_naming_it(rule: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_rules({"rule": [rule]})

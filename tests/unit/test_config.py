@@ -1,0 +1,114 @@
+"""Settings: the documented keys load; anything else stops with one line naming the key."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from mailflow import config
+from mailflow.errors import ConfigError, SecretError
+from mailflow.secretref import Secret
+
+REPO = Path(__file__).resolve().parents[2]
+
+MINIMAL = """
+[[mailbox]]
+name = "sales"
+address = "sales@ningbo-homeware.example"
+[mailbox.imap]
+host = "imap.example.com"
+password = "env:MAILFLOW_TEST_SECRET"
+"""
+
+
+def _load(tmp_path: Path, text: str) -> config.Settings:
+    path = tmp_path / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return config.load(path)
+
+
+def test_the_shipped_settings_toml_loads() -> None:
+    settings = config.load(REPO / "settings.toml")
+    (mailbox,) = settings.mailboxes
+    assert (mailbox.imap.host, mailbox.imap.port, mailbox.imap.security) == ("imap.example.com", 993, "ssl")
+    assert mailbox.imap.folders == ("INBOX",)
+    assert settings.database_url == f"sqlite:///{REPO / 'mailflow.db'}"
+
+
+def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:
+    settings = _load(tmp_path, MINIMAL)
+    assert settings.mailboxes[0].imap.username == "sales@ningbo-homeware.example"
+    assert settings.fetch.idle_renew_seconds <= 600
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (('host = "imap.example.com"', 'hots = "imap.example.com"'), "mailbox[0].imap.hots: unknown key"),
+        (("[[mailbox]]", "[databse]\nurl = 'x'\n[[mailbox]]"), "databse: unknown key"),
+        (
+            ('host = "imap.example.com"', 'host = "imap.example.com"\nport = "993"'),
+            "mailbox[0].imap.port must be an integer",
+        ),
+        (
+            ('host = "imap.example.com"', 'host = "imap.example.com"\nport = 70000'),
+            "mailbox[0].imap.port must be between 1 and 65535",
+        ),
+        (
+            ('host = "imap.example.com"', 'host = "imap.example.com"\nsecurity = "tls"'),
+            "mailbox[0].imap.security must be one of",
+        ),
+        (
+            ('host = "imap.example.com"', 'host = "imap.example.com"\nsecurity = "none"'),
+            "sends the password in clear",
+        ),
+        (
+            ('address = "sales@ningbo-homeware.example"', 'address = "sales"'),
+            "mailbox[0].address must be an email address",
+        ),
+        (
+            ('password = "env:MAILFLOW_TEST_SECRET"', 'auth = "xoauth2"'),
+            "mailbox[0].imap.oauth2_token is required",
+        ),
+        (
+            ('host = "imap.example.com"', 'host = "imap.example.com"\nfolders = []'),
+            "mailbox[0].imap.folders must be a non-empty list",
+        ),
+    ],
+)
+def test_a_bad_value_stops_with_the_key_named(tmp_path: Path, change: tuple[str, str], message: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        _load(tmp_path, MINIMAL.replace(*change))
+
+
+def test_plain_imap_is_allowed_on_loopback(tmp_path: Path) -> None:
+    text = MINIMAL.replace('host = "imap.example.com"', 'host = "127.0.0.1"\nsecurity = "none"')
+    assert _load(tmp_path, text).mailboxes[0].imap.security == "none"
+
+
+def test_a_missing_file_is_one_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="settings file not found"):
+        config.load(tmp_path / "nope.toml")
+
+
+def test_env_secret_resolves_and_never_shows(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILFLOW_TEST_SECRET", "hunter2")
+    secret = Secret("env:MAILFLOW_TEST_SECRET", "mailbox[0].imap.password")
+    assert secret.reveal() == "hunter2"
+    assert "hunter2" not in repr(secret) and "hunter2" not in str(secret)
+
+
+def test_file_and_cmd_secrets_resolve(tmp_path: Path) -> None:
+    (tmp_path / "pw").write_text("s3cret\n")
+    assert Secret(f"file:{tmp_path / 'pw'}", "k").reveal() == "s3cret"
+    assert Secret("cmd:echo t0ken", "k").reveal() == "t0ken"
+
+
+def test_secret_errors_name_the_key_not_the_value(tmp_path: Path) -> None:
+    with pytest.raises(SecretError, match=r"^k: environment variable MAILFLOW_NOT_SET_ANYWHERE is not set$"):
+        Secret("env:MAILFLOW_NOT_SET_ANYWHERE", "k").reveal()
+    with pytest.raises(SecretError, match="exited with status 3") as failure:
+        Secret("cmd:sh -c 'echo leaked-secret; exit 3'", "k").reveal()
+    assert "leaked-secret" not in str(failure.value)
