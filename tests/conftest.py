@@ -18,12 +18,12 @@ POSTGRES_URL = os.environ.get("MAILFLOW_TEST_POSTGRES", "postgresql+psycopg://po
 
 
 @pytest.fixture(scope="session")
-def dovecot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dovecot]:
+def dovecot() -> Iterator[Dovecot]:
     if os.environ.get("MAILFLOW_SKIP_DOVECOT") == "1":
         pytest.skip("MAILFLOW_SKIP_DOVECOT=1: Dovecot tests explicitly opted out")
-    server = Dovecot(tmp_path_factory.mktemp("dovecot")).start()
+    server = Dovecot().start()
     yield server
-    server.stop()
+    server.cleanup()
 
 
 @pytest.fixture

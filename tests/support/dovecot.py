@@ -11,6 +11,7 @@ import pwd
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -65,8 +66,9 @@ service imap-login {{
 
 
 class Dovecot:
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self) -> None:
+        # Not under pytest's tmp_path: that is 0700 root-owned, and Dovecot's mail user must get in.
+        self.root = Path(tempfile.mkdtemp(prefix="mailflow-dovecot-"))
         self.port = free_port()
         self.host = "127.0.0.1"
         self.process: subprocess.Popen[bytes] | None = None
@@ -140,6 +142,10 @@ class Dovecot:
                 time.sleep(0.1)
             except OSError:
                 return
+
+    def cleanup(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
 
     def restart(self) -> None:
         self.stop()

@@ -17,8 +17,12 @@ def write_settings(
     folders: tuple[str, ...] = ("INBOX",),
     address: str = "sales@ningbo-homeware.example",
     extra: str = "",
-    fetch: str = "",
+    fetch: dict[str, float] | None = None,
 ) -> Path:
+    fetch_keys = {"batch_size": 50, "noop_seconds": 5, "timeout_seconds": 5, "max_backoff_seconds": 2} | (
+        fetch or {}
+    )
+    fetch_lines = "\n".join(f"{key} = {value}" for key, value in fetch_keys.items())
     folder_list = ", ".join(f'"{folder}"' for folder in folders)
     path = directory / "settings.toml"
     path.write_text(
@@ -30,11 +34,7 @@ url = "{database_url}"
 data_dir = "{directory / "data"}"
 
 [fetch]
-batch_size = 50
-noop_seconds = 5
-timeout_seconds = 5
-max_backoff_seconds = 2
-{fetch}
+{fetch_lines}
 
 [[mailbox]]
 name = "sales"

@@ -1,0 +1,61 @@
+"""SIGKILL in the middle of a batch, then a rerun: every message logged exactly once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+from sqlalchemy import create_engine, text
+
+from tests.support.dovecot import PASSWORD, Dovecot
+from tests.support.mail import buyer_mail
+from tests.support.settings import write_settings
+
+pytestmark = pytest.mark.dovecot
+TOTAL = 1500
+
+
+def _count(url: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as connection:
+            return int(connection.execute(text("SELECT count(*) FROM contacts")).scalar_one())
+    except Exception:  # noqa: BLE001 - the schema may not exist yet while the child starts
+        return 0
+    finally:
+        engine.dispose()
+
+
+def test_sigkill_mid_batch_then_rerun_logs_every_message_exactly_once(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
+) -> None:
+    for start in range(0, TOTAL, 100):
+        imap_client.multiappend(
+            "INBOX", [buyer_mail(message_id=f"<k{i}@x>", padding=3000) for i in range(start, start + 100)]
+        )
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD, fetch={"batch_size": 25})
+    command = [sys.executable, "-m", "mailflow", "--config", str(path), "run", "--once"]
+
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while _count(db_url) < 100 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(child.pid, signal.SIGKILL)
+    child.wait(10)
+    partial = _count(db_url)
+    assert 0 < partial < TOTAL, "the kill must land in the middle of the run"
+
+    rerun = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    engine = create_engine(db_url)
+    with engine.connect() as connection:
+        ids = connection.execute(text("SELECT message_id FROM contacts")).scalars().all()
+    engine.dispose()
+    assert len(ids) == TOTAL
+    assert sorted(ids) == sorted(f"k{i}@x" for i in range(TOTAL))

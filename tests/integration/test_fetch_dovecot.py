@@ -1,0 +1,316 @@
+"""Fetching from a real Dovecot: exactly once, read-only, and through every failure we know."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+
+from mailflow.config import Settings
+from mailflow.daemon import Daemon, run_once
+from mailflow.errors import ConnectionLost
+from mailflow.imap import ImapConnection
+from mailflow.ingest import Ingest
+from mailflow.store import Store
+from tests.support.dovecot import PASSWORD, Dovecot
+from tests.support.mail import buyer_mail
+from tests.support.proxy import FaultProxy
+from tests.support.settings import load_settings, write_settings
+
+pytestmark = pytest.mark.dovecot
+
+
+def _setup(tmp_path: Path, port: int, user: str, db_url: str, **kwargs: object) -> tuple[Settings, Store]:
+    settings = load_settings(write_settings(tmp_path, db_url, port, user, PASSWORD, **kwargs))  # type: ignore[arg-type]
+    store = Store(settings.database_url)
+    store.create_schema()
+    return settings, store
+
+
+def _once(settings: Settings, store: Store) -> tuple[int, list[str]]:
+    lines: list[str] = []
+    return run_once(settings, store, lines.append), lines
+
+
+def _message_ids(store: Store) -> list[str]:
+    return [contact["message_id"] for contact in store.contacts()]
+
+
+def test_every_message_is_logged_once_and_flags_are_untouched(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
+) -> None:
+    imap_client.append("INBOX", buyer_mail(message_id="<read-first@x>"), flags=[b"\\Seen"])
+    for index in range(4):
+        imap_client.append("INBOX", buyer_mail(message_id=f"<m{index}@x>"))
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
+
+    assert _once(settings, store)[0] == 0
+    assert sorted(_message_ids(store)) == ["m0@x", "m1@x", "m2@x", "m3@x", "read-first@x"]
+    imap_client.select_folder("INBOX", readonly=True)
+    flags = {
+        uid: set(data[b"FLAGS"])
+        for uid, data in imap_client.fetch(imap_client.search("ALL"), ["FLAGS"]).items()
+    }
+    assert sum(1 for f in flags.values() if b"\\Seen" in f) == 1, "mailflow must never set or clear \\Seen"
+    assert len(flags) == 5, "mailflow must never delete"
+
+    imap_client.append("INBOX", buyer_mail(message_id="<later@x>"))
+    assert _once(settings, store)[0] == 0
+    assert sorted(_message_ids(store)) == ["later@x", "m0@x", "m1@x", "m2@x", "m3@x", "read-first@x"]
+    store.close()
+
+
+def test_a_complaint_is_tagged_and_opens_a_case_that_the_reply_joins(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    imap_client.append(
+        "INBOX", buyer_mail("Crushed cartons", "30 cartons arrived crushed.", message_id="<c1@x>")
+    )
+    reply = buyer_mail("Re: Crushed cartons", "Photos attached.", message_id="<c2@x>")
+    reply = reply.replace(
+        b"Message-ID: <c2@x>", b"Message-ID: <c2@x>\nIn-Reply-To: <c1@x>\nReferences: <c1@x>"
+    )
+    imap_client.append("INBOX", reply)
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    _once(settings, store)
+    first, second = store.contacts()
+    assert first["tags"] == ["complaint:shipping"]
+    assert first["case"] is not None and second["case"] == first["case"]
+    assert second["tags"] == []
+    store.close()
+
+
+def test_uidvalidity_change_rescans_without_logging_twice(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    imap_client.create_folder("Orders")
+    for index in range(3):
+        imap_client.append("Orders", buyer_mail(message_id=f"<o{index}@x>"))
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url, folders=("Orders",))
+    _once(settings, store)
+    before = store.folder_state("sales", "Orders")
+
+    # Recreating the folder gives it a new UIDVALIDITY; the same messages come back with new UIDs.
+    imap_client.delete_folder("Orders")
+    imap_client.create_folder("Orders")
+    for index in range(3):
+        imap_client.append("Orders", buyer_mail(message_id=f"<o{index}@x>"))
+    imap_client.append("Orders", buyer_mail(message_id="<o-new@x>"))
+    _once(settings, store)
+
+    after = store.folder_state("sales", "Orders")
+    assert before is not None and after is not None and after.uidvalidity != before.uidvalidity
+    assert sorted(_message_ids(store)) == ["o-new@x", "o0@x", "o1@x", "o2@x"]
+    store.close()
+
+
+def test_the_same_message_id_in_two_folders_is_logged_once(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    imap_client.create_folder("Claims")
+    raw = buyer_mail(message_id="<twice@x>")
+    imap_client.append("INBOX", raw)
+    imap_client.append("Claims", raw)
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url, folders=("INBOX", "Claims"))
+    code, lines = _once(settings, store)
+    assert code == 0
+    assert _message_ids(store) == ["twice@x"]
+    assert any("1 already logged" in line for line in lines)
+    store.close()
+
+
+def test_a_message_without_message_id_is_logged_once_across_runs(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    imap_client.append("INBOX", b"From: buyer@acme.example\r\nSubject: no id\r\n\r\nbroken mugs\r\n")
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    _once(settings, store)
+    store.engine.dispose()
+    with store.sessions.begin() as session:  # forget the checkpoint: only dedupe stands in the way
+        session.execute(__import__("sqlalchemy").text("DELETE FROM checkpoints"))
+    _once(settings, store)
+    assert len(store.contacts()) == 1
+    store.close()
+
+
+def test_sent_folder_is_found_by_special_use_and_logged_as_outbound(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    ours = buyer_mail(
+        "Re: Cracked mugs",
+        "We are sorry.",
+        sender="sales@ningbo-homeware.example",
+        to="maria@harbor-imports.example",
+    )
+    imap_client.append("Gesendet", ours)
+    imap_client.append("INBOX", buyer_mail())
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    _once(settings, store)
+    by_direction = {contact["direction"]: contact for contact in store.contacts()}
+    assert by_direction["out"]["customer"] == "maria@harbor-imports.example"
+    assert by_direction["out"]["folder"] == "Gesendet"
+    assert by_direction["in"]["customer"] == "maria@harbor-imports.example"
+    store.close()
+
+
+def test_a_message_expunged_between_search_and_fetch_is_skipped(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    for index in range(3):
+        imap_client.append("INBOX", buyer_mail(message_id=f"<e{index}@x>"))
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    store.close()
+    connection = ImapConnection(settings.mailboxes[0], settings.fetch)
+    connection.connect()
+    connection.examine("INBOX")
+    uids = connection.uids_after(0)
+    imap_client.select_folder("INBOX")
+    imap_client.delete_messages([uids[1]])
+    imap_client.expunge()
+    fetched = connection.fetch(uids)
+    connection.close()
+    assert sorted(fetched) == [uids[0], uids[2]]
+
+
+def test_a_connection_reset_in_the_middle_of_a_fetch_loses_nothing(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    for index in range(120):
+        imap_client.append("INBOX", buyer_mail(message_id=f"<r{index}@x>", padding=2000))
+    proxy = FaultProxy(dovecot.host, dovecot.port)
+    settings, store = _setup(tmp_path, proxy.port, imap_user, sqlite_url)
+    proxy.reset_on(b"BODY[]")
+    code, lines = _once(settings, store)
+    assert code == 1 and proxy.resets == 1
+    assert any("connection lost" in line for line in lines)
+    assert _once(settings, store)[0] == 0
+    assert sorted(_message_ids(store)) == sorted(f"r{index}@x" for index in range(120))
+    proxy.close()
+    store.close()
+
+
+def test_a_dead_connection_is_noticed_by_the_idle_loop(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    proxy = FaultProxy(dovecot.host, dovecot.port)
+    settings, store = _setup(
+        tmp_path, proxy.port, imap_user, sqlite_url, fetch={"noop_seconds": 1, "timeout_seconds": 1}
+    )
+    connection = ImapConnection(settings.mailboxes[0], settings.fetch)
+    connection.connect()
+    connection.examine("INBOX")
+    proxy.blackhole()
+    started = time.monotonic()
+    with pytest.raises(ConnectionLost):
+        connection.wait_for_news(threading.Event())
+    assert time.monotonic() - started < 5
+    connection.close()
+    proxy.close()
+    store.close()
+
+
+def test_a_wrong_password_is_one_clear_line_and_exit_1(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, sqlite_url: str
+) -> None:
+    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, "not-the-password")
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "mailflow", "--config", str(path), "run", "--once"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if "error" in line.lower()]
+    assert len(errors) == 1, done.stderr
+    assert "login refused" in errors[0] and "sales" in errors[0]
+    assert "not-the-password" not in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_daemon_picks_up_new_mail_over_idle_and_survives_a_server_restart(
+    tmp_path: Path, imap_user: str, sqlite_url: str
+) -> None:
+    if os.environ.get("MAILFLOW_SKIP_DOVECOT") == "1":
+        pytest.skip("MAILFLOW_SKIP_DOVECOT=1: Dovecot tests explicitly opted out")
+    server = Dovecot().start()
+    try:
+        settings, store = _setup(
+            tmp_path, server.port, imap_user, sqlite_url, fetch={"max_backoff_seconds": 1}
+        )
+        daemon = Daemon(settings, store)
+        daemon.start()
+        client = IMAPClient(server.host, port=server.port, ssl=False)
+        client.login(imap_user, PASSWORD)
+        client.append("INBOX", buyer_mail(message_id="<idle-1@x>"))
+        _wait_for(lambda: _message_ids(store) == ["idle-1@x"], 5)
+
+        server.restart()
+        client = IMAPClient(server.host, port=server.port, ssl=False)
+        client.login(imap_user, PASSWORD)
+        client.append("INBOX", buyer_mail(message_id="<after-restart@x>"))
+        _wait_for(lambda: sorted(_message_ids(store)) == ["after-restart@x", "idle-1@x"], 20)
+        daemon.stop()
+        for watcher in daemon.watchers:
+            watcher.join(10)
+            assert not watcher.is_alive()
+        store.close()
+    finally:
+        server.cleanup()
+
+
+def test_a_25_mb_message_is_logged_and_its_attachment_stored_by_content(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    from email.message import EmailMessage
+
+    video = bytes(range(256)) * (18 * 1024 * 4)  # 18 MB, about 25 MB once base64-encoded
+    msg = EmailMessage()
+    msg["From"] = "maria@harbor-imports.example"
+    msg["Subject"] = "Inspection video"
+    msg["Message-ID"] = "<big@x>"
+    msg.set_content("Video of the broken mugs attached.")
+    msg.add_attachment(video, maintype="video", subtype="mp4", filename="inspection.mp4")
+    raw = msg.as_bytes()
+    assert len(raw) > 24 * 1024 * 1024
+    imap_client.append("INBOX", raw)
+    imap_client.append("INBOX", buyer_mail(message_id="<after-big@x>"))
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    assert _once(settings, store)[0] == 0
+    assert _message_ids(store) == ["big@x", "after-big@x"]
+    digest = hashlib.sha256(video).hexdigest()
+    assert (tmp_path / "data" / "attachments" / digest[:2] / digest[2:4] / digest).read_bytes() == video
+    store.close()
+
+
+def _wait_for(condition: object, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"condition not met within {seconds} s")
+
+
+def test_ingest_stops_between_batches_when_asked(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    for index in range(120):
+        imap_client.append("INBOX", buyer_mail(message_id=f"<s{index}@x>"))
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    connection = ImapConnection(settings.mailboxes[0], settings.fetch)
+    connection.connect()
+    stop = threading.Event()
+    stop.set()
+    report = Ingest(settings, store).sync_folder(connection, settings.mailboxes[0], "INBOX", stop=stop)
+    connection.close()
+    assert report.fetched == 0 and store.folder_state("sales", "INBOX") is None
+    store.close()

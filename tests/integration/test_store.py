@@ -1,0 +1,87 @@
+"""The store's batch transaction on SQLite and PostgreSQL: replays and races are harmless."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from mailflow.classify import default_ruleset
+from mailflow.pipeline import Failed, Processed, process
+from mailflow.store import Store
+from tests.support.mail import buyer_mail
+
+RULES = default_ruleset()
+OWN = frozenset({"sales@ningbo-homeware.example"})
+
+
+def _batch(count: int, prefix: str = "b") -> list[Processed | Failed]:
+    return [
+        process(uid, buyer_mail(message_id=f"<{prefix}{uid}@x>"), RULES, OWN) for uid in range(1, count + 1)
+    ]
+
+
+def _store(url: str) -> Store:
+    store = Store(url)
+    store.create_schema()
+    return store
+
+
+def test_replaying_a_batch_records_nothing_twice_and_keeps_the_checkpoint(db_url: str) -> None:
+    store = _store(db_url)
+    batch = _batch(20)
+    first = store.record_batch("sales", "INBOX", 7, batch, {}, last_uid=20)
+    again = store.record_batch("sales", "INBOX", 7, batch, {}, last_uid=20)
+    assert (first.recorded, again.recorded, again.duplicates) == (20, 0, 20)
+    state = store.folder_state("sales", "INBOX")
+    assert state is not None and (state.uidvalidity, state.last_uid) == (7, 20)
+    assert len(store.contacts()) == 20
+    store.close()
+
+
+def test_a_failed_message_is_quarantined_and_the_rest_recorded(db_url: str) -> None:
+    store = _store(db_url)
+    batch = [*_batch(3), Failed(4, b"raw bytes", "ValueError: broken")]
+    outcome = store.record_batch("sales", "INBOX", 1, batch, {}, last_uid=4)
+    assert (outcome.recorded, outcome.quarantined) == (3, 1)
+    (row,) = store.quarantined()
+    assert (row["uid"], row["reason"]) == (4, "ValueError: broken")
+    store.close()
+
+
+def test_two_processes_recording_the_same_batch_at_once_record_it_once(db_url: str) -> None:
+    stores = [_store(db_url), Store(db_url)]
+    batch = _batch(50, prefix="race")
+    errors: list[BaseException] = []
+    barrier = threading.Barrier(2)
+
+    def record(store: Store, folder: str) -> None:
+        try:
+            barrier.wait()
+            store.record_batch("sales", folder, 1, batch, {}, last_uid=50)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=record, args=(store, folder))
+        for store, folder in zip(stores, ["INBOX", "Claims"], strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert len(stores[0].contacts()) == 50
+    for store in stores:
+        store.close()
+
+
+def test_quarantine_retry_records_the_message_and_closes_the_entry(db_url: str, tmp_path: Path) -> None:
+    store = _store(db_url)
+    raw = buyer_mail(message_id="<retry@x>")
+    store.record_batch("sales", "INBOX", 1, [Failed(9, raw, "OperationalError: disk full")], {}, last_uid=9)
+    (row,) = store.quarantined()
+    outcome = store.resolve_quarantine(row["id"], process(9, raw, RULES, OWN), {})
+    assert outcome.recorded == 1
+    assert store.quarantined() == []
+    assert [c["message_id"] for c in store.contacts()] == ["retry@x"]
+    store.close()
