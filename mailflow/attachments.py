@@ -7,7 +7,7 @@ a batch after a crash safe.
 from __future__ import annotations
 
 import os
-import tempfile
+import threading
 from pathlib import Path
 
 from mailflow.domain import Attachment
@@ -19,7 +19,7 @@ class AttachmentStore:
         self.max_bytes = max_bytes
 
     def path_for(self, sha256: str) -> Path:
-        return self.root / sha256[:2] / sha256[2:4] / sha256
+        return self.root / sha256[:2] / sha256
 
     def save(self, attachment: Attachment) -> bool:
         """Store the payload; False when it is over the cap (the row still records it)."""
@@ -28,13 +28,14 @@ class AttachmentStore:
         target = self.path_for(attachment.sha256)
         if target.exists():
             return True
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".part-")
+        if not target.parent.is_dir():
+            target.parent.mkdir(parents=True, exist_ok=True)
+        # Written beside the target and renamed: a reader never sees half a file.
+        temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
         try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(attachment.payload)
+            temporary.write_bytes(attachment.payload)
             os.replace(temporary, target)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
         return True

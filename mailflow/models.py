@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
@@ -69,6 +69,7 @@ class Case(Base):
     severity: Mapped[str] = mapped_column(String(10), default="medium")
     status: Mapped[str] = mapped_column(String(20), default="open")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    customer: Mapped[Customer] = relationship(lazy="raise")
 
 
 class Contact(Base):
@@ -101,6 +102,10 @@ class Contact(Base):
     trade_refs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Relationships let a whole batch be written with one flush (bulk INSERT ... RETURNING).
+    customer: Mapped[Customer | None] = relationship(lazy="raise")
+    case: Mapped[Case | None] = relationship(lazy="raise")
+    attachments: Mapped[list[StoredAttachment]] = relationship(lazy="raise")
 
 
 class StoredAttachment(Base):
@@ -125,6 +130,9 @@ class CaseEvidence(Base):
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    case: Mapped[Case] = relationship(lazy="raise")
+    attachment: Mapped[StoredAttachment] = relationship(lazy="raise")
+    contact: Mapped[Contact] = relationship(lazy="raise")
 
 
 class Checkpoint(Base):

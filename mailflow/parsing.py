@@ -7,16 +7,15 @@ converted to text), and attachments with a sanitised name and a SHA-256.
 
 from __future__ import annotations
 
-import email
 import hashlib
 import re
 import unicodedata
 from datetime import UTC, datetime
-from email.message import Message
 from email.utils import collapse_rfc2231_value, getaddresses, parsedate_to_datetime
 
 import html2text
 
+from mailflow import mime
 from mailflow.charsets import decode_bytes, decode_header_value
 from mailflow.domain import Address, Attachment, InboundMail
 from mailflow.quotes import strip_quotes
@@ -25,19 +24,24 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\r\n\x00]+")
 _MAX_FILENAME = 150
-_MAX_DEPTH = 20
+_DECODED = frozenset(
+    {"from", "to", "cc", "reply-to", "subject", "date", "message-id", "in-reply-to", "references"}
+)
 # Past this an HTML body is a newsletter or a pasted report, not something a buyer typed.
 _MAX_HTML_CHARS = 300_000
 
 
 def parse(raw: bytes) -> InboundMail:
     """Parse one message. Bad structure becomes defects, never an exception."""
-    msg = email.message_from_bytes(raw)
+    msg, tree = mime.split(raw)
+    # Decoding every Received: and DKIM header costs more than the rest of parsing;
+    # only the headers a later stage reads are decoded, the rest kept as they came.
     headers = tuple(
-        (str(name).lower(), clean_header(decode_header_value(value))) for name, value in msg.items()
+        (key, clean_header(decode_header_value(value)) if key in _DECODED else clean_header(str(value)))
+        for key, value in ((str(name).lower(), value) for name, value in msg.items())
     )
     body = _Body()
-    body.collect(msg, depth=0)
+    body.collect(tree)
     message_id = first_message_id(_get(headers, "message-id"))
     plain = body.text()
     return InboundMail(
@@ -57,7 +61,7 @@ def parse(raw: bytes) -> InboundMail:
         headers=headers,
         content_type=msg.get_content_type(),
         report_type=str(msg.get_param("report-type", "") or "").lower(),
-        defects=tuple(type(defect).__name__ for defect in _all_defects(msg)),
+        defects=tuple(type(defect).__name__ for defect in msg.defects),
     )
 
 
@@ -132,13 +136,6 @@ def _parse_date(value: str) -> datetime | None:
         return None
 
 
-def _all_defects(msg: Message) -> list[object]:
-    defects: list[object] = []
-    for part in msg.walk():
-        defects.extend(getattr(part, "defects", ()))
-    return defects
-
-
 def _html_to_text(html: str) -> str:
     converter = html2text.HTML2Text(bodywidth=0)
     converter.ignore_links = True
@@ -168,74 +165,52 @@ class _Body:
             text = self.plain or ""
         return text.replace("\x00", "")
 
-    def collect(self, part: Message, depth: int) -> None:
-        if depth > _MAX_DEPTH:
+    def collect(self, part: mime.Part) -> None:
+        ctype = part.content_type
+        if ctype.startswith("message/") and ctype not in _REPORT_PARTS:
+            self._attach(part, payload=part.decoded(), default_name="message.eml")
             return
-        ctype = part.get_content_type()
-        if ctype == "message/rfc822" or (part.is_multipart() and ctype.startswith("message/")):
-            self._attach(part, payload=_message_bytes(part), default_name="message.eml")
+        if part.children:
+            for child in part.children:
+                self.collect(child)
             return
-        if part.is_multipart():
-            payload = part.get_payload()
-            for child in payload if isinstance(payload, list) else []:
-                if isinstance(child, Message):
-                    self.collect(child, depth + 1)
-            return
-        disposition = str(part.get("content-disposition", "")).split(";", 1)[0].strip().lower()
-        filename = part.get_filename()
+        if part.headers.get_content_maintype() == "multipart":
+            return  # a multipart without a usable boundary: nothing we can read
+        headers = part.headers
+        disposition = str(headers.get("content-disposition", "")).split(";", 1)[0].strip().lower()
+        filename = headers.get_filename()
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
             self._text_part(part, ctype)
             return
-        if ctype in (
-            "message/delivery-status",
-            "message/disposition-notification",
-            "text/rfc822-headers",
-        ):
+        if ctype in _REPORT_PARTS:
             return
-        self._attach(part, payload=_payload(part), default_name="attachment")
+        self._attach(part, payload=part.decoded(), default_name="attachment")
 
-    def _text_part(self, part: Message, ctype: str) -> None:
-        text = decode_bytes(_payload(part), part.get_content_charset())
+    def _text_part(self, part: mime.Part, ctype: str) -> None:
+        text = decode_bytes(part.decoded(), part.headers.get_content_charset())
         if ctype == "text/plain" and self.plain is None:
             self.plain = text
         elif ctype == "text/html" and self.html is None:
             self.html = text
 
-    def _attach(self, part: Message, payload: bytes, default_name: str) -> None:
-        raw_name = part.get_filename() or collapse_rfc2231_value(part.get_param("name") or "")
+    def _attach(self, part: mime.Part, payload: bytes, default_name: str) -> None:
+        headers = part.headers
+        raw_name = headers.get_filename() or collapse_rfc2231_value(headers.get_param("name") or "")
         name = sanitize_filename(decode_header_value(raw_name)) if raw_name else default_name
-        disposition = str(part.get("content-disposition", "")).lower()
+        disposition = str(headers.get("content-disposition", "")).lower()
         self.attachments.append(
             Attachment(
                 filename=name,
-                content_type=part.get_content_type(),
+                content_type=part.content_type,
                 size=len(payload),
                 sha256=hashlib.sha256(payload).hexdigest(),
                 payload=payload,
-                inline=disposition.startswith("inline") or bool(part.get("content-id")),
-                content_id=first_message_id(clean_header(str(part.get("content-id", "")))),
+                inline=disposition.startswith("inline") or bool(headers.get("content-id")),
+                content_id=first_message_id(clean_header(str(headers.get("content-id", "")))),
             )
         )
 
 
-def _payload(part: Message) -> bytes:
-    try:
-        payload = part.get_payload(decode=True)
-    except (ValueError, TypeError, LookupError, AssertionError):
-        payload = None
-    if isinstance(payload, bytes):
-        return payload
-    raw = part.get_payload()
-    if isinstance(raw, str):
-        return raw.encode("utf-8", "surrogateescape")
-    return b""
-
-
-def _message_bytes(part: Message) -> bytes:
-    """The bytes of an attached message; a broken one is kept as whatever we can get."""
-    inner = part.get_payload()
-    target = inner[0] if isinstance(inner, list) and inner else part
-    try:
-        return target.as_bytes() if isinstance(target, Message) else b""
-    except (ValueError, TypeError, LookupError, UnicodeError):
-        return str(target).encode("utf-8", "replace")
+_REPORT_PARTS = frozenset(
+    {"message/delivery-status", "message/disposition-notification", "text/rfc822-headers"}
+)
