@@ -48,10 +48,9 @@ def baseline(server: Dovecot) -> float:
     return time.perf_counter() - started
 
 
-def mailflow_once(server: Dovecot, workdir: Path, batch_size: int) -> tuple[float, int]:
-    path = write_settings(
-        workdir, f"sqlite:///{workdir / 'bench.db'}", server.port, USER, PASSWORD, fetch={"batch_size": batch_size}
-    )
+def mailflow_once(server: Dovecot, workdir: Path, batch_size: int, workers: int) -> tuple[float, int]:
+    fetch = {"batch_size": batch_size, "workers": workers}
+    path = write_settings(workdir, f"sqlite:///{workdir / 'bench.db'}", server.port, USER, PASSWORD, fetch=fetch)
     settings = load(path)
     store = Store(settings.database_url)
     store.create_schema()
@@ -68,6 +67,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--messages", type=int, default=5000)
     parser.add_argument("--batch-size", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes for parsing (0: none)")
     args = parser.parse_args()
     server = Dovecot().start()
     try:
@@ -75,11 +75,11 @@ def main() -> None:
         baseline(server)  # warm Dovecot's caches so neither side pays for them
         raw_seconds = baseline(server)
         with tempfile.TemporaryDirectory() as workdir:
-            ours, logged = mailflow_once(server, Path(workdir), args.batch_size)
+            ours, logged = mailflow_once(server, Path(workdir), args.batch_size, args.workers)
         assert logged == args.messages, f"logged {logged} of {args.messages}"
         print(f"messages: {args.messages}")
         print(f"raw imapclient + message_from_bytes: {raw_seconds:.2f} s ({args.messages / raw_seconds:.0f} msg/s)")
-        print(f"mailflow run --once (SQLite):        {ours:.2f} s ({args.messages / ours:.0f} msg/s)")
+        print(f"mailflow run --once (SQLite, {args.workers} worker(s)): {ours:.2f} s ({args.messages / ours:.0f} msg/s)")
         print(f"ratio (mailflow / raw throughput):   {raw_seconds / ours:.2f}  (goal >= 0.6)")
     finally:
         server.cleanup()

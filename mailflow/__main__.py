@@ -2,4 +2,6 @@
 
 from mailflow.cli import main
 
-raise SystemExit(main())
+# Guarded: worker processes (spawn) import this module again and must not rerun the CLI.
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -38,6 +38,13 @@ class Rule:
     severity: str
     fallback: bool
     pattern: re.Pattern[str]
+    triggers: frozenset[str] | None = None  # word beginnings that make a match possible
+    non_ascii: bool = False  # has patterns that only non-ASCII text can match
+
+    def may_match(self, text_keys: frozenset[str], ascii_only: bool) -> bool:
+        if self.triggers is None or (self.non_ascii and not ascii_only):
+            return True
+        return not self.triggers.isdisjoint(text_keys)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +116,92 @@ def _compile_rule(entry: dict[str, Any], key: str) -> Rule:
         str(severity),
         bool(entry.get("fallback", False)),
         _compile(joined, f"{key}.patterns"),
+        triggers=_trigger_keys(patterns),
+        non_ascii=any(not p.startswith(r"\b") and not p[:1].isascii() for p in patterns),
     )
+
+
+_PREFIX_END = re.compile(r"[^\w]|\\")
+_WORDS = re.compile(r"\w+")
+
+
+def _trigger_keys(patterns: list[str]) -> frozenset[str] | None:
+    r"""The word beginnings a rule needs to see before its regex is worth running.
+
+    For `\bcrack(?:ed|s)?` that is "crac": a text without a word starting so
+    cannot match it. None when some ASCII pattern has no such literal start (the
+    rule then always runs). Patterns for non-ASCII scripts are the caller's.
+    """
+    keys: set[str] = set()
+    for pattern in patterns:
+        if not pattern.startswith(r"\b"):
+            if pattern[:1].isascii():
+                return None
+            continue
+        prefixes = _literal_prefixes(pattern[2:])
+        if prefixes is None:
+            return None
+        keys.update(prefix[:4].lower() for prefix in prefixes)
+    return frozenset(keys)
+
+
+def _literal_prefixes(body: str) -> list[str] | None:
+    """Literal word starts of a pattern body: "(?:poor|bad)\\s+q" -> ["poor", "bad"]."""
+    if body.startswith("(?:"):
+        close = _group_end(body)
+        if close < 0 or body[close + 1 : close + 2] in ("?", "*", "{"):
+            return None
+        found: list[str] = []
+        for alternative in _alternatives(body[3:close]):
+            prefixes = _literal_prefixes(alternative)
+            if prefixes is None:
+                return None
+            found += prefixes
+        return found
+    cut = _PREFIX_END.search(body)
+    prefix = body[: cut.start()] if cut else body
+    if cut and body[cut.start() : cut.start() + 1] in ("?", "*", "{"):
+        prefix = prefix[:-1]  # the letter before the quantifier is optional
+    return [prefix] if prefix else None
+
+
+def _group_end(body: str) -> int:
+    depth, index = 0, 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\":
+            index += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if depth == 0:
+            return index
+        index += 1
+    return -1
+
+
+def _alternatives(inner: str) -> list[str]:
+    parts, depth, start, index = [], 0, 0, 0
+    while index < len(inner):
+        char = inner[index]
+        if char == "\\":
+            index += 2
+            continue
+        if char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            parts.append(inner[start:index])
+            start = index + 1
+        index += 1
+    return [*parts, inner[start:]]
+
+
+def _text_keys(text: str) -> frozenset[str]:
+    keys: set[str] = set()
+    for word in _WORDS.findall(text.lower()):
+        keys.update((word[:1], word[:2], word[:3], word[:4]))
+    return frozenset(keys)
 
 
 def classify(mail: InboundMail, rules: RuleSet, automatic: bool = False) -> Classification:
@@ -141,8 +233,11 @@ def _match(text: str, rules: RuleSet) -> list[tuple[TagHit, Rule]]:
     text = text[:_MAX_CLASSIFIED_CHARS]
     # Sentence boundaries, so each match is judged within its own sentence.
     ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    keys, ascii_only = _text_keys(text), text.isascii()
     for rule in rules.rules:
         if rule.fallback and any(tag.split(":")[0] == rule.tag.split(":")[0] for tag in tagged):
+            continue
+        if not rule.may_match(keys, ascii_only):
             continue
         words = _first_real_match(rule, text, ends, rules)
         if words:

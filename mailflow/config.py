@@ -58,6 +58,7 @@ class FetchSettings:
     noop_seconds: float
     timeout_seconds: float
     max_backoff_seconds: float
+    workers: int
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ ALLOWED_KEYS = {
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
         "batch_size", "idle_renew_seconds", "noop_seconds", "timeout_seconds", "poll_seconds", "max_backoff_seconds",
+        "workers",
     },
     "classify": {"use_default_rules", "rules_file", "rule"},
     "mailbox[]": {"name", "address", "display_name", "imap", "smtp"},
@@ -209,6 +211,13 @@ def _positive(table: _Table, name: str, default: int) -> int:
     return value
 
 
+def _non_negative(table: _Table, name: str, default: int) -> int:
+    value = table.get(name, int, default)
+    if value < 0:
+        raise ConfigError(f"{table.key(name)} must be 0 or more")
+    return value
+
+
 def _fetch_settings(table: _Table) -> FetchSettings:
     renew = _positive(table, "idle_renew_seconds", 540)
     if renew > 600:
@@ -222,6 +231,7 @@ def _fetch_settings(table: _Table) -> FetchSettings:
         noop_seconds=table.get("noop_seconds", float, 60.0),
         timeout_seconds=table.get("timeout_seconds", float, 30.0),
         max_backoff_seconds=table.get("max_backoff_seconds", float, 300.0),
+        workers=_non_negative(table, "workers", 2),
     )
     table.done()
     return settings

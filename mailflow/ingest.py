@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import deque
 from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Protocol
 
+from mailflow import workers
 from mailflow.attachments import AttachmentStore
 from mailflow.config import MailboxSettings, Settings
 from mailflow.imap import FolderStatus
@@ -69,44 +73,87 @@ class Ingest:
                 "%s/%s: UIDVALIDITY changed %s -> %s; rescanning, duplicates are skipped",
                 mailbox.name, folder, state.uidvalidity, status.uidvalidity,
             )  # fmt: skip
-        report = SyncReport()
         uids = source.uids_after(last_uid)
         size = self.settings.fetch.batch_size
-        for start in range(0, len(uids), size):
+        batches = [uids[start : start + size] for start in range(0, len(uids), size)]
+        parallel = self.settings.fetch.workers > 0 and len(batches) >= _PARALLEL_FROM_BATCHES
+        run = self._run_parallel if parallel else self._run_inline
+        return run(source, _Target(mailbox, folder, status.uidvalidity, sent_folder), batches, stop)
+
+    def _run_inline(
+        self, source: MailSource, target: _Target, batches: list[list[int]], stop: threading.Event | None
+    ) -> SyncReport:
+        report = SyncReport()
+        own, rules = self.settings.own_addresses, self.settings.rules
+        for batch in batches:
             if stop is not None and stop.is_set():
                 break
-            batch = uids[start : start + size]
-            report.add(self._batch(source, mailbox, folder, status.uidvalidity, batch, sent_folder))
+            raw_by_uid = source.fetch(batch)
+            results = [
+                process(uid, raw_by_uid[uid], rules, own, target.sent) for uid in batch if uid in raw_by_uid
+            ]
+            del raw_by_uid
+            report.add(self._record(target, batch, results, self.save_attachments(results)))
         return report
 
-    def _batch(
-        self,
-        source: MailSource,
-        mailbox: MailboxSettings,
-        folder: str,
-        uidvalidity: int,
-        uids: Sequence[int],
-        sent_folder: bool,
+    def _run_parallel(
+        self, source: MailSource, target: _Target, batches: list[list[int]], stop: threading.Event | None
     ) -> SyncReport:
-        raw_by_uid = source.fetch(uids)
+        """Fetch batch n+1 and commit batch n-1 while a worker parses and classifies batch n.
+
+        Batches are committed strictly in order, so the checkpoint only moves
+        forward over work that is done. If the workers cannot run (a broken pool,
+        a host program without a main guard), the rest is done inline.
+        """
+        report = SyncReport()
+        committed = 0
+        in_flight: deque[tuple[list[int], Future[tuple[list[Processed | Failed], dict[str, bool]]]]] = deque()
         own = self.settings.own_addresses
-        results = [
-            process(uid, raw_by_uid[uid], self.settings.rules, own, sent_folder)
-            for uid in uids
-            if uid in raw_by_uid
-        ]
-        del raw_by_uid
-        stored = self.save_attachments(results)
+        try:
+            with workers.pool(
+                self.settings.fetch.workers, self.settings.rules, own, self.attachments
+            ) as pool:
+                for batch in batches:
+                    if stop is not None and stop.is_set():
+                        break
+                    raw_by_uid = source.fetch(batch)
+                    messages = [(uid, raw_by_uid[uid]) for uid in batch if uid in raw_by_uid]
+                    in_flight.append((batch, pool.submit(workers.process_and_save, messages, target.sent)))
+                    del raw_by_uid, messages
+                    while len(in_flight) > self.settings.fetch.workers or (
+                        in_flight and batch is batches[-1]
+                    ):
+                        done_batch, future = in_flight.popleft()
+                        report.add(self._record(target, done_batch, *future.result()))
+                        committed += 1
+        except BrokenProcessPool:
+            log.warning(
+                "%s/%s: worker processes failed; continuing in this process",
+                target.mailbox.name,
+                target.folder,
+            )
+            report.add(self._run_inline(source, target, batches[committed:], stop))
+        return report
+
+    def _record(
+        self, target: _Target, batch: list[int], results: list[Processed | Failed], stored: dict[str, bool]
+    ) -> SyncReport:
         outcome = self.store.record_batch(
-            mailbox.name, folder, uidvalidity, results, stored, last_uid=max(uids)
+            target.mailbox.name, target.folder, target.uidvalidity, results, stored, last_uid=max(batch)
         )
         return SyncReport(len(results), outcome.recorded, outcome.duplicates, outcome.quarantined)
 
     def save_attachments(self, results: Sequence[Processed | Failed]) -> dict[str, bool]:
-        stored: dict[str, bool] = {}
-        for result in results:
-            if isinstance(result, Processed):
-                for attachment in result.mail.attachments:
-                    if attachment.sha256 not in stored:
-                        stored[attachment.sha256] = self.attachments.save(attachment)
-        return stored
+        return workers.save_all(self.attachments, results)
+
+
+@dataclass(frozen=True)
+class _Target:
+    mailbox: MailboxSettings
+    folder: str
+    uidvalidity: int
+    sent: bool
+
+
+# Starting a worker costs a few hundred milliseconds: only worth it for a real backlog.
+_PARALLEL_FROM_BATCHES = 4

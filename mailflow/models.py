@@ -102,10 +102,6 @@ class Contact(Base):
     trade_refs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Relationships let a whole batch be written with one flush (bulk INSERT ... RETURNING).
-    customer: Mapped[Customer | None] = relationship(lazy="raise")
-    case: Mapped[Case | None] = relationship(lazy="raise")
-    attachments: Mapped[list[StoredAttachment]] = relationship(lazy="raise")
 
 
 class StoredAttachment(Base):
@@ -130,9 +126,6 @@ class CaseEvidence(Base):
     attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id"))
     contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    case: Mapped[Case] = relationship(lazy="raise")
-    attachment: Mapped[StoredAttachment] = relationship(lazy="raise")
-    contact: Mapped[Contact] = relationship(lazy="raise")
 
 
 class Checkpoint(Base):

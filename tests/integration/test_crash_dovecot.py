@@ -32,6 +32,18 @@ def _count(url: str) -> int:
         engine.dispose()
 
 
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
 def test_sigkill_mid_batch_then_rerun_logs_every_message_exactly_once(
     tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
@@ -46,10 +58,18 @@ def test_sigkill_mid_batch_then_rerun_logs_every_message_exactly_once(
     deadline = time.monotonic() + 60
     while _count(db_url) < 100 and time.monotonic() < deadline:
         time.sleep(0.02)
+    workers = _children(child.pid)
+    assert workers, "a run this size parses in worker processes"
     os.kill(child.pid, signal.SIGKILL)
     child.wait(10)
     partial = _count(db_url)
     assert 0 < partial < TOTAL, "the kill must land in the middle of the run"
+    deadline = time.monotonic() + 10
+    while any(Path(f"/proc/{pid}").exists() for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in workers), (
+        "workers must not outlive a killed parent"
+    )
 
     rerun = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
     assert rerun.returncode == 0, rerun.stderr[-2000:]

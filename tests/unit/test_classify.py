@@ -108,3 +108,18 @@ def test_operator_rules_come_first_and_carry_their_names() -> None:
 def test_a_bad_rule_is_a_config_error_naming_it(rule: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(message)):
         load_rules({"rule": [rule]})
+
+
+def test_the_word_prefilter_never_changes_a_result() -> None:
+    """Skipping a rule whose words are absent is an optimisation, never a different answer."""
+    from dataclasses import replace
+
+    from tests.integration.test_corpora import corpus_files
+
+    unfiltered = replace(RULES, rules=tuple(replace(rule, triggers=None) for rule in RULES.rules))
+    texts = [_mail(e["subject"], e["text"]) for e in EXAMPLES] + [
+        path.read_bytes() for path in corpus_files()
+    ]
+    for raw in texts:
+        mail = parse(raw)
+        assert classify(mail, RULES).hits == classify(mail, unfiltered).hits
