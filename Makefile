@@ -36,6 +36,7 @@ test: $(STAMP) test-deps lint
 bench: $(STAMP) test-deps
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/memory.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -32,14 +32,18 @@ def realistic_message(index: int) -> bytes:
     msg["From"] = f"Buyer {index % 300} <buyer{index % 300}@importer{index % 300}.example>"
     msg["To"] = "sales@ningbo-homeware.example"
     if index % 5 == 0:
-        msg["Subject"] = "=?gb2312?B?" + base64.b64encode(f"货物破损投诉 订单{index}".encode("gb2312")).decode() + "?="
+        msg["Subject"] = (
+            "=?gb2312?B?" + base64.b64encode(f"货物破损投诉 订单{index}".encode("gb2312")).decode() + "?="
+        )
     else:
         msg["Subject"] = f"Order {index}: question about shipment"
     msg["Message-ID"] = f"<{uuid.uuid4().hex}.{index}@importer.example>"
     msg["Date"] = "Mon, 16 Nov 2026 09:00:00 +0800"
     msg.set_content(BODIES[index % len(BODIES)])
     if index % 4 == 0:
-        msg.add_attachment(fake_jpeg(50_000, index), maintype="image", subtype="jpeg", filename=f"IMG_{index}.jpg")
+        msg.add_attachment(
+            fake_jpeg(50_000, index), maintype="image", subtype="jpeg", filename=f"IMG_{index}.jpg"
+        )
     return msg.as_bytes()
 
 

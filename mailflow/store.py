@@ -32,9 +32,6 @@ from mailflow.models import (
 from mailflow.pipeline import Failed, Processed
 
 log = logging.getLogger(__name__)
-audit = logging.getLogger("mailflow.audit")
-
-_SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
+from sqlalchemy import text
 
 from mailflow.config import Settings
 from mailflow.daemon import Daemon, run_once
@@ -65,23 +66,33 @@ def test_every_message_is_logged_once_and_flags_are_untouched(
     store.close()
 
 
-def test_a_complaint_is_tagged_and_opens_a_case_that_the_reply_joins(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+def test_a_complaint_opens_a_case_that_the_reply_joins_with_its_photos_as_evidence(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
+    from email.message import EmailMessage
+
+    from mailflow.demo_mail import fake_jpeg
+
     imap_client.append(
         "INBOX", buyer_mail("Crushed cartons", "30 cartons arrived crushed.", message_id="<c1@x>")
     )
-    reply = buyer_mail("Re: Crushed cartons", "Photos attached.", message_id="<c2@x>")
-    reply = reply.replace(
-        b"Message-ID: <c2@x>", b"Message-ID: <c2@x>\nIn-Reply-To: <c1@x>\nReferences: <c1@x>"
+    reply = EmailMessage()
+    reply["From"] = "Maria Lopez <maria@harbor-imports.example>"
+    reply["Subject"] = "Re: Crushed cartons"
+    reply["Message-ID"], reply["In-Reply-To"], reply["References"] = "<c2@x>", "<c1@x>", "<c1@x>"
+    reply.set_content("Photos of the shipping marks attached.")
+    reply.add_attachment(
+        fake_jpeg(80_000, 3), maintype="application", subtype="octet-stream", filename="IMG_1.JPG"
     )
-    imap_client.append("INBOX", reply)
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    imap_client.append("INBOX", reply.as_bytes())
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
     _once(settings, store)
     first, second = store.contacts()
     assert first["tags"] == ["complaint:shipping"]
     assert first["case"] is not None and second["case"] == first["case"]
-    assert second["tags"] == []
+    assert second["tags"] == ["photos"]
+    (case,) = store.cases()
+    assert (case["status"], case["evidence"]) == ("open", 1)
     store.close()
 
 
@@ -132,29 +143,33 @@ def test_a_message_without_message_id_is_logged_once_across_runs(
     _once(settings, store)
     store.engine.dispose()
     with store.sessions.begin() as session:  # forget the checkpoint: only dedupe stands in the way
-        session.execute(__import__("sqlalchemy").text("DELETE FROM checkpoints"))
+        session.execute(text("DELETE FROM checkpoints"))
     _once(settings, store)
     assert len(store.contacts()) == 1
     store.close()
 
 
-def test_sent_folder_is_found_by_special_use_and_logged_as_outbound(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+@pytest.mark.parametrize("folder", ["Gesendet", "INBOX"])
+def test_our_own_messages_are_logged_as_outbound_in_the_sent_folder_and_in_cc(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str, folder: str
 ) -> None:
+    """Gesendet is this Dovecot's \\Sent folder, found by SPECIAL-USE, not by name."""
     ours = buyer_mail(
         "Re: Cracked mugs",
         "We are sorry.",
         sender="sales@ningbo-homeware.example",
         to="maria@harbor-imports.example",
     )
-    imap_client.append("Gesendet", ours)
-    imap_client.append("INBOX", buyer_mail())
+    imap_client.append(folder, ours)
     settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
     _once(settings, store)
-    by_direction = {contact["direction"]: contact for contact in store.contacts()}
-    assert by_direction["out"]["customer"] == "maria@harbor-imports.example"
-    assert by_direction["out"]["folder"] == "Gesendet"
-    assert by_direction["in"]["customer"] == "maria@harbor-imports.example"
+    (contact,) = store.contacts()
+    assert (contact["direction"], contact["customer"], contact["folder"]) == (
+        "out",
+        "maria@harbor-imports.example",
+        folder,
+    )
+    assert not contact["automatic"]
     store.close()
 
 
@@ -234,6 +249,35 @@ def test_a_wrong_password_is_one_clear_line_and_exit_1(
     assert "login refused" in errors[0] and "sales" in errors[0]
     assert "not-the-password" not in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_wrong_password_in_the_daemon_backs_off_instead_of_hammering(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, sqlite_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_settings(
+        tmp_path, sqlite_url, dovecot.port, imap_user, "not-the-password", fetch={"max_backoff_seconds": 2}
+    )
+    settings = load_settings(path)
+    store = Store(settings.database_url)
+    store.create_schema()
+    daemon = Daemon(settings, store)
+    daemon.start()
+
+    def refusals() -> int:
+        return sum(1 for record in caplog.records if "login refused" in record.getMessage())
+
+    _wait_for(lambda: refusals() >= 2, 40)  # discovery's, then the watcher's first
+    before = dovecot.log().count(f"user=<{imap_user}>")
+    time.sleep(4)
+    after = dovecot.log().count(f"user=<{imap_user}>")
+    daemon.stop()
+    for watcher in daemon.watchers:
+        watcher.join(15)
+        assert not watcher.is_alive()
+    # max_backoff_seconds = 2 between attempts, and Dovecot's own delay: at most two more in 4 s.
+    assert after - before <= 2, dovecot.log()
+    assert all("not-the-password" not in record.getMessage() for record in caplog.records)
+    store.close()
 
 
 def test_the_daemon_picks_up_new_mail_over_idle_and_survives_a_server_restart(

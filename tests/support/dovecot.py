@@ -153,4 +153,4 @@ class Dovecot:
 
     def log(self) -> str:
         path = self.root / "dovecot.log"
-        return path.read_text(errors="replace")[-2000:] if path.exists() else "(no log)"
+        return path.read_text(errors="replace") if path.exists() else "(no log)"

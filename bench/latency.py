@@ -1,0 +1,80 @@
+"""Pickup latency: a message APPENDed while `mailflow run` idles, until it is in the contact log.
+
+Median over 20 messages. Dovecot itself waits about 0.5 s before telling an
+idling client about new mail. Goal (issue #2): median within 1.0 s.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import PASSWORD, Dovecot, write_settings
+from imapclient import IMAPClient
+from sqlalchemy import create_engine, text
+
+from mailflow.store import Store
+from tests.support.mail import buyer_mail
+
+USER = "latency@ningbo-homeware.example"
+COUNT = 20
+
+
+def wait_for(engine, message_id: str, timeout: float = 10.0) -> float:  # type: ignore[no-untyped-def]
+    deadline = time.perf_counter() + timeout
+    with engine.connect() as connection:
+        while time.perf_counter() < deadline:
+            found = connection.execute(
+                text("SELECT 1 FROM contacts WHERE message_id = :m"), {"m": message_id}
+            ).first()
+            if found:
+                return time.perf_counter()
+            connection.rollback()
+            time.sleep(0.005)
+    raise TimeoutError(message_id)
+
+
+def main() -> None:
+    server = Dovecot().start()
+    workdir = Path(tempfile.mkdtemp(prefix="mailflow-latency-"))
+    daemon = None
+    try:
+        url = f"sqlite:///{workdir / 'latency.db'}"
+        path = write_settings(workdir, url, server.port, USER, PASSWORD, fetch={"noop_seconds": 60})
+        Store(url).create_schema()
+        client = IMAPClient(server.host, port=server.port, ssl=False)
+        client.login(USER, PASSWORD)
+        client.append("INBOX", buyer_mail(message_id="<warm-up@x>"))
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "mailflow", "--config", str(path), "run"], stderr=subprocess.DEVNULL
+        )
+        engine = create_engine(url)
+        wait_for(engine, "warm-up@x", timeout=30)
+        time.sleep(1.0)  # let the watcher settle into IDLE
+        latencies = []
+        for index in range(COUNT):
+            message_id = f"latency-{index}@x"
+            started = time.perf_counter()
+            client.append("INBOX", buyer_mail(message_id=f"<{message_id}>"))
+            latencies.append(wait_for(engine, message_id) - started)
+            time.sleep(0.3)
+        client.logout()
+        engine.dispose()
+        print(f"messages: {COUNT}")
+        print(
+            f"median: {statistics.median(latencies):.3f} s   p90: {sorted(latencies)[int(COUNT * 0.9) - 1]:.3f} s   "
+            f"max: {max(latencies):.3f} s  (goal: median <= 1.0 s)"
+        )
+    finally:
+        if daemon is not None:
+            daemon.terminate()
+            daemon.wait(15)
+        server.cleanup()
+
+
+if __name__ == "__main__":
+    main()
