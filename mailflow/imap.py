@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 
 ClientFactory = Callable[..., IMAPClient]
 _ID = {"name": "mailflow", "version": "0.1", "vendor": "mailflow"}
+_SETTLE_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -170,12 +171,13 @@ class ImapConnection:
     # -- waiting -------------------------------------------------------------
 
     def wait_for_news(self, stop: threading.Event) -> bool:
-        """Block until the server reports a change, a check is due, or `stop` is set.
+        """Block until the folder may have grown, a check is due, or `stop` is set.
 
-        With IDLE: one IDLE per call, never longer than noop_seconds (well under the
-        10 minutes after which servers drop an idle client); a quiet IDLE ends with
-        a NOOP, which on a dead socket times out and raises ConnectionLost. Without
-        IDLE: a NOOP every poll_seconds.
+        With IDLE: never longer than noop_seconds (well under the 10 minutes after
+        which servers drop an idle client); each cycle ends with a NOOP, which on a
+        dead socket times out and raises ConnectionLost, so a dead connection is
+        noticed within noop_seconds + timeout_seconds. Without IDLE: a NOOP every
+        poll_seconds.
         """
         if not self.has_idle:
             self._sleep(self.settings.poll_seconds, stop)
@@ -183,20 +185,33 @@ class ImapConnection:
             return True
         client = self._client()
         limit = min(self.settings.noop_seconds, self.settings.idle_renew_seconds)
+        deadline = time.monotonic() + limit
         with _translated(self.where):
-            client.idle()
-            news = False
-            deadline = time.monotonic() + limit
-            try:
-                while not stop.is_set() and time.monotonic() < deadline:
-                    if client.idle_check(timeout=1.0):
-                        news = True
-                        break
-            finally:
-                client.idle_done()
-            if not news:
-                client.noop()
-        return news
+            # Dovecot only reports, during IDLE, what arrives once IDLE is set up: mail
+            # that came between our SEARCH and that moment would wait for the next NOOP.
+            # So: NOOP, a short IDLE, NOOP again (by then the first IDLE was surely set
+            # up), and only then the long IDLE.
+            for idle_until in (min(deadline, time.monotonic() + _SETTLE_SECONDS), deadline):
+                if _announces_new_mail(client.noop()[1]):
+                    return True
+                if self._idle(client, idle_until, stop):
+                    return True
+                if stop.is_set():
+                    return False
+            client.noop()
+        return False
+
+    @staticmethod
+    def _idle(client: IMAPClient, until: float, stop: threading.Event) -> bool:
+        client.idle()
+        news = False
+        try:
+            while not news and not stop.is_set() and time.monotonic() < until:
+                news = bool(client.idle_check(timeout=min(1.0, max(0.05, until - time.monotonic()))))
+        finally:
+            # What arrived while we were ending IDLE comes back here, not from idle_check.
+            _text, late = client.idle_done()
+        return news or _announces_new_mail(late)
 
     def noop(self) -> None:
         with _translated(self.where):
@@ -205,3 +220,8 @@ class ImapConnection:
     @staticmethod
     def _sleep(seconds: float, stop: threading.Event) -> None:
         stop.wait(seconds)
+
+
+def _announces_new_mail(responses: list[Any]) -> bool:
+    """An untagged EXISTS among a command's responses means the folder grew."""
+    return any(isinstance(item, tuple) and len(item) > 1 and item[1] == b"EXISTS" for item in responses)

@@ -229,6 +229,23 @@ def test_a_dead_connection_is_noticed_by_the_idle_loop(
     store.close()
 
 
+def test_mail_arriving_between_search_and_idle_is_reported_at_once(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    """Dovecot does not announce, in IDLE, what came before IDLE began: we must not wait a NOOP cycle for it."""
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url, fetch={"noop_seconds": 30})
+    store.close()
+    connection = ImapConnection(settings.mailboxes[0], settings.fetch)
+    connection.connect()
+    connection.examine("INBOX")
+    assert connection.uids_after(0) == []
+    imap_client.append("INBOX", buyer_mail())
+    started = time.monotonic()
+    assert connection.wait_for_news(threading.Event()) is True
+    assert time.monotonic() - started < 2
+    connection.close()
+
+
 def test_a_wrong_password_is_one_clear_line_and_exit_1(
     tmp_path: Path, dovecot: Dovecot, imap_user: str, sqlite_url: str
 ) -> None:
