@@ -6,6 +6,10 @@ taking a fresh user name.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
+import json
 import os
 import pwd
 import shutil
@@ -25,7 +29,7 @@ listen = 127.0.0.1
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 first_valid_uid = 1
@@ -33,6 +37,7 @@ default_login_user = {login_user}
 default_internal_user = {internal_user}
 passdb {{
   driver = static
+  mechanisms = plain login
   args = password={password}
 }}
 userdb {{
@@ -59,16 +64,24 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {tls_port}
   }}
 }}
+{extra}
 """
 
 
 class Dovecot:
-    def __init__(self) -> None:
+    def __init__(self, tls: bool = False, extra_config: str = "", oauth2: bool = False) -> None:
         # Not under pytest's tmp_path: that is 0700 root-owned, and Dovecot's mail user must get in.
         self.root = Path(tempfile.mkdtemp(prefix="mailflow-dovecot-"))
+        self.tls = tls
+        self.tls_port = free_port() if tls else 0
+        self.extra_config = extra_config
+        self.oauth2_key = os.urandom(32) if oauth2 else b""
+        if oauth2:
+            self._oauth2_setup()
         self.port = free_port()
         self.host = "127.0.0.1"
         self.process: subprocess.Popen[bytes] | None = None
@@ -105,11 +118,59 @@ class Dovecot:
                 gid=gid,
                 password=PASSWORD,
                 port=self.port,
+                tls_port=self.tls_port,
+                ssl=self._ssl_settings(),
+                extra=self.extra_config,
             )
         )
         self.process = subprocess.Popen([self.binary, "-F", "-c", str(config)])
         self._wait_listening()
         return self
+
+    def _oauth2_setup(self) -> None:
+        """XOAUTH2 as Gmail and Microsoft 365 do it, with Dovecot validating JWTs itself (HS256)."""
+        keys = self.root / "keys" / "default" / "HS256"
+        keys.mkdir(parents=True)
+        (keys / "default").write_text(base64.b64encode(self.oauth2_key).decode())
+        for folder in (self.root / "keys", self.root / "keys" / "default", keys):
+            folder.chmod(0o755)
+        conf = self.root / "oauth2.conf"
+        conf.write_text(
+            f"introspection_mode = local\nlocal_validation_key_dict = fs:posix:prefix={self.root}/keys/\n"
+            "username_attribute = sub\n"
+        )
+        self.extra_config += (
+            "\nauth_mechanisms = plain login xoauth2 oauthbearer\n"
+            f"passdb {{\n  driver = oauth2\n  mechanisms = xoauth2 oauthbearer\n  args = {conf}\n}}\n"
+        )
+
+    def oauth2_token(self, user: str, lifetime_seconds: int = 600) -> str:
+        """A signed access token for `user`, as an identity provider would issue it."""
+
+        def encode(data: bytes) -> str:
+            return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+        now = int(time.time())
+        claims = {"sub": user, "iat": now - 5, "exp": now + lifetime_seconds}
+        unsigned = (
+            encode(json.dumps({"alg": "HS256", "typ": "JWT"}).encode())
+            + "."
+            + encode(json.dumps(claims).encode())
+        )
+        signature = hmac.new(self.oauth2_key, unsigned.encode(), hashlib.sha256).digest()
+        return unsigned + "." + encode(signature)
+
+    @property
+    def ca_file(self) -> Path:
+        """The test CA that signed the server certificate (for SSL_CERT_FILE)."""
+        return self.root / "ca.pem"
+
+    def _ssl_settings(self) -> str:
+        if not self.tls:
+            return "ssl = no"
+        if not (self.root / "server.pem").exists():
+            make_certificates(self.root)
+        return f"ssl = yes\nssl_cert = <{self.root / 'server.pem'}\nssl_key = <{self.root / 'server.key'}"
 
     def _wait_listening(self) -> None:
         deadline = time.monotonic() + 15
@@ -154,3 +215,31 @@ class Dovecot:
     def log(self) -> str:
         path = self.root / "dovecot.log"
         return path.read_text(errors="replace") if path.exists() else "(no log)"
+
+
+def make_certificates(folder: Path) -> None:
+    """A throwaway CA and a server certificate for 127.0.0.1 and localhost, made with openssl."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        raise RuntimeError("openssl is needed to make the TLS test certificates")
+
+    def run(*args: str) -> None:
+        subprocess.run([openssl, *args], cwd=folder, check=True, capture_output=True)
+
+    run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+        "-subj", "/CN=mailflow test CA")  # fmt: skip
+    run(
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+        "-subj",
+        "/CN=127.0.0.1",
+    )
+    (folder / "san.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\n")
+    run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.pem", "-days", "2", "-extfile", "san.ext")  # fmt: skip
