@@ -71,6 +71,9 @@ class ImapConnection:
         self.factory = factory
         self.client: IMAPClient | None = None
         self.capabilities: frozenset[str] = frozenset()
+        # Set when any response carried EXISTS: the folder grew under a command whose
+        # own result may not show it (a SEARCH evaluated just before an APPEND landed).
+        self.grew = False
         imap = mailbox.imap
         self.where = f"mailbox {mailbox.name} ({imap.host}:{imap.port})"
 
@@ -142,6 +145,8 @@ class ImapConnection:
     def examine(self, folder: str) -> FolderStatus:
         with _translated(f"{self.where} folder {folder}"):
             info: dict[bytes, Any] = self._client().select_folder(folder, readonly=True)
+        self._pending_exists()  # stale announcements: the SEARCH that follows sees it all
+        self.grew = False
         return FolderStatus(
             name=folder,
             uidvalidity=int(info.get(b"UIDVALIDITY", 0)),
@@ -153,6 +158,7 @@ class ImapConnection:
         with _translated(self.where):
             # "n:*" always matches the last message, even when its UID is below n.
             uids = self._client().search(["UID", f"{last_uid + 1}:*"])
+        self.grew |= self._pending_exists()
         return sorted(uid for uid in uids if uid > last_uid)
 
     def fetch(self, uids: Sequence[int]) -> dict[int, bytes]:
@@ -161,6 +167,7 @@ class ImapConnection:
             return {}
         with _translated(self.where):
             response = self._client().fetch(list(uids), ["BODY.PEEK[]"])
+        self.grew |= self._pending_exists()
         found: dict[int, bytes] = {}
         for uid, data in response.items():
             body = data.get(b"BODY[]")
@@ -179,6 +186,9 @@ class ImapConnection:
         noticed within noop_seconds + timeout_seconds. Without IDLE: a NOOP every
         poll_seconds.
         """
+        if self.grew:
+            self.grew = False
+            return True
         if not self.has_idle:
             self._sleep(self.settings.poll_seconds, stop)
             self.noop()
@@ -200,6 +210,13 @@ class ImapConnection:
                     return False
             client.noop()
         return False
+
+    def _pending_exists(self) -> bool:
+        """Take the EXISTS announcements imaplib kept from the last command's responses."""
+        client = self.client
+        if client is None:
+            return False
+        return bool(client._imap.untagged_responses.pop("EXISTS", None))
 
     @staticmethod
     def _idle(client: IMAPClient, until: float, stop: threading.Event) -> bool:
