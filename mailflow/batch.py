@@ -9,12 +9,12 @@ hundreds of messages costs a handful of statements.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
 from mailflow.classify import is_photo
@@ -33,6 +33,17 @@ log = logging.getLogger("mailflow.store")
 audit = logging.getLogger("mailflow.audit")
 
 _SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+
+# What the database says when it will not take some row (as opposed to being down).
+REFUSED_DATA = (IntegrityError, DataError, InternalError)
+
+
+def _first_line(exc: Exception) -> str:
+    """The driver's own words, without SQL or parameters (they could hold message text)."""
+    original = getattr(exc, "orig", None) or exc
+    return (
+        f"{type(original).__name__}: {str(original).strip().splitlines()[0] if str(original).strip() else ''}"
+    )
 
 
 @dataclass(frozen=True)
@@ -75,9 +86,16 @@ class BatchWriter:
     """Writes one batch inside an open session."""
 
     def __init__(
-        self, session: Session, mailbox: str, folder: str, uidvalidity: int, stored: dict[str, bool]
+        self,
+        session: Session,
+        mailbox: str,
+        folder: str,
+        uidvalidity: int,
+        stored: dict[str, bool],
+        raw: Mapping[int, bytes],
     ) -> None:
         self.session = session
+        self.raw = raw
         self.mailbox, self.folder, self.uidvalidity = mailbox, folder, uidvalidity
         self.stored = stored
         self.customers: dict[str, _CustomerRow] = {}
@@ -103,16 +121,38 @@ class BatchWriter:
                 pending.append(self._contact(item))
                 recorded += 1
                 continue
+            entry = self._contact(item)
+            unsaved = [row for row in (entry.customer, entry.case) if row is not None and row.id is None]
             try:
                 with self.session.begin_nested():
-                    self._write([self._contact(item)])
+                    self._write([entry])
                 recorded += 1
-            except IntegrityError:
-                duplicates += 1
+            except REFUSED_DATA as exc:
+                for row in unsaved:  # rolled back with the savepoint
+                    row.id = None
+                if isinstance(exc, IntegrityError) and self._already_logged(item):
+                    duplicates += 1
+                    continue
+                reason = f"the database refused it: {_first_line(exc)}"
+                quarantined += self._quarantine(Failed(item.uid, self.raw.get(item.uid, b""), reason))
         self._write(pending)
         return BatchOutcome(recorded, duplicates, quarantined)
 
     # -- reading what the batch needs -----------------------------------------
+
+    def _already_logged(self, item: Processed) -> bool:
+        found = self.session.scalar(
+            select(Contact.id).where(
+                (Contact.dedupe_key == item.mail.dedupe_key)
+                | (
+                    (Contact.mailbox == self.mailbox)
+                    & (Contact.folder == self.folder)
+                    & (Contact.uidvalidity == self.uidvalidity)
+                    & (Contact.uid == item.uid)
+                )
+            )
+        )
+        return found is not None
 
     def _known_keys(self, processed: list[Processed]) -> set[str]:
         keys = [item.mail.dedupe_key for item in processed]
@@ -279,7 +319,7 @@ class BatchWriter:
         if not rows:
             return []
         statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-        return list(self.session.scalars(statement, rows).all())
+        return list(self.session.scalars(statement, [_clamped(model, row) for row in rows]).all())
 
     def _write_customers(self, pending: list[_PendingContact]) -> None:
         new = {
@@ -333,7 +373,9 @@ class BatchWriter:
                 )
         if not any(evidence_for):
             if rows:
-                self.session.execute(insert(StoredAttachment), rows)
+                self.session.execute(
+                    insert(StoredAttachment), [_clamped(StoredAttachment, row) for row in rows]
+                )
             return
         attachment_ids = self._insert(StoredAttachment, rows)
         evidence_rows = [
@@ -342,3 +384,22 @@ class BatchWriter:
             if link is not None
         ]
         self.session.execute(insert(CaseEvidence), evidence_rows)
+
+
+def _clamped(model: type[Any], row: dict[str, Any]) -> dict[str, Any]:
+    """Strings cut to their column's length: spam with a 2,000-character name must not sink a batch."""
+    limits = _LENGTHS.get(model)
+    if limits is None:
+        limits = {
+            column.name: column.type.length
+            for column in model.__table__.columns
+            if isinstance(getattr(column.type, "length", None), int)
+        }
+        _LENGTHS[model] = limits
+    return {
+        key: value[: limits[key]] if key in limits and isinstance(value, str) else value
+        for key, value in row.items()
+    }
+
+
+_LENGTHS: dict[type[Any], dict[str, int]] = {}

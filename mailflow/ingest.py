@@ -92,8 +92,8 @@ class Ingest:
             results = [
                 process(uid, raw_by_uid[uid], rules, own, target.sent) for uid in batch if uid in raw_by_uid
             ]
-            del raw_by_uid
-            report.add(self._record(target, batch, results, self.save_attachments(results)))
+            report.add(self._record(target, batch, raw_by_uid, results, self.save_attachments(results)))
+            del raw_by_uid, results
         return report
 
     def _run_parallel(
@@ -107,7 +107,7 @@ class Ingest:
         """
         report = SyncReport()
         committed = 0
-        in_flight: deque[tuple[list[int], Future[tuple[list[Processed | Failed], dict[str, bool]]]]] = deque()
+        in_flight: deque[tuple[list[int], dict[int, bytes], Future[_WorkerResult]]] = deque()
         own = self.settings.own_addresses
         try:
             with workers.pool(
@@ -118,13 +118,16 @@ class Ingest:
                         break
                     raw_by_uid = source.fetch(batch)
                     messages = [(uid, raw_by_uid[uid]) for uid in batch if uid in raw_by_uid]
-                    in_flight.append((batch, pool.submit(workers.process_and_save, messages, target.sent)))
+                    future = pool.submit(workers.process_and_save, messages, target.sent)
+                    # The raw bytes stay here until the batch is committed: a message the
+                    # database refuses goes to quarantine with them.
+                    in_flight.append((batch, raw_by_uid, future))
                     del raw_by_uid, messages
                     while len(in_flight) > self.settings.fetch.workers or (
                         in_flight and batch is batches[-1]
                     ):
-                        done_batch, future = in_flight.popleft()
-                        report.add(self._record(target, done_batch, *future.result()))
+                        done_batch, done_raw, done = in_flight.popleft()
+                        report.add(self._record(target, done_batch, done_raw, *done.result()))
                         committed += 1
         except BrokenProcessPool:
             log.warning(
@@ -136,15 +139,23 @@ class Ingest:
         return report
 
     def _record(
-        self, target: _Target, batch: list[int], results: list[Processed | Failed], stored: dict[str, bool]
+        self,
+        target: _Target,
+        batch: list[int],
+        raw_by_uid: dict[int, bytes],
+        results: list[Processed | Failed],
+        stored: dict[str, bool],
     ) -> SyncReport:
         outcome = self.store.record_batch(
-            target.mailbox.name, target.folder, target.uidvalidity, results, stored, last_uid=max(batch)
+            target.mailbox.name, target.folder, target.uidvalidity, results, stored, max(batch), raw_by_uid
         )
         return SyncReport(len(results), outcome.recorded, outcome.duplicates, outcome.quarantined)
 
     def save_attachments(self, results: Sequence[Processed | Failed]) -> dict[str, bool]:
         return workers.save_all(self.attachments, results)
+
+
+_WorkerResult = tuple[list[Processed | Failed], dict[str, bool]]
 
 
 @dataclass(frozen=True)

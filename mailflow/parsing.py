@@ -24,6 +24,7 @@ _MSGID = re.compile(r"<([^<>\s]+)>")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\r\n\x00]+")
 _MAX_FILENAME = 150
+_MAX_KEYED_MESSAGE_ID = 900
 _DECODED = frozenset(
     {"from", "to", "cc", "reply-to", "subject", "date", "message-id", "in-reply-to", "references"}
 )
@@ -45,7 +46,7 @@ def parse(raw: bytes) -> InboundMail:
     message_id = first_message_id(_get(headers, "message-id"))
     plain = body.text()
     return InboundMail(
-        dedupe_key=f"mid:{message_id}" if message_id else "sha256:" + hashlib.sha256(raw).hexdigest(),
+        dedupe_key=_dedupe_key(message_id, raw),
         message_id=message_id,
         sender=_first_address(_get(headers, "from")),
         reply_to=_first_address(_get(headers, "reply-to")),
@@ -63,6 +64,15 @@ def parse(raw: bytes) -> InboundMail:
         report_type=str(msg.get_param("report-type", "") or "").lower(),
         defects=tuple(type(defect).__name__ for defect in msg.defects),
     )
+
+
+def _dedupe_key(message_id: str, raw: bytes) -> str:
+    """The Message-ID (hashed when absurdly long), or the hash of the bytes when there is none."""
+    if not message_id:
+        return "sha256:" + hashlib.sha256(raw).hexdigest()
+    if len(message_id) > _MAX_KEYED_MESSAGE_ID:
+        return "mid-sha256:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+    return f"mid:{message_id}"
 
 
 def clean_header(value: str) -> str:

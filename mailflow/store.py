@@ -9,16 +9,15 @@ make replaying a batch harmless.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from mailflow.batch import BatchOutcome, BatchWriter
+from mailflow.batch import REFUSED_DATA, BatchOutcome, BatchWriter
 from mailflow.models import (
     Base,
     Case,
@@ -97,26 +96,30 @@ class Store:
         results: Sequence[Processed | Failed],
         stored: dict[str, bool],
         last_uid: int,
+        raw: Mapping[int, bytes] | None = None,
     ) -> BatchOutcome:
         """Record a batch and move the checkpoint to `last_uid`, all or nothing.
 
         `stored` says, per attachment SHA-256, whether its bytes are on disk. When
-        the batch as a whole hits a unique key (another process recorded one of
-        its messages a moment ago), it is redone message by message in savepoints.
+        the database refuses the batch as a whole (another process recorded one of
+        its messages a moment ago, or one message has data it will not take), the
+        batch is redone message by message in savepoints: duplicates are skipped,
+        and a message the database still refuses goes to quarantine with its raw
+        bytes (`raw`, by UID), so one bad message can never block the folder. A
+        database that is down (OperationalError) is not the messages' fault: that
+        propagates, and the batch is retried later as a whole.
         """
         try:
             with self.sessions.begin() as session:
-                outcome = BatchWriter(session, mailbox, folder, uidvalidity, stored).record_all(
-                    results, savepoints=False
-                )
+                writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {})
+                outcome = writer.record_all(results, savepoints=False)
                 _advance(session, mailbox, folder, uidvalidity, last_uid)
                 return outcome
-        except IntegrityError:
-            log.info("%s/%s: batch met a concurrent duplicate; recording one by one", mailbox, folder)
+        except REFUSED_DATA as exc:
+            log.info("%s/%s: batch refused (%s); recording one by one", mailbox, folder, type(exc).__name__)
         with self.sessions.begin() as session:
-            outcome = BatchWriter(session, mailbox, folder, uidvalidity, stored).record_all(
-                results, savepoints=True
-            )
+            writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {})
+            outcome = writer.record_all(results, savepoints=True)
             _advance(session, mailbox, folder, uidvalidity, last_uid)
             return outcome
 
@@ -169,7 +172,9 @@ class Store:
                 row.reason = result.reason
                 row.attempts += 1
                 return BatchOutcome(0, 0, 1)
-            recorder = BatchWriter(session, row.mailbox, row.folder, row.uidvalidity, stored)
+            recorder = BatchWriter(
+                session, row.mailbox, row.folder, row.uidvalidity, stored, {row.uid: row.raw}
+            )
             outcome = recorder.record_all([result], savepoints=True)
             row.resolved_at = utcnow()
             return outcome

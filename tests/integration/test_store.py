@@ -85,3 +85,44 @@ def test_quarantine_retry_records_the_message_and_closes_the_entry(db_url: str, 
     assert store.quarantined() == []
     assert [c["message_id"] for c in store.contacts()] == ["retry@x"]
     store.close()
+
+
+def test_oversized_fields_are_clamped_not_fatal(db_url: str) -> None:
+    store = _store(db_url)
+    huge_name = "Buyer " * 400
+    raw = (
+        f"From: {huge_name} <{'x' * 300}@acme.example>\r\nSubject: broken mugs\r\n"
+        f"Message-ID: <{'m' * 1500}@acme.example>\r\nIn-Reply-To: <{'r' * 1500}@x>\r\n\r\nbroken mugs\r\n"
+    ).encode()
+    outcome = store.record_batch(
+        "sales", "INBOX", 1, [*_batch(2), process(3, raw, RULES, OWN)], {}, last_uid=3
+    )
+    assert (outcome.recorded, outcome.quarantined) == (3, 0)
+    again = store.record_batch("sales", "INBOX", 1, [process(3, raw, RULES, OWN)], {}, last_uid=3)
+    assert again.duplicates == 1
+    store.close()
+
+
+def test_a_message_the_database_refuses_is_quarantined_and_the_batch_goes_on(db_url: str) -> None:
+    """A PostgreSQL trigger raising a data exception (SQLSTATE 22023) stands in for any row the database will not take."""
+    if not db_url.startswith("postgresql"):
+        return  # SQLite reports every refusal as a constraint; the duplicate path covers it
+    store = _store(db_url)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.subject = 'poison' THEN RAISE EXCEPTION 'no poison here' USING ERRCODE = '22023'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
+        )
+    poison = buyer_mail(subject="poison", message_id="<poison@x>")
+    batch = [*_batch(3), process(4, poison, RULES, OWN)]
+    outcome = store.record_batch("sales", "INBOX", 1, batch, {}, 4, raw={4: poison})
+    assert (outcome.recorded, outcome.duplicates, outcome.quarantined) == (3, 0, 1)
+    (row,) = store.quarantined()
+    assert row["uid"] == 4 and "no poison here" in row["reason"]
+    assert store.quarantined_message(row["id"]).raw == poison  # type: ignore[union-attr]
+    state = store.folder_state("sales", "INBOX")
+    assert state is not None and state.last_uid == 4
+    store.close()
