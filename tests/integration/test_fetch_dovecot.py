@@ -375,3 +375,43 @@ def test_ingest_stops_between_batches_when_asked(
     connection.close()
     assert report.fetched == 0 and store.folder_state("sales", "INBOX") is None
     store.close()
+
+
+def test_several_mailboxes_each_keep_their_own_checkpoints(
+    tmp_path: Path, dovecot: Dovecot, imap_client: IMAPClient, imap_user: str, sqlite_url: str
+) -> None:
+    second_user = imap_user.replace("sales-", "export-")
+    other = IMAPClient(dovecot.host, port=dovecot.port, ssl=False)
+    other.login(second_user, PASSWORD)
+    imap_client.append("INBOX", buyer_mail(message_id="<to-sales@x>"))
+    other.append("INBOX", buyer_mail(message_id="<to-export@x>"))
+    other.logout()
+    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD)
+    path.write_text(
+        path.read_text()
+        + f"""
+[[mailbox]]
+name = "export"
+address = "export@ningbo-homeware.example"
+
+[mailbox.imap]
+host = "127.0.0.1"
+port = {dovecot.port}
+security = "none"
+username = "{second_user}"
+password = "{PASSWORD}"
+"""
+    )
+    settings = load_settings(path)
+    store = Store(settings.database_url)
+    store.create_schema()
+    code, lines = _once(settings, store)
+    assert code == 0, lines
+    assert {(c["mailbox"], c["message_id"]) for c in store.contacts()} == {
+        ("sales", "to-sales@x"),
+        ("export", "to-export@x"),
+    }
+    assert (
+        store.folder_state("sales", "INBOX") is not None and store.folder_state("export", "INBOX") is not None
+    )
+    store.close()

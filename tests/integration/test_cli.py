@@ -1,0 +1,89 @@
+"""The CLI contract scripts rely on: JSON shapes, exit codes, quarantine retry."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mailflow.classify import default_ruleset
+from mailflow.pipeline import Failed, process
+from mailflow.store import Store
+from tests.support.mail import buyer_mail
+from tests.support.settings import write_settings
+
+CONTACT_KEYS = {
+    "id", "direction", "customer", "mailbox", "message_id", "in_reply_to", "subject", "at", "tags",
+    "severity", "language", "references",
+}  # fmt: skip
+QUARANTINE_KEYS = {"id", "mailbox", "folder", "uid", "reason", "at"}
+
+
+def _mailflow(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mailflow", "--config", str(settings), *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.fixture
+def settings_path(tmp_path: Path, db_url: str) -> Path:
+    path = write_settings(tmp_path, db_url, 1, "u", "p")
+    store = Store(db_url)
+    store.create_schema()
+    rules, own = default_ruleset(), frozenset({"sales@ningbo-homeware.example"})
+    complaint = buyer_mail(
+        "Crushed cartons, PO 4500123", "Container CSQU3054383: 14 cartons crushed.", message_id="<c@x>"
+    )
+    fixed_later = buyer_mail("Re: payment", "We have paid invoice INV-2041.", message_id="<q@x>")
+    store.record_batch("sales", "INBOX", 1, [process(1, complaint, rules, own)], {}, 1)
+    store.record_batch("sales", "INBOX", 1, [Failed(2, fixed_later, "RuntimeError: simulated")], {}, 2)
+    store.close()
+    return path
+
+
+def test_contacts_list_json_has_the_documented_fields(settings_path: Path) -> None:
+    done = _mailflow(settings_path, "contacts", "list", "--json")
+    assert done.returncode == 0, done.stderr
+    (contact,) = json.loads(done.stdout)
+    assert set(contact) >= CONTACT_KEYS
+    assert contact["direction"] == "in" and contact["customer"] == "maria@harbor-imports.example"
+    assert contact["tags"] == ["complaint:shipping"] and contact["severity"] == "medium"
+    assert {"kind": "po", "value": "4500123"} in contact["references"]
+    assert contact["at"].endswith("+00:00")
+
+
+def test_contacts_list_filters_by_customer_and_prints_a_table_without_json(settings_path: Path) -> None:
+    assert (
+        json.loads(
+            _mailflow(settings_path, "contacts", "list", "--customer", "nobody@x.example", "--json").stdout
+        )
+        == []
+    )
+    table = _mailflow(settings_path, "contacts", "list").stdout
+    assert "Crushed cartons" in table and "complaint:shipping" in table
+
+
+def test_quarantine_list_and_retry(settings_path: Path) -> None:
+    (entry,) = json.loads(_mailflow(settings_path, "quarantine", "list", "--json").stdout)
+    assert set(entry) >= QUARANTINE_KEYS and entry["reason"] == "RuntimeError: simulated"
+    retried = _mailflow(settings_path, "quarantine", "retry", str(entry["id"]))
+    assert retried.returncode == 0, retried.stderr
+    assert json.loads(_mailflow(settings_path, "quarantine", "list", "--json").stdout) == []
+    tags = [c["tags"] for c in json.loads(_mailflow(settings_path, "contacts", "list", "--json").stdout)]
+    assert ["payment:paid"] in tags
+    assert _mailflow(settings_path, "quarantine", "retry", "999").returncode == 1
+
+
+def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    path = tmp_path / "settings.toml"
+    path.write_text('[database]\nurl = "sqlite:///x.db"\nulr = "typo"\n')
+    done = _mailflow(path, "contacts", "list")
+    assert done.returncode == 2
+    assert done.stderr.strip() == "mailflow: configuration error: database.ulr: unknown key"
