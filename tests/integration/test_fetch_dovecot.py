@@ -38,6 +38,12 @@ def _once(settings: Settings, store: Store) -> tuple[int, list[str]]:
     return run_once(settings, store, lines.append), lines
 
 
+def _fill(client: IMAPClient, folder: str, prefix: str, count: int, padding: int = 0) -> None:
+    """Append `count` buyer messages with Message-IDs <prefix0@x>, <prefix1@x>, ..."""
+    for index in range(count):
+        client.append(folder, buyer_mail(message_id=f"<{prefix}{index}@x>", padding=padding))
+
+
 def _message_ids(store: Store) -> list[str]:
     return [contact["message_id"] for contact in store.contacts()]
 
@@ -46,8 +52,7 @@ def test_every_message_is_logged_once_and_flags_are_untouched(
     tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     imap_client.append("INBOX", buyer_mail(message_id="<read-first@x>"), flags=[b"\\Seen"])
-    for index in range(4):
-        imap_client.append("INBOX", buyer_mail(message_id=f"<m{index}@x>"))
+    _fill(imap_client, "INBOX", "m", 4)
     settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
 
     assert _once(settings, store)[0] == 0
@@ -100,8 +105,7 @@ def test_uidvalidity_change_rescans_without_logging_twice(
     tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
 ) -> None:
     imap_client.create_folder("Orders")
-    for index in range(3):
-        imap_client.append("Orders", buyer_mail(message_id=f"<o{index}@x>"))
+    _fill(imap_client, "Orders", "o", 3)
     settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url, folders=("Orders",))
     _once(settings, store)
     before = store.folder_state("sales", "Orders")
@@ -109,8 +113,7 @@ def test_uidvalidity_change_rescans_without_logging_twice(
     # Recreating the folder gives it a new UIDVALIDITY; the same messages come back with new UIDs.
     imap_client.delete_folder("Orders")
     imap_client.create_folder("Orders")
-    for index in range(3):
-        imap_client.append("Orders", buyer_mail(message_id=f"<o{index}@x>"))
+    _fill(imap_client, "Orders", "o", 3)
     imap_client.append("Orders", buyer_mail(message_id="<o-new@x>"))
     _once(settings, store)
 
@@ -176,8 +179,7 @@ def test_our_own_messages_are_logged_as_outbound_in_the_sent_folder_and_in_cc(
 def test_a_message_expunged_between_search_and_fetch_is_skipped(
     tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
 ) -> None:
-    for index in range(3):
-        imap_client.append("INBOX", buyer_mail(message_id=f"<e{index}@x>"))
+    _fill(imap_client, "INBOX", "e", 3)
     settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
     store.close()
     connection = ImapConnection(settings.mailboxes[0], settings.fetch)
@@ -195,8 +197,7 @@ def test_a_message_expunged_between_search_and_fetch_is_skipped(
 def test_a_connection_reset_in_the_middle_of_a_fetch_loses_nothing(
     tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
 ) -> None:
-    for index in range(120):
-        imap_client.append("INBOX", buyer_mail(message_id=f"<r{index}@x>", padding=2000))
+    _fill(imap_client, "INBOX", "r", 120, padding=2000)
     proxy = FaultProxy(dovecot.host, dovecot.port)
     settings, store = _setup(tmp_path, proxy.port, imap_user, sqlite_url)
     proxy.reset_on(b"BODY[]")
@@ -364,8 +365,7 @@ def _wait_for(condition: object, seconds: float) -> None:
 def test_ingest_stops_between_batches_when_asked(
     tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
 ) -> None:
-    for index in range(120):
-        imap_client.append("INBOX", buyer_mail(message_id=f"<s{index}@x>"))
+    _fill(imap_client, "INBOX", "s", 120)
     settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
     connection = ImapConnection(settings.mailboxes[0], settings.fetch)
     connection.connect()
