@@ -79,3 +79,26 @@ def test_sigkill_mid_batch_then_rerun_logs_every_message_exactly_once(
     engine.dispose()
     assert len(ids) == TOTAL
     assert sorted(ids) == sorted(f"k{i}@x" for i in range(TOTAL))
+
+
+def test_sigterm_stops_the_daemon_cleanly_with_exit_0(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    imap_client.append("INBOX", buyer_mail(message_id="<before-term@x>"))
+    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "mailflow", "--config", str(path), "run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while _count(sqlite_url) < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _count(sqlite_url) == 1
+    started = time.monotonic()
+    daemon.send_signal(signal.SIGTERM)
+    _, stderr = daemon.communicate(timeout=15)
+    assert daemon.returncode == 0, stderr
+    assert time.monotonic() - started < 10
+    assert "Traceback" not in stderr
