@@ -42,6 +42,15 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine_actions.add_parser("list").add_argument("--json", action="store_true")
     quarantine_actions.add_parser("retry").add_argument("id", type=int)
 
+    templates = commands.add_parser("templates", help="the operator's reply templates")
+    template_actions = templates.add_subparsers(dest="action", required=True)
+    template_check = template_actions.add_parser(
+        "check", help="fail on any template that must not write to a buyer"
+    )
+    template_check.add_argument(
+        "--dir", help="templates folder (default: $MAILFLOW_TEMPLATES, then ./templates)"
+    )
+
     demo = commands.add_parser("demo", help="run the whole pipeline against an embedded IMAP server")
     demo.add_argument("--keep", metavar="DIR", help="keep the demo's database and files in DIR")
     return parser
@@ -73,21 +82,27 @@ def _dispatch(args: argparse.Namespace) -> int:
         from mailflow.demo import run_demo
 
         return run_demo(args.keep)
+    if args.command == "templates":
+        return _check_templates(args.dir)
     settings = config_module.load(config_module.config_path(args.config))
     store = Store(settings.database_url)
     try:
         store.create_schema()
-        if args.command == "run":
-            return _run(settings, store, args.once)
-        if args.command == "contacts":
-            return _print(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
-        if args.command == "cases":
-            return _print(store.cases(), args.json, CASE_COLUMNS)
-        if args.action == "list":
-            return _print(store.quarantined(), args.json, QUARANTINE_COLUMNS)
-        return _retry(settings, store, args.id)
+        return _with_store(args, settings, store)
     finally:
         store.close()
+
+
+def _with_store(args: argparse.Namespace, settings: config_module.Settings, store: Store) -> int:
+    if args.command == "run":
+        return _run(settings, store, args.once)
+    if args.command == "contacts":
+        return _print(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
+    if args.command == "cases":
+        return _print(store.cases(), args.json, CASE_COLUMNS)
+    if args.action == "list":
+        return _print(store.quarantined(), args.json, QUARANTINE_COLUMNS)
+    return _retry(settings, store, args.id)
 
 
 def _run(settings: config_module.Settings, store: Store, once: bool) -> int:
@@ -103,6 +118,24 @@ def _run(settings: config_module.Settings, store: Store, once: bool) -> int:
     daemon.install_signal_handlers()
     log.info("watching %d mailbox(es); SIGTERM or Ctrl-C stops", len(settings.mailboxes))
     daemon.run_until_stopped()
+    return 0
+
+
+def _check_templates(directory: str | None) -> int:
+    import os
+    from pathlib import Path
+
+    from mailflow.template_check import check
+    from mailflow.templating import template_names
+
+    folder = Path(directory or os.environ.get("MAILFLOW_TEMPLATES") or "templates")
+    problems = check(folder)
+    for problem in problems:
+        print(f"{folder / problem.file}:{problem.line}: {problem.message}")
+    if problems:
+        print(f"{len(problems)} problem(s) in {folder}", file=sys.stderr)
+        return 1
+    print(f"{len(template_names(folder))} templates in {folder}: all good")
     return 0
 
 
