@@ -145,3 +145,18 @@ def test_the_cli_check_fails_with_file_and_line(tmp_path: Path) -> None:
     )
     assert done.returncode == 1
     assert f"{tmp_path / 'ack.en.txt.j2'}:2: first person singular 'I'" in done.stdout
+
+
+@pytest.mark.parametrize("category", ["quality", "shipping", "contract", "service"])
+@pytest.mark.parametrize("language", ["en", "zh", "es"])
+def test_each_complaint_category_has_its_own_acknowledgement_in_english_chinese_and_spanish(
+    category: str, language: str
+) -> None:
+    assert Templates(SHIPPED).choose("ack", category, language) == f"ack.{category}.{language}"
+
+
+@pytest.mark.parametrize("language", ["pt", "ru", "de", "fr"])
+def test_portuguese_russian_german_and_french_buyers_get_the_generic_one_in_their_language(
+    language: str,
+) -> None:
+    assert Templates(SHIPPED).choose("ack", "shipping", language) == f"ack.{language}"
