@@ -263,6 +263,7 @@ class BatchWriter:
             "in_reply_to": mail.in_reply_to,
             "thread_refs": list(mail.references),
             "sender": mail.sender.email if mail.sender else "",
+            "reply_to": mail.reply_to.email if mail.reply_to else "",
             "subject": mail.subject,
             "body": mail.new_text,
             "at": mail.date or utcnow(),

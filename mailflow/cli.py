@@ -13,6 +13,7 @@ from mailflow import config as config_module
 from mailflow.errors import ConfigError, MailflowError
 from mailflow.ingest import Ingest
 from mailflow.pipeline import process
+from mailflow.review import STATES
 from mailflow.store import Store
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,21 @@ def build_parser() -> argparse.ArgumentParser:
     quarantine_actions = quarantine.add_subparsers(dest="action", required=True)
     quarantine_actions.add_parser("list").add_argument("--json", action="store_true")
     quarantine_actions.add_parser("retry").add_argument("id", type=int)
+
+    drafts = commands.add_parser("drafts", help="replies waiting for review, approved, sent")
+    draft_actions = drafts.add_subparsers(dest="action", required=True)
+    draft_list = draft_actions.add_parser("list")
+    draft_list.add_argument("--status", choices=STATES)
+    draft_list.add_argument("--json", action="store_true")
+    draft_actions.add_parser("show").add_argument("id", type=int)
+    approve = draft_actions.add_parser(
+        "approve", help="approve; --edit opens $EDITOR first (the edit is kept as a diff)"
+    )
+    approve.add_argument("id", type=int)
+    approve.add_argument("--edit", action="store_true")
+    reject = draft_actions.add_parser("reject")
+    reject.add_argument("id", type=int)
+    reject.add_argument("--reason", required=True)
 
     templates = commands.add_parser("templates", help="the operator's reply templates")
     template_actions = templates.add_subparsers(dest="action", required=True)
@@ -100,6 +116,10 @@ def _with_store(args: argparse.Namespace, settings: config_module.Settings, stor
         return _print(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
     if args.command == "cases":
         return _print(store.cases(), args.json, CASE_COLUMNS)
+    if args.command == "drafts":
+        from mailflow.review_cli import drafts_command
+
+        return drafts_command(args, store)
     if args.action == "list":
         return _print(store.quarantined(), args.json, QUARANTINE_COLUMNS)
     return _retry(settings, store, args.id)

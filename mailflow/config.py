@@ -48,6 +48,9 @@ class MailboxSettings:
     display_name: str
     imap: ImapSettings
     smtp: SmtpSettings | None
+    signature: str = ""
+    callback_name: str = ""
+    callback_phone: str = ""
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,18 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class ReplySettings:
+    company_name: str
+    templates_dir: Path
+    review: dict[str, str]  # kind -> "required" | "auto"
+    max_per_sender_per_day: int
+
+
+REVIEW_KINDS = ("ack", "followup", "update", "reminder")
+REVIEW_POLICIES = ("required", "auto")
+
+
+@dataclass(frozen=True)
 class Settings:
     path: Path
     database_url: str
@@ -70,6 +85,7 @@ class Settings:
     fetch: FetchSettings
     mailboxes: tuple[MailboxSettings, ...]
     rules: RuleSet
+    replies: ReplySettings
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -143,7 +159,7 @@ class _Table:
 
 
 ALLOWED_KEYS = {
-    "": {"database", "storage", "fetch", "classify", "mailbox"},
+    "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies"},
     "database": {"url"},
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
@@ -151,7 +167,11 @@ ALLOWED_KEYS = {
         "workers",
     },
     "classify": {"use_default_rules", "rules_file", "rule"},
-    "mailbox[]": {"name", "address", "display_name", "imap", "smtp"},
+    "mailbox[]": {"name", "address", "display_name", "signature", "callback_name", "callback_phone", "imap", "smtp"},
+    "company": {"name"},
+    "templates": {"dir"},
+    "review": {"ack", "followup", "update", "reminder"},
+    "replies": {"max_per_sender_per_day"},
     "mailbox[].imap": {
         "host", "port", "security", "allow_insecure", "username", "password", "auth", "oauth2_token",
         "folders", "watch_sent", "send_id",
@@ -187,13 +207,35 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
     storage.done()
     fetch = _fetch_settings(root.table("fetch") or _Table({}, "fetch"))
     rules = _rules(root.table("classify") or _Table({}, "classify"), base)
+    replies = _replies(root, base)
     mailboxes = tuple(_mailbox(table) for table in root.tables("mailbox"))
     names = [box.name for box in mailboxes]
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(f"mailbox.name: {name!r} is used twice; names must be unique")
     root.done()
-    return Settings(path, url, data_dir, max_mb * 1024 * 1024, fetch, mailboxes, rules)
+    return Settings(path, url, data_dir, max_mb * 1024 * 1024, fetch, mailboxes, rules, replies)
+
+
+def _replies(root: _Table, base: Path) -> ReplySettings:
+    company = root.table("company") or _Table({}, "company")
+    company_name = company.get("name", str, "")
+    company.done()
+    templates = root.table("templates") or _Table({}, "templates")
+    templates_dir = base / Path(templates.get("dir", str, "templates")).expanduser()
+    templates.done()
+    review = root.table("review") or _Table({}, "review")
+    policies = {}
+    for kind in REVIEW_KINDS:
+        # Complaint replies wait for a person by default; scheduled mail too until a team opts out.
+        policies[kind] = review.get(kind, str, "required")
+        if policies[kind] not in REVIEW_POLICIES:
+            raise ConfigError(f"review.{kind} must be required or auto")
+    review.done()
+    replies = root.table("replies") or _Table({}, "replies")
+    limit = _positive(replies, "max_per_sender_per_day", 3)
+    replies.done()
+    return ReplySettings(company_name, templates_dir, policies, limit)
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:
@@ -297,11 +339,16 @@ def _mailbox(table: _Table) -> MailboxSettings:
     if "@" not in address:
         raise ConfigError(f"{table.key('address')} must be an email address")
     display_name = table.get("display_name", str, "")
+    identity = (
+        table.get("signature", str, ""),
+        table.get("callback_name", str, ""),
+        table.get("callback_phone", str, ""),
+    )
     imap = _imap(table.table("imap", required=True), address)  # type: ignore[arg-type]
     smtp_table = table.table("smtp")
     smtp = _smtp(smtp_table, address) if smtp_table else None
     table.done()
-    return MailboxSettings(name, address, display_name, imap, smtp)
+    return MailboxSettings(name, address, display_name, imap, smtp, *identity)
 
 
 def _imap(table: _Table, address: str) -> ImapSettings:

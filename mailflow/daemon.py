@@ -15,13 +15,17 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from types import FrameType
 
 from mailflow.config import MailboxSettings, Settings
+from mailflow.drafting import draft_acknowledgements
 from mailflow.errors import LoginFailed, MailflowError
 from mailflow.imap import ImapConnection
 from mailflow.ingest import Ingest, SyncReport
+from mailflow.outbox import Outbox
 from mailflow.store import Store
+from mailflow.templating import Templates
 
 log = logging.getLogger(__name__)
 
@@ -62,8 +66,23 @@ def discover_folders(connection: ImapConnection, mailbox: MailboxSettings) -> li
     return folders
 
 
+class Drafter:
+    """Drafts what is due after new mail was recorded (thread-safe: the database arbitrates)."""
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.outbox = Outbox(store)
+        self.templates = Templates(settings.replies.templates_dir)
+
+    def run(self) -> int:
+        return draft_acknowledgements(self.settings, self.outbox, self.templates, datetime.now(UTC))
+
+
 def run_once(settings: Settings, store: Store, report: Callable[[str], None]) -> int:
-    """Fetch and process everything new in every folder once. Exit code: 0 ok, 1 a mailbox failed."""
+    """Fetch and process everything new in every folder once, then draft what is due.
+
+    Exit code: 0 ok, 1 a mailbox failed (the others are still processed).
+    """
     ingest = Ingest(settings, store)
     failures = 0
     for mailbox in settings.mailboxes:
@@ -78,6 +97,8 @@ def run_once(settings: Settings, store: Store, report: Callable[[str], None]) ->
             report(f"error: {exc}")
         finally:
             connection.close()
+    drafted = Drafter(settings, store).run()
+    report(f"{drafted} acknowledgement(s) drafted")
     return 1 if failures else 0
 
 
@@ -98,10 +119,12 @@ class FolderWatcher(threading.Thread):
         ingest: Ingest,
         stop: threading.Event,
         health: Health,
+        drafter: Drafter,
     ) -> None:
         super().__init__(name=f"watch-{watched.mailbox.name}-{watched.folder}", daemon=True)
         self.watched, self.settings, self.ingest = watched, settings, ingest
         self.stop_flag, self.health = stop, health
+        self.drafter = drafter
 
     def run(self) -> None:
         backoff = 1.0
@@ -137,6 +160,7 @@ class FolderWatcher(threading.Thread):
             self.health.ok(watched.mailbox.name)
             if result.fetched:
                 log.info(_describe(watched.mailbox.name, watched.folder, result))
+                self.drafter.run()
             if self.stop_flag.is_set():
                 return
             connection.wait_for_news(self.stop_flag)
@@ -160,9 +184,10 @@ class Daemon:
 
     def start(self) -> None:
         ingest = Ingest(self.settings, self.store)
+        drafter = Drafter(self.settings, self.store)
         for mailbox in self.settings.mailboxes:
             for watched in self._folders(mailbox):
-                watcher = FolderWatcher(watched, self.settings, ingest, self.stop_flag, self.health)
+                watcher = FolderWatcher(watched, self.settings, ingest, self.stop_flag, self.health, drafter)
                 watcher.start()
                 self.watchers.append(watcher)
 

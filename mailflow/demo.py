@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from imapclient import IMAPClient
 
 from mailflow import cli
 from mailflow.demo_mail import OUR_ADDRESS, demo_messages
 from mailflow.embedded import EmbeddedImapServer, SmtpSink
+
+# The templates shipped beside the package (a checkout, or /opt/mailflow/templates in the image).
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 SETTINGS = """\
 [database]
@@ -23,9 +27,19 @@ url = "sqlite:///mailflow.db"
 [storage]
 data_dir = "data"
 
+[templates]
+dir = "{templates}"
+
+[company]
+name = "Ningbo Homeware Co., Ltd."
+
 [[mailbox]]
 name = "sales"
 address = "{address}"
+display_name = "Ningbo Homeware Sales"
+signature = "Ningbo Homeware Co., Ltd. - Sales Department - +86 574 0000 0000"
+callback_name = "Li Wei"
+callback_phone = "+86 574 0000 0001"
 
 [mailbox.imap]
 host = "127.0.0.1"
@@ -57,7 +71,13 @@ def run_demo(keep: str | None = None) -> int:
         os.environ["MAILFLOW_DEMO_PASSWORD"] = imap.password
         settings = workdir / "settings.toml"
         settings.write_text(
-            SETTINGS.format(address=OUR_ADDRESS, imap_port=imap.port, smtp_port=smtp.port, user=imap.user),
+            SETTINGS.format(
+                address=OUR_ADDRESS,
+                imap_port=imap.port,
+                smtp_port=smtp.port,
+                user=imap.user,
+                templates=TEMPLATES,
+            ),
             encoding="utf-8",
         )
         count = _fill_inbox(imap)
@@ -70,11 +90,19 @@ def run_demo(keep: str | None = None) -> int:
         _print_reasons(settings)
         print("\n== complaint cases")
         cli.main([*config, "cases", "list"])
+        print("\n== acknowledgements drafted, waiting for a reviewer (nothing is sent without approval)")
+        cli.main([*config, "drafts", "list"])
+        chinese = next((d["id"] for d in _drafts(settings) if d["template"].endswith(".zh")), None)
+        if chinese is not None:
+            print(f"\n== mailflow drafts show {chinese}")
+            cli.main([*config, "drafts", "show", str(chinese)])
         print("\n== quarantine")
         cli.main([*config, "quarantine", "list"])
         print("\n== a second run finds nothing new (each message is logged exactly once)")
         cli.main([*config, "run", "--once"])
-        print(f"\n== SMTP sink received {len(smtp.messages)} message(s); nothing leaves without review")
+        print(
+            f"\n== SMTP sink received {len(smtp.messages)} message(s): sending approved drafts is not built yet"
+        )
         print(f"== files kept in {workdir}")
         return status
     finally:
@@ -107,5 +135,17 @@ def _print_reasons(settings_path: Path) -> None:
                 print(
                     f"#{contact['id']:<3} {'; '.join(contact['reasons'])}" + (f"  [{refs}]" if refs else "")
                 )
+    finally:
+        store.close()
+
+
+def _drafts(settings_path: Path) -> list[dict[str, Any]]:
+    from mailflow.config import load
+    from mailflow.outbox import Outbox
+    from mailflow.store import Store
+
+    store = Store(load(settings_path).database_url)
+    try:
+        return Outbox(store).drafts()
     finally:
         store.close()

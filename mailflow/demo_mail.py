@@ -15,7 +15,8 @@ from email.mime.text import MIMEText
 from email.utils import format_datetime, make_msgid
 
 OUR_ADDRESS = "sales@ningbo-homeware.example"
-_START = datetime(2026, 11, 16, 1, 0, tzinfo=UTC)
+# Recent, so the demo's complaints fall inside the window in which they are acknowledged.
+_START = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=14)
 
 
 def fake_jpeg(size: int, seed: int) -> bytes:

@@ -92,6 +92,7 @@ class Contact(Base):
     in_reply_to: Mapped[str] = mapped_column(String(1000), default="")
     thread_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
     sender: Mapped[str] = mapped_column(String(320), default="")
+    reply_to: Mapped[str] = mapped_column(String(320), default="")
     subject: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")  # the new text only
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
@@ -154,3 +155,46 @@ class QuarantinedMessage(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class Draft(Base):
+    """An outgoing message, from the moment it is written until it is sent (or not)."""
+
+    __tablename__ = "drafts"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # ack | followup | update | reminder
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    policy: Mapped[str] = mapped_column(String(10))  # required | auto
+    mailbox: Mapped[str] = mapped_column(String(100))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("contacts.id"))
+    from_addr: Mapped[str] = mapped_column(String(400))
+    recipient: Mapped[str] = mapped_column(String(320), index=True)  # the first To, for the per-sender limit
+    to_addrs: Mapped[list[str]] = mapped_column(JSON)
+    subject: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    in_reply_to: Mapped[str] = mapped_column(String(1000), default="")
+    thread_refs: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message_id: Mapped[str] = mapped_column(String(300), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
+    template: Mapped[str] = mapped_column(String(200))
+    template_inputs: Mapped[dict[str, object]] = mapped_column(JSON)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    failure: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class DraftEvent(Base):
+    """Who did what to a draft and when, with the diff of any edit. Kept forever."""
+
+    __tablename__ = "draft_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(20))  # created | edited | approved | rejected | sent | failed
+    detail: Mapped[str] = mapped_column(Text, default="")

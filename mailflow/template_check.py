@@ -79,7 +79,7 @@ def sample_context(
         "reasons": [f"{category}: broken"],
         "severity": severity,
         "photos_attached": photos,
-        "references": [{"kind": "po", "value": "4500123"}],
+        "references": [{"kind": "po", "value": "4500123", "label": "PO 4500123"}],
         "case": {"id": 17, "subject": "Crushed cartons on PO 4500123"},
     }
 

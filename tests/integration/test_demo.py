@@ -23,4 +23,6 @@ def test_the_demo_tags_logs_and_opens_cases(tmp_path: Path) -> None:
     assert "high-severity: cancelar el pedido" in out
     assert "CONTAINER CSQU3054383" in out
     assert "out-of-office subject" in out
+    assert "6 acknowledgement(s) drafted" in done.stderr
+    assert "ack.quality.zh" in out and "尊敬的李华，您好！" in out
     assert (tmp_path / "mailflow.db").exists()

@@ -7,6 +7,8 @@ from pathlib import Path
 from mailflow import config
 from mailflow.config import Settings
 
+TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+
 
 def write_settings(
     directory: Path,
@@ -32,6 +34,9 @@ url = "{database_url}"
 
 [storage]
 data_dir = "{directory / "data"}"
+
+[templates]
+dir = "{TEMPLATES}"
 
 [fetch]
 {fetch_lines}

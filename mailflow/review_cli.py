@@ -1,0 +1,98 @@
+"""`mailflow drafts ...`: the reviewer's commands in a terminal (the web page is its own issue)."""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import getpass
+import json
+import os
+import shlex
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mailflow.errors import MailflowError
+from mailflow.outbox import Outbox
+from mailflow.store import Store
+
+DRAFT_COLUMNS = ("id", "status", "kind", "customer", "subject", "template", "failure")
+
+
+def reviewer() -> str:
+    """Who decides: $MAILFLOW_REVIEWER, else the login name."""
+    return os.environ.get("MAILFLOW_REVIEWER") or getpass.getuser()
+
+
+def drafts_command(args: argparse.Namespace, store: Store) -> int:
+    from mailflow.cli import format_table
+
+    outbox = Outbox(store)
+    if args.action == "list":
+        rows = outbox.drafts(args.status)
+        if args.json:
+            json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print(format_table(rows, DRAFT_COLUMNS))
+        return 0
+    draft = outbox.draft(args.id)
+    if draft is None:
+        raise MailflowError(f"no draft with id {args.id}")
+    if args.action == "show":
+        print(_render(draft))
+        return 0
+    if args.action == "reject":
+        status = outbox.decide(args.id, "rejected", reviewer(), detail=args.reason)
+        print(f"draft {args.id}: {status}")
+        return 0
+    if args.edit:
+        _edit(outbox, draft)
+    status = outbox.decide(args.id, "approved", reviewer())
+    print(f"draft {args.id}: {status}")
+    return 0
+
+
+def _render(draft: dict[str, Any]) -> str:
+    lines = [
+        f"Draft {draft['id']} ({draft['kind']}, {draft['status']}, review {draft['policy']})",
+        f"From: {draft['from']}",
+        f"To: {', '.join(draft['to'])}",
+        f"Subject: {draft['subject']}",
+        f"In-Reply-To: <{draft['in_reply_to']}>" if draft["in_reply_to"] else "",
+        f"Message-ID: <{draft['message_id']}>",
+        f"Template: {draft['template']}    Tags: {', '.join(draft['tags'])}",
+        *(f"  why: {reason}" for reason in draft["reasons"]),
+        "",
+        draft["body"],
+        "History:",
+        *(f"  {e['at']} {e['actor']}: {e['action']} {e['detail']}".rstrip() for e in draft["events"]),
+    ]
+    return "\n".join(line for line in lines if line is not None)
+
+
+def _edit(outbox: Outbox, draft: dict[str, Any]) -> None:
+    """Open $EDITOR on subject and body; keep the change as a unified diff in the draft's history."""
+    before = f"Subject: {draft['subject']}\n\n{draft['body']}"
+    with tempfile.NamedTemporaryFile("w+", suffix=".txt", encoding="utf-8", delete=False) as handle:
+        handle.write(before)
+        path = Path(handle.name)
+    try:
+        editor = os.environ.get("VISUAL") or os.environ.get("EDITOR") or "vi"
+        if subprocess.run([*shlex.split(editor), str(path)], check=False).returncode != 0:
+            raise MailflowError("the editor failed; the draft is unchanged")
+        after = path.read_text(encoding="utf-8")
+    finally:
+        path.unlink(missing_ok=True)
+    if after == before:
+        return
+    first, _, body = after.partition("\n\n")
+    if not first.startswith("Subject: "):
+        raise MailflowError("keep the first line as 'Subject: ...' and a blank line before the text")
+    subject = " ".join(first[len("Subject: ") :].split())
+    diff = "".join(
+        difflib.unified_diff(before.splitlines(True), after.splitlines(True), "draft", "edited", n=1)
+    )
+    outbox.decide(draft["id"], "edited", reviewer(), detail=diff, changes={"subject": subject, "text": body})
