@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from mailflow.classify import is_photo
 from mailflow.models import (
+    BouncedAddress,
     Case,
     CaseEvidence,
     Contact,
@@ -105,6 +106,7 @@ class BatchWriter:
         items = list(results)
         processed = [item for item in items if isinstance(item, Processed)]
         known = self._known_keys(processed)
+        before = set(known)
         self._load_customers(processed)
         self._load_thread_cases(processed)
         recorded = duplicates = quarantined = 0
@@ -136,6 +138,9 @@ class BatchWriter:
                 reason = f"the database refused it: {_first_line(exc)}"
                 quarantined += self._quarantine(Failed(item.uid, self.raw.get(item.uid, b""), reason))
         self._write(pending)
+        self._record_bounces(
+            [item for item in processed if item.mail.bounced and item.mail.dedupe_key not in before]
+        )
         return BatchOutcome(recorded, duplicates, quarantined)
 
     # -- reading what the batch needs -----------------------------------------
@@ -300,6 +305,22 @@ class BatchWriter:
         ]
 
     # -- writing ---------------------------------------------------------------
+
+    def _record_bounces(self, reports: list[Processed]) -> None:
+        """Mark every address a new delivery report says failed; a cleared one is marked again."""
+        now = utcnow()
+        for item in reports:
+            for address in item.mail.bounced:
+                row = self.session.get(BouncedAddress, address[:320])
+                if row is None:
+                    self.session.add(
+                        BouncedAddress(email=address[:320], report_message_id=item.mail.message_id[:1000])
+                    )
+                else:
+                    row.last_at, row.reports, row.cleared_at = now, row.reports + 1, None
+                    row.report_message_id = item.mail.message_id[:1000]
+                audit.info("<%s> bounce: %s marked undeliverable", item.mail.message_id, address)
+        self.session.flush()
 
     def _write(self, pending: list[_PendingContact]) -> None:
         self.session.flush()  # quarantine rows

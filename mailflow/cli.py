@@ -58,6 +58,11 @@ def build_parser() -> argparse.ArgumentParser:
     reject.add_argument("id", type=int)
     reject.add_argument("--reason", required=True)
 
+    bounces = commands.add_parser("bounces", help="addresses mail could not be delivered to")
+    bounce_actions = bounces.add_subparsers(dest="action", required=True)
+    bounce_actions.add_parser("list").add_argument("--json", action="store_true")
+    bounce_actions.add_parser("clear", help="the address works again").add_argument("email")
+
     templates = commands.add_parser("templates", help="the operator's reply templates")
     template_actions = templates.add_subparsers(dest="action", required=True)
     template_check = template_actions.add_parser(
@@ -116,10 +121,10 @@ def _with_store(args: argparse.Namespace, settings: config_module.Settings, stor
         return _print(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
     if args.command == "cases":
         return _print(store.cases(), args.json, CASE_COLUMNS)
-    if args.command == "drafts":
-        from mailflow.review_cli import drafts_command
+    if args.command in ("drafts", "bounces"):
+        from mailflow.review_cli import bounces_command, drafts_command
 
-        return drafts_command(args, store)
+        return (drafts_command if args.command == "drafts" else bounces_command)(args, store)
     if args.action == "list":
         return _print(store.quarantined(), args.json, QUARANTINE_COLUMNS)
     return _retry(settings, store, args.id)

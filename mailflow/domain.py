@@ -68,6 +68,7 @@ class InboundMail:
     content_type: str
     report_type: str = ""  # multipart/report's report-type, e.g. "delivery-status"
     defects: tuple[str, ...] = ()
+    bounced: tuple[str, ...] = ()  # recipients a delivery-status report says failed for good
 
     def header(self, name: str) -> str:
         name = name.lower()

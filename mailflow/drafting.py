@@ -166,6 +166,9 @@ def draft_acknowledgements(settings: Settings, store: Any, templates: Templates,
     """Draft what is due; one bad template or header costs that draft, not the others."""
     created = 0
     for candidate in store.ack_candidates(now - ACK_WITHIN):
+        if store.is_bounced(candidate.reply_to or candidate.sender):
+            log.warning("case %s: %s bounced before; no automatic reply", candidate.case_id, candidate.sender)
+            continue
         if store.drafts_to_recipient_since(
             candidate.reply_to or candidate.sender, now - timedelta(days=1)
         ) >= (settings.replies.max_per_sender_per_day):

@@ -198,3 +198,16 @@ class DraftEvent(Base):
     actor: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(20))  # created | edited | approved | rejected | sent | failed
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class BouncedAddress(Base):
+    """An address mail could not be delivered to: no automatic mail until a person clears it."""
+
+    __tablename__ = "bounced_addresses"
+    email: Mapped[str] = mapped_column(String(320), primary_key=True)
+    first_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reports: Mapped[int] = mapped_column(Integer, default=1)
+    report_message_id: Mapped[str] = mapped_column(String(1000), default="")  # the latest report
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cleared_by: Mapped[str] = mapped_column(String(200), default="")

@@ -14,7 +14,7 @@ from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mailflow.drafting import AckCandidate
-from mailflow.models import Case, CaseEvidence, Contact, Customer, Draft, DraftEvent, utcnow
+from mailflow.models import BouncedAddress, Case, CaseEvidence, Contact, Customer, Draft, DraftEvent, utcnow
 from mailflow.review import ReviewError, transition
 from mailflow.store import Store
 
@@ -63,6 +63,38 @@ class Outbox:
                     customer_company=customer.company,
                 )
         return list(latest.values())
+
+    def is_bounced(self, address: str) -> bool:
+        with self.sessions() as session:
+            row = session.get(BouncedAddress, address.lower())
+            return row is not None and row.cleared_at is None
+
+    def bounces(self) -> list[dict[str, Any]]:
+        with self.sessions() as session:
+            query = (
+                select(BouncedAddress)
+                .where(BouncedAddress.cleared_at.is_(None))
+                .order_by(BouncedAddress.email)
+            )
+            return [
+                {
+                    "email": row.email,
+                    "first_at": row.first_at.isoformat(),
+                    "last_at": row.last_at.isoformat(),
+                    "reports": row.reports,
+                    "report_message_id": row.report_message_id,
+                }
+                for row in session.scalars(query)
+            ]
+
+    def clear_bounce(self, address: str, actor: str) -> bool:
+        """A person says the address works again; False when it was not marked."""
+        with self.sessions.begin() as session:
+            row = session.get(BouncedAddress, address.strip().lower())
+            if row is None or row.cleared_at is not None:
+                return False
+            row.cleared_at, row.cleared_by = utcnow(), actor
+            return True
 
     def drafts_to_recipient_since(self, recipient: str, since: datetime) -> int:
         with self.sessions() as session:

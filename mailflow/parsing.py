@@ -25,6 +25,7 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAKS = re.compile(r"[\r\n\x00]+")
 _MAX_FILENAME = 150
 _MAX_KEYED_MESSAGE_ID = 900
+_DSN_FIELD = re.compile(r"^([A-Za-z-]+):[ \t]*(.*)$", re.MULTILINE)
 _DECODED = frozenset(
     {"from", "to", "cc", "reply-to", "subject", "date", "message-id", "in-reply-to", "references"}
 )
@@ -63,6 +64,7 @@ def parse(raw: bytes) -> InboundMail:
         content_type=msg.get_content_type(),
         report_type=str(msg.get_param("report-type", "") or "").lower(),
         defects=tuple(type(defect).__name__ for defect in msg.defects),
+        bounced=tuple(dict.fromkeys(body.bounced)),
     )
 
 
@@ -73,6 +75,26 @@ def _dedupe_key(message_id: str, raw: bytes) -> str:
     if len(message_id) > _MAX_KEYED_MESSAGE_ID:
         return "mid-sha256:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
     return f"mid:{message_id}"
+
+
+def failed_recipients(report: str) -> list[str]:
+    """Recipients of a delivery-status report (RFC 3464) whose delivery failed for good.
+
+    The report is blocks of fields separated by blank lines, one block per
+    recipient; "Action: failed" (or a 5.x.x status) is a bounce, "delayed" is not.
+    """
+    failed: list[str] = []
+    for block in re.split(r"\r?\n\s*\r?\n", report):
+        fields = dict(_DSN_FIELD.findall(block))
+        fields = {name.lower(): value.strip() for name, value in fields.items()}
+        recipient = fields.get("final-recipient") or fields.get("original-recipient") or ""
+        action = fields.get("action", "").lower()
+        if not recipient or not (action == "failed" or fields.get("status", "").startswith("5")):
+            continue
+        address = recipient.split(";", 1)[-1].strip().strip("<>").strip().lower()
+        if "@" in address and " " not in address:
+            failed.append(address)
+    return failed
 
 
 def clean_header(value: str) -> str:
@@ -165,6 +187,7 @@ class _Body:
         self.plain: str | None = None
         self.html: str | None = None
         self.attachments: list[Attachment] = []
+        self.bounced: list[str] = []
 
     def text(self) -> str:
         if self.plain is not None and self.plain.strip():
@@ -191,6 +214,9 @@ class _Body:
         filename = headers.get_filename()
         if ctype in ("text/plain", "text/html") and disposition != "attachment" and not filename:
             self._text_part(part, ctype)
+            return
+        if ctype == "message/delivery-status":
+            self.bounced += failed_recipients(decode_bytes(part.decoded(), "utf-8"))
             return
         if ctype in _REPORT_PARTS:
             return

@@ -55,6 +55,24 @@ def drafts_command(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
+def bounces_command(args: argparse.Namespace, store: Store) -> int:
+    from mailflow.cli import format_table
+
+    outbox = Outbox(store)
+    if args.action == "list":
+        rows = outbox.bounces()
+        if args.json:
+            json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
+            sys.stdout.write("\n")
+        else:
+            print(format_table(rows, ("email", "reports", "first_at", "last_at")))
+        return 0
+    if not outbox.clear_bounce(args.email, reviewer()):
+        raise MailflowError(f"{args.email} is not marked as bouncing")
+    print(f"{args.email}: cleared; automatic mail may go there again")
+    return 0
+
+
 def _render(draft: dict[str, Any]) -> str:
     lines = [
         f"Draft {draft['id']} ({draft['kind']}, {draft['status']}, review {draft['policy']})",

@@ -227,3 +227,41 @@ def test_the_cli_approves_with_an_edit_kept_as_a_diff(tmp_path: Path, db_url: st
     assert rejected.returncode == 0  # approved, not yet sent: may still be withdrawn
     again = mailflow("drafts", "approve", str(draft["id"]))
     assert again.returncode == 1 and "rejected cannot be approved" in again.stderr
+
+
+def _bounce(address: str, message_id: str) -> bytes:
+    return (
+        f"From: Mail Delivery System <MAILER-DAEMON@mx.example>\r\nTo: sales@ningbo-homeware.example\r\n"
+        f"Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <{message_id}>\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: text/plain\r\n\r\nYour message could not be delivered.\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {address}\r\nAction: failed\r\nStatus: 5.1.1\r\n--B--\r\n"
+    ).encode()
+
+
+def test_a_bounced_address_gets_no_automatic_mail_until_a_person_clears_it(
+    tmp_path: Path, db_url: str
+) -> None:
+    settings, store, path = _setup(tmp_path, db_url)
+    bounce = _bounce("maria@harbor-imports.example", "dsn1@mx.example")
+    complaint = _mail("Broken mugs", "The mugs are broken.", "after-bounce@x")
+    assert _ingest(settings, store, [bounce, complaint]) == 0
+    outbox = Outbox(store)
+    assert [b["email"] for b in outbox.bounces()] == ["maria@harbor-imports.example"]
+    (report,) = [c for c in store.contacts() if c["message_id"] == "dsn1@mx.example"]
+    assert report["tags"] == ["automatic"]
+    store.close()
+
+    def mailflow(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "mailflow", "--config", str(path), *args]
+        return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+    assert (
+        json.loads(mailflow("bounces", "list", "--json").stdout)[0]["email"] == "maria@harbor-imports.example"
+    )
+    assert mailflow("bounces", "clear", "maria@harbor-imports.example").returncode == 0
+    assert mailflow("bounces", "clear", "maria@harbor-imports.example").returncode == 1
+    store = Store(settings.database_url)
+    assert Drafter(settings, store).run() == 1
+    store.close()

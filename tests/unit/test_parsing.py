@@ -160,3 +160,25 @@ def test_a_bad_date_is_none_and_a_good_one_is_utc() -> None:
     assert parse(b"From: b@x.example\r\nDate: not a date\r\n\r\nx").date is None
     date = parse(b"From: b@x.example\r\nDate: Mon, 16 Nov 2026 09:00:00 +0800\r\n\r\nx").date
     assert date is not None and date.isoformat() == "2026-11-16T01:00:00+00:00"
+
+
+def test_a_delivery_report_names_the_addresses_that_failed_and_not_the_delayed_ones() -> None:
+    from mailflow.parsing import failed_recipients
+
+    report = (
+        "Reporting-MTA: dns; mx.example\n\n"
+        "Final-Recipient: rfc822; <Buyer@Acme.example>\nAction: failed\nStatus: 5.1.1\n\n"
+        "Final-Recipient: rfc822; late@acme.example\nAction: delayed\nStatus: 4.2.2\n\n"
+        "Original-Recipient: rfc822;old@acme.example\nStatus: 5.0.0\n"
+    )
+    assert failed_recipients(report) == ["buyer@acme.example", "old@acme.example"]
+
+
+def test_bounces_in_the_shared_corpus_are_read() -> None:
+    from pathlib import Path
+
+    folder = (
+        Path(__file__).resolve().parents[3] / "shared" / "corpora" / "mikel-mail" / "multipart_report_emails"
+    )
+    assert parse((folder / "report_530.eml").read_bytes()).bounced == ("edwin@zzzzzzz.com",)
+    assert parse((folder / "report_422.eml").read_bytes()).bounced == ()
