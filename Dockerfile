@@ -8,6 +8,7 @@ RUN python -m venv /opt/mailflow && /opt/mailflow/bin/pip install --no-cache-dir
 FROM python:3.11-slim
 RUN useradd --system --create-home --home-dir /var/lib/mailflow mailflow
 COPY --from=build /opt/mailflow /opt/mailflow
+# Shipped templates: set templates.dir = "/opt/mailflow/templates" in settings.toml to use them.
 COPY templates /opt/mailflow/templates
 ENV PATH=/opt/mailflow/bin:$PATH \
     MAILFLOW_CONFIG=/var/lib/mailflow/settings.toml \
