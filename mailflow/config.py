@@ -39,6 +39,9 @@ class SmtpSettings:
     security: str
     username: str
     password: Secret | None
+    auth: str = "password"  # password | xoauth2
+    oauth2_token: Secret | None = None
+    save_sent: bool = True  # append a copy to the Sent folder (Gmail saves it itself: false)
 
 
 @dataclass(frozen=True)
@@ -176,7 +179,9 @@ ALLOWED_KEYS = {
         "host", "port", "security", "allow_insecure", "username", "password", "auth", "oauth2_token",
         "folders", "watch_sent", "send_id",
     },
-    "mailbox[].smtp": {"host", "port", "security", "allow_insecure", "username", "password"},
+    "mailbox[].smtp": {
+        "host", "port", "security", "allow_insecure", "username", "password", "auth", "oauth2_token", "save_sent",
+    },
 }  # fmt: skip
 
 
@@ -381,8 +386,20 @@ def _imap(table: _Table, address: str) -> ImapSettings:
 
 def _smtp(table: _Table, address: str) -> SmtpSettings:
     host, port, security = _server(table, 465)
+    auth = table.get("auth", str, "password")
+    if auth not in ("password", "xoauth2"):
+        raise ConfigError(f"{table.key('auth')} must be password or xoauth2")
     settings = SmtpSettings(
-        host, port, security, table.get("username", str, address), _secret(table, "password")
+        host,
+        port,
+        security,
+        table.get("username", str, address),
+        _secret(table, "password"),
+        auth,
+        _secret(table, "oauth2_token"),
+        table.get("save_sent", bool, True),
     )
+    if auth == "xoauth2" and settings.oauth2_token is None:
+        raise ConfigError(f'{table.key("oauth2_token")} is required with auth = "xoauth2"')
     table.done()
     return settings

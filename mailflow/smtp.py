@@ -1,0 +1,121 @@
+"""The SMTP adapter: connect (ssl/starttls/none), authenticate (PLAIN/LOGIN or XOAUTH2), send.
+
+Every failure becomes a SendFailed that says whether trying again can help:
+5xx is permanent (the draft fails with the server's reason), 4xx and a
+dropped connection are transient (the draft is retried later). Error texts
+come from the server and name the mailbox, never a password or token.
+"""
+
+from __future__ import annotations
+
+import smtplib
+import ssl
+from email.message import EmailMessage
+from types import TracebackType
+
+from mailflow.config import MailboxSettings
+from mailflow.errors import MailflowError
+
+
+class SendFailed(MailflowError):
+    def __init__(self, message: str, permanent: bool, code: int = 0) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+        self.code = code
+
+
+def _server_text(value: bytes | str) -> str:
+    return (value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)).strip()
+
+
+class SmtpConnection:
+    """One connection, reused for a batch of messages: `with SmtpConnection(box, 30) as smtp: smtp.send(m)`."""
+
+    def __init__(self, mailbox: MailboxSettings, timeout: float) -> None:
+        if mailbox.smtp is None:
+            raise MailflowError(f"mailbox {mailbox.name} has no [mailbox.smtp] settings")
+        self.mailbox, self.settings, self.timeout = mailbox, mailbox.smtp, timeout
+        self.where = f"mailbox {mailbox.name} SMTP ({mailbox.smtp.host}:{mailbox.smtp.port})"
+        self.connection: smtplib.SMTP | None = None
+
+    def __enter__(self) -> SmtpConnection:
+        self.connect()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def connect(self) -> None:
+        smtp = self.settings
+        try:
+            if smtp.security == "ssl":
+                context = ssl.create_default_context()
+                self.connection = smtplib.SMTP_SSL(
+                    smtp.host, smtp.port, timeout=self.timeout, context=context
+                )
+            else:
+                self.connection = smtplib.SMTP(smtp.host, smtp.port, timeout=self.timeout)
+                self.connection.ehlo()
+                if smtp.security == "starttls":
+                    self.connection.starttls(context=ssl.create_default_context())
+                    self.connection.ehlo()
+            self._authenticate(self.connection)
+        except smtplib.SMTPAuthenticationError as exc:
+            raise SendFailed(
+                f"{self.where}: login refused: {exc.smtp_code} {_server_text(exc.smtp_error)}", True
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            raise self._failure(exc.smtp_code, exc.smtp_error) from None
+        except (smtplib.SMTPException, OSError) as exc:
+            raise SendFailed(
+                f"{self.where}: connection failed ({type(exc).__name__}: {exc})", False
+            ) from None
+
+    def _authenticate(self, connection: smtplib.SMTP) -> None:
+        smtp = self.settings
+        if smtp.auth == "xoauth2" and smtp.oauth2_token is not None:
+            token = smtp.oauth2_token.reveal()
+            response = f"user={smtp.username}\x01auth=Bearer {token}\x01\x01"
+            connection.auth("XOAUTH2", lambda challenge=None: response, initial_response_ok=True)
+        elif smtp.password is not None:
+            connection.login(smtp.username, smtp.password.reveal())
+
+    def send(self, message: EmailMessage) -> None:
+        if self.connection is None:
+            raise SendFailed(f"{self.where}: not connected", False)
+        try:
+            refused = self.connection.send_message(message)
+        except smtplib.SMTPRecipientsRefused as exc:
+            codes = [code for code, _ in exc.recipients.values()]
+            texts = "; ".join(
+                f"{rcpt}: {code} {_server_text(text)}" for rcpt, (code, text) in exc.recipients.items()
+            )
+            raise SendFailed(
+                f"{self.where}: recipients refused: {texts}", all(c >= 500 for c in codes), min(codes)
+            ) from None
+        except smtplib.SMTPResponseException as exc:
+            raise self._failure(exc.smtp_code, exc.smtp_error) from None
+        except (smtplib.SMTPServerDisconnected, OSError) as exc:
+            # Dropped after the final dot or earlier: we cannot know; the caller checks Sent first.
+            raise SendFailed(
+                f"{self.where}: connection lost while sending ({type(exc).__name__})", False
+            ) from None
+        if refused:
+            texts = "; ".join(
+                f"{rcpt}: {code} {_server_text(text)}" for rcpt, (code, text) in refused.items()
+            )
+            raise SendFailed(f"{self.where}: some recipients refused: {texts}", True)
+
+    def _failure(self, code: int, text: bytes | str) -> SendFailed:
+        return SendFailed(f"{self.where}: {code} {_server_text(text)}", 500 <= code < 600, code)
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is None:
+            return
+        try:
+            connection.quit()
+        except (smtplib.SMTPException, OSError):
+            connection.close()

@@ -1,0 +1,156 @@
+"""The SMTP adapter against a real aiosmtpd server with injected faults, and the composed message."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from email import message_from_bytes, policy
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from mailflow.compose import outgoing_message
+from mailflow.config import MailboxSettings
+from mailflow.drafting import UnsafeHeader
+from mailflow.embedded import free_port
+from mailflow.smtp import SendFailed, SmtpConnection
+from tests.support.settings import load_settings, write_settings
+
+
+class FaultyHandler:
+    """Accepts mail unless told to fail at a given step, the way real servers do."""
+
+    def __init__(self) -> None:
+        self.fail_rcpt = ""
+        self.fail_data = ""
+        self.drop_after_dot = False
+        self.received: list[bytes] = []
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if self.fail_rcpt:
+            return self.fail_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.drop_after_dot:
+            server.transport.close()
+            return "250 never seen"
+        if self.fail_data:
+            return self.fail_data
+        self.received.append(envelope.original_content or envelope.content)
+        return "250 Message accepted"
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[FaultyHandler, int]]:
+    handler = FaultyHandler()
+    port = free_port()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler, port
+    controller.stop()
+
+
+def _mailbox(tmp_path: Path, port: int) -> MailboxSettings:
+    path = write_settings(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", 1, "u", "p")
+    path.write_text(
+        path.read_text() + f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+    )
+    return load_settings(path).mailboxes[0]
+
+
+def _draft(**changes: Any) -> dict[str, Any]:
+    draft = {
+        "id": 7,
+        "from": "Ningbo Homeware Sales <sales@ningbo-homeware.example>",
+        "to": ["lihua@huamei-home.example"],
+        "subject": "Re: 货物破损投诉 订单PO20261102",
+        "message_id": "ack-7@ningbo-homeware.example",
+        "in_reply_to": "20261116130501.GB2312@huamei-home.example",
+        "references": ["root@huamei-home.example", "20261116130501.GB2312@huamei-home.example"],
+        "policy": "required",
+        "body": "尊敬的李华，您好！\n\n请发送以下照片：……\n",
+        "html": None,
+    }
+    return {**draft, **changes}
+
+
+def test_a_composed_reply_arrives_threaded_and_intact(
+    tmp_path: Path, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    with SmtpConnection(_mailbox(tmp_path, port), 10) as smtp:
+        smtp.send(outgoing_message(_draft(), datetime.now(UTC)))
+        smtp.send(
+            outgoing_message(_draft(id=8, message_id="ack-8@ningbo-homeware.example"), datetime.now(UTC))
+        )
+    assert len(handler.received) == 2  # one connection, two messages
+    received = message_from_bytes(handler.received[0], policy=policy.default)
+    assert received["Subject"] == "Re: 货物破损投诉 订单PO20261102"
+    assert received["In-Reply-To"] == "<20261116130501.GB2312@huamei-home.example>"
+    references = " ".join(str(received["References"]).split())  # long headers are folded on the wire
+    assert references == "<root@huamei-home.example> <20261116130501.GB2312@huamei-home.example>"
+    assert received["Message-ID"] == "<ack-7@ningbo-homeware.example>"
+    assert received["Auto-Submitted"] is None
+    assert "请发送以下照片" in received.get_content()
+
+
+def test_auto_policy_drafts_carry_auto_submitted() -> None:
+    assert outgoing_message(_draft(policy="auto"), datetime.now(UTC))["Auto-Submitted"] == "auto-replied"
+
+
+def test_a_smuggled_line_break_in_a_header_is_refused() -> None:
+    with pytest.raises(UnsafeHeader):
+        outgoing_message(_draft(subject="Re: x\r\nBcc: victim@evil.example"), datetime.now(UTC))
+
+
+@pytest.mark.parametrize(
+    ("fault", "permanent", "code"),
+    [
+        ({"fail_rcpt": "451 4.3.0 Try again later"}, False, 451),
+        ({"fail_rcpt": "550 5.1.1 No such user"}, True, 550),
+        ({"fail_data": "552 5.3.4 Message too big"}, True, 552),
+        ({"fail_data": "451 4.7.1 Greylisted"}, False, 451),
+    ],
+)
+def test_server_refusals_are_classified_permanent_or_transient(
+    tmp_path: Path, sink: tuple[FaultyHandler, int], fault: dict[str, str], permanent: bool, code: int
+) -> None:
+    handler, port = sink
+    for name, value in fault.items():
+        setattr(handler, name, value)
+    with SmtpConnection(_mailbox(tmp_path, port), 10) as smtp, pytest.raises(SendFailed) as failure:
+        smtp.send(outgoing_message(_draft(), datetime.now(UTC)))
+    assert (failure.value.permanent, failure.value.code) == (permanent, code)
+    assert str(code) in str(failure.value)
+
+
+def test_a_connection_dropped_after_the_final_dot_is_transient(
+    tmp_path: Path, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    handler.drop_after_dot = True
+    with SmtpConnection(_mailbox(tmp_path, port), 10) as smtp, pytest.raises(SendFailed) as failure:
+        smtp.send(outgoing_message(_draft(), datetime.now(UTC)))
+    assert not failure.value.permanent and "connection lost" in str(failure.value)
+
+
+def test_421_on_connect_is_transient(tmp_path: Path) -> None:
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def refuse() -> None:
+        connection, _ = listener.accept()
+        connection.sendall(b"421 4.3.2 Service not available, closing channel\r\n")
+        connection.close()
+
+    threading.Thread(target=refuse, daemon=True).start()
+    with pytest.raises(SendFailed) as failure:
+        SmtpConnection(_mailbox(tmp_path, port), 5).connect()
+    listener.close()
+    assert not failure.value.permanent and "421" in str(failure.value)
