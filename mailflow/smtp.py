@@ -28,6 +28,10 @@ def _server_text(value: bytes | str) -> str:
     return (value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)).strip()
 
 
+def _refusals(recipients: dict[str, tuple[int, bytes]]) -> str:
+    return "; ".join(f"{rcpt}: {code} {_server_text(text)}" for rcpt, (code, text) in recipients.items())
+
+
 class SmtpConnection:
     """One connection, reused for a batch of messages: `with SmtpConnection(box, 30) as smtp: smtp.send(m)`."""
 
@@ -89,9 +93,7 @@ class SmtpConnection:
             refused = self.connection.send_message(message)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
-            texts = "; ".join(
-                f"{rcpt}: {code} {_server_text(text)}" for rcpt, (code, text) in exc.recipients.items()
-            )
+            texts = _refusals(exc.recipients)
             raise SendFailed(
                 f"{self.where}: recipients refused: {texts}", all(c >= 500 for c in codes), min(codes)
             ) from None
@@ -103,10 +105,7 @@ class SmtpConnection:
                 f"{self.where}: connection lost while sending ({type(exc).__name__})", False
             ) from None
         if refused:
-            texts = "; ".join(
-                f"{rcpt}: {code} {_server_text(text)}" for rcpt, (code, text) in refused.items()
-            )
-            raise SendFailed(f"{self.where}: some recipients refused: {texts}", True)
+            raise SendFailed(f"{self.where}: some recipients refused: {_refusals(refused)}", True)
 
     def _failure(self, code: int, text: bytes | str) -> SendFailed:
         return SendFailed(f"{self.where}: {code} {_server_text(text)}", 500 <= code < 600, code)

@@ -5,25 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from mailflow.ingest import Ingest
 from mailflow.pipeline import Processed, process
 from mailflow.store import Store
+from tests.support.corpora import corpus_files
 from tests.support.memory_source import MemorySource
 from tests.support.settings import load_settings, write_settings
-
-CORPORA = Path(__file__).resolve().parents[3] / "shared" / "corpora"
-
-
-def corpus_files() -> list[Path]:
-    if not CORPORA.is_dir():
-        pytest.fail(f"the shared corpora are missing at {CORPORA}")
-    return sorted(
-        path
-        for path in CORPORA.rglob("*")
-        if path.is_file() and not path.name.upper().startswith(("LICENSE", "MIT-LICENSE", "README"))
-    )
 
 
 def test_every_corpus_message_is_logged_or_quarantined(tmp_path: Path, sqlite_url: str) -> None:

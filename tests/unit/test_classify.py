@@ -114,7 +114,7 @@ def test_the_word_prefilter_never_changes_a_result() -> None:
     """Skipping a rule whose words are absent is an optimisation, never a different answer."""
     from dataclasses import replace
 
-    from tests.integration.test_corpora import corpus_files
+    from tests.support.corpora import corpus_files
 
     unfiltered = replace(RULES, rules=tuple(replace(rule, triggers=None) for rule in RULES.rules))
     texts = [_mail(e["subject"], e["text"]) for e in EXAMPLES] + [

@@ -175,10 +175,9 @@ def test_a_delivery_report_names_the_addresses_that_failed_and_not_the_delayed_o
 
 
 def test_bounces_in_the_shared_corpus_are_read() -> None:
-    from pathlib import Path
+    from tests.support.corpora import CORPORA, corpus_files
 
-    folder = (
-        Path(__file__).resolve().parents[3] / "shared" / "corpora" / "mikel-mail" / "multipart_report_emails"
-    )
+    corpus_files()  # fails loudly when the corpora are missing
+    folder = CORPORA / "mikel-mail" / "multipart_report_emails"
     assert parse((folder / "report_530.eml").read_bytes()).bounced == ("edwin@zzzzzzz.com",)
     assert parse((folder / "report_422.eml").read_bytes()).bounced == ()
