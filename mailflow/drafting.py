@@ -127,9 +127,10 @@ def ack_context(candidate: AckCandidate, mailbox: MailboxSettings, company_name:
     }
 
 
-def ack_draft(candidate: AckCandidate, settings: Settings, templates: Templates) -> dict[str, Any]:
+def ack_draft(
+    candidate: AckCandidate, mailbox: MailboxSettings, settings: Settings, templates: Templates
+) -> dict[str, Any]:
     """The row of a new acknowledgement draft. Raises TemplateProblem or UnsafeHeader."""
-    mailbox = next(box for box in settings.mailboxes if box.name == candidate.mailbox)
     context = ack_context(candidate, mailbox, settings.replies.company_name)
     name = templates.choose("ack", context["category"] or None, candidate.language or "en")
     rendered = templates.render(name, context)
@@ -165,7 +166,17 @@ def ack_draft(candidate: AckCandidate, settings: Settings, templates: Templates)
 def draft_acknowledgements(settings: Settings, store: Any, templates: Templates, now: datetime) -> int:
     """Draft what is due; one bad template or header costs that draft, not the others."""
     created = 0
+    mailboxes = {box.name: box for box in settings.mailboxes}
     for candidate in store.ack_candidates(now - ACK_WITHIN):
+        mailbox = mailboxes.get(candidate.mailbox)
+        if mailbox is None:
+            # Nothing can be sent from it; the case stays due should the mailbox come back.
+            log.warning(
+                "case %s: mailbox %s is no longer configured; no acknowledgement",
+                candidate.case_id,
+                candidate.mailbox,
+            )
+            continue
         if store.is_bounced(candidate.reply_to or candidate.sender):
             log.warning("case %s: %s bounced before; no automatic reply", candidate.case_id, candidate.sender)
             continue
@@ -177,7 +188,7 @@ def draft_acknowledgements(settings: Settings, store: Any, templates: Templates,
             )
             continue
         try:
-            row = ack_draft(candidate, settings, templates)
+            row = ack_draft(candidate, mailbox, settings, templates)
         except (TemplateProblem, UnsafeHeader) as exc:
             log.error("case %s: no acknowledgement drafted: %s", candidate.case_id, exc)
             continue

@@ -265,3 +265,18 @@ def test_a_bounced_address_gets_no_automatic_mail_until_a_person_clears_it(
     store = Store(settings.database_url)
     assert Drafter(settings, store).run() == 1
     store.close()
+
+
+def test_a_case_from_a_mailbox_no_longer_configured_is_skipped_not_fatal(
+    tmp_path: Path, db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings, store, path = _setup(tmp_path, db_url)
+    Ingest(settings, store).sync_folder(
+        MemorySource([_mail("Broken", "The mugs are broken.", "gone@x")]), settings.mailboxes[0], "INBOX"
+    )
+    path.write_text(path.read_text().replace('name = "sales"', 'name = "export"'))
+    renamed = load_settings(path)
+    assert Drafter(renamed, store).run() == 0
+    assert any("no longer configured" in record.getMessage() for record in caplog.records)
+    assert Drafter(settings, store).run() == 1  # with the mailbox back, the case is still due
+    store.close()
