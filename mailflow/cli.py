@@ -118,15 +118,15 @@ def _with_store(args: argparse.Namespace, settings: config_module.Settings, stor
     if args.command == "run":
         return _run(settings, store, args.once)
     if args.command == "contacts":
-        return _print(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
+        return print_rows(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
     if args.command == "cases":
-        return _print(store.cases(), args.json, CASE_COLUMNS)
+        return print_rows(store.cases(), args.json, CASE_COLUMNS)
     if args.command in ("drafts", "bounces"):
         from mailflow.review_cli import bounces_command, drafts_command
 
         return (drafts_command if args.command == "drafts" else bounces_command)(args, store)
     if args.action == "list":
-        return _print(store.quarantined(), args.json, QUARANTINE_COLUMNS)
+        return print_rows(store.quarantined(), args.json, QUARANTINE_COLUMNS)
     return _retry(settings, store, args.id)
 
 
@@ -191,7 +191,8 @@ CASE_COLUMNS = ("id", "customer", "status", "severity", "categories", "evidence"
 QUARANTINE_COLUMNS = ("id", "mailbox", "folder", "uid", "at", "reason")
 
 
-def _print(rows: list[dict[str, Any]], as_json: bool, columns: Sequence[str]) -> int:
+def print_rows(rows: list[dict[str, Any]], as_json: bool, columns: Sequence[str]) -> int:
+    """The same rows as JSON for scripts or as a table for people."""
     if as_json:
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
         sys.stdout.write("\n")

@@ -5,11 +5,9 @@ from __future__ import annotations
 import argparse
 import difflib
 import getpass
-import json
 import os
 import shlex
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -27,17 +25,11 @@ def reviewer() -> str:
 
 
 def drafts_command(args: argparse.Namespace, store: Store) -> int:
-    from mailflow.cli import format_table
+    from mailflow.cli import print_rows
 
     outbox = Outbox(store)
     if args.action == "list":
-        rows = outbox.drafts(args.status)
-        if args.json:
-            json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
-        else:
-            print(format_table(rows, DRAFT_COLUMNS))
-        return 0
+        return print_rows(outbox.drafts(args.status), args.json, DRAFT_COLUMNS)
     draft = outbox.draft(args.id)
     if draft is None:
         raise MailflowError(f"no draft with id {args.id}")
@@ -56,17 +48,11 @@ def drafts_command(args: argparse.Namespace, store: Store) -> int:
 
 
 def bounces_command(args: argparse.Namespace, store: Store) -> int:
-    from mailflow.cli import format_table
+    from mailflow.cli import print_rows
 
     outbox = Outbox(store)
     if args.action == "list":
-        rows = outbox.bounces()
-        if args.json:
-            json.dump(rows, sys.stdout, ensure_ascii=False, indent=2)
-            sys.stdout.write("\n")
-        else:
-            print(format_table(rows, ("email", "reports", "first_at", "last_at")))
-        return 0
+        return print_rows(outbox.bounces(), args.json, ("email", "reports", "first_at", "last_at"))
     if not outbox.clear_bounce(args.email, reviewer()):
         raise MailflowError(f"{args.email} is not marked as bouncing")
     print(f"{args.email}: cleared; automatic mail may go there again")
