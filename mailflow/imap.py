@@ -134,13 +134,10 @@ class ImapConnection:
 
     def special_folder(self, flag: bytes) -> str | None:
         """The folder with a SPECIAL-USE flag (\\Sent, \\Drafts), whatever its local name."""
+        # imapclient looks at the SPECIAL-USE flags first, then at the usual names.
         with _translated(self.where):
-            client = self._client()
-            for flags, _delimiter, name in client.list_folders():
-                if flag in flags:
-                    return str(name)
-            found = client.find_special_folder(flag)
-            return str(found) if found else None
+            found = self._client().find_special_folder(flag)
+        return str(found) if found else None
 
     def examine(self, folder: str) -> FolderStatus:
         with _translated(f"{self.where} folder {folder}"):

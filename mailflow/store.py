@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from mailflow.batch import REFUSED_DATA, BatchOutcome, BatchWriter
@@ -180,9 +180,17 @@ class Store:
             return outcome
 
     def cases(self) -> list[dict[str, Any]]:
+        evidence = (
+            select(CaseEvidence.case_id, func.count(CaseEvidence.id).label("count"))
+            .group_by(CaseEvidence.case_id)
+            .subquery()
+        )
         with self.sessions() as session:
             rows = session.execute(
-                select(Case, Customer.email).join(Customer, Case.customer_id == Customer.id).order_by(Case.id)
+                select(Case, Customer.email, func.coalesce(evidence.c.count, 0))
+                .join(Customer, Case.customer_id == Customer.id)
+                .outerjoin(evidence, evidence.c.case_id == Case.id)
+                .order_by(Case.id)
             )
             return [
                 {
@@ -193,14 +201,10 @@ class Store:
                     "severity": case.severity,
                     "status": case.status,
                     "opened_at": case.opened_at.isoformat(),
-                    "evidence": self._evidence_count(session, case.id),
+                    "evidence": int(count),
                 }
-                for case, email in rows
+                for case, email, count in rows
             ]
-
-    @staticmethod
-    def _evidence_count(session: Session, case_id: int) -> int:
-        return len(session.scalars(select(CaseEvidence.id).where(CaseEvidence.case_id == case_id)).all())
 
 
 def _advance(session: Session, mailbox: str, folder: str, uidvalidity: int, last_uid: int) -> None:

@@ -71,6 +71,8 @@ class Templates:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.env = environment(directory)
+        # Which files exist is read once; Jinja still reloads a file whose text changed.
+        self.files = {path.name for path in directory.glob("*.j2")}
         self.names = template_names(directory)
 
     def choose(self, kind: str, category: str | None, language: str) -> str:
@@ -97,6 +99,6 @@ class Templates:
 
     def _part(self, name: str, part: str, context: dict[str, Any]) -> str | None:
         filename = f"{name}.{part}.j2"
-        if not (self.directory / filename).exists():
+        if filename not in self.files:
             return None
         return self.env.get_template(filename).render(context)
