@@ -18,12 +18,10 @@ from mailflow import language
 from mailflow.domain import Attachment, Classification, InboundMail, TagHit
 from mailflow.errors import ConfigError
 from mailflow.references import find_references
+from mailflow.subjects import continues_a_thread
 
 _SENTENCE_END = re.compile(r"[.!?。！？;；\n]+")
 _CLAUSE_BREAK = re.compile(r"[,，:：、()（）]")
-_REPLY_PREFIX = re.compile(
-    r"^\s*(?:re|aw|antw|rv|res|sv|vs|odp|回复|回覆|答复|fw|fwd|wg|tr|转发)\s*[:：]", re.I
-)
 _LOGO_MAX_BYTES = 30_000
 _LOGO_NAME = re.compile(r"logo|signature|sig|banner|icon|spacer|^image\d{3}\.", re.I)
 # A buyer's complaint is at the top; past this it is a pasted log or a newsletter.
@@ -223,7 +221,7 @@ def classify(mail: InboundMail, rules: RuleSet, automatic: bool = False) -> Clas
 
 def _text_to_classify(mail: InboundMail) -> str:
     # A reply's subject repeats the old thread's words: only a fresh subject counts.
-    subject = "" if _REPLY_PREFIX.match(mail.subject) else mail.subject
+    subject = "" if continues_a_thread(mail.subject) else mail.subject
     return f"{subject}\n{mail.new_text}"
 
 

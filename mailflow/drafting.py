@@ -9,21 +9,18 @@ a second process can neither skip one nor write one twice.
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import formataddr, make_msgid
 from typing import Any
 
 from mailflow.config import MailboxSettings, Settings
+from mailflow.subjects import is_reply
 from mailflow.templating import TemplateProblem, Templates
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("mailflow.audit")
 
-_REPLY_PREFIX = re.compile(
-    r"^\s*(?:re|aw|antw|rv|res|sv|vs|odp|r|回复|回覆|答复)\s*(?:\[\d+\])?\s*[:：]", re.IGNORECASE
-)
 _MAX_REFERENCES = 20
 ACK_WITHIN = timedelta(hours=72)  # older complaints (a mailbox's history) are not acknowledged
 
@@ -35,7 +32,7 @@ class UnsafeHeader(ValueError):
 def reply_subject(subject: str) -> str:
     """'Re: ' once: a subject that already carries a reply prefix (Re, AW, RV, 回复...) keeps it."""
     subject = safe_header(subject).strip()
-    return subject if _REPLY_PREFIX.match(subject) else f"Re: {subject}".rstrip()
+    return subject if is_reply(subject) else f"Re: {subject}".rstrip()
 
 
 def safe_header(value: str) -> str:

@@ -52,6 +52,13 @@ def test_a_re_subject_of_an_old_complaint_does_not_make_a_new_one() -> None:
     assert result.tags == ()
 
 
+@pytest.mark.parametrize(
+    "subject", ["Fwd: Damaged goods", "Re[2]: Damaged goods", "转发：货物破损", "AW: Beschädigte Ware"]
+)
+def test_a_forwarded_or_replied_subject_does_not_make_a_complaint(subject: str) -> None:
+    assert classify(parse(_mail(subject, "For your information.")), RULES).tags == ()
+
+
 def test_a_fresh_subject_counts_for_tagging() -> None:
     result = classify(parse(_mail("Broken mugs in PO 4500123", "Please see the attached list.")), RULES)
     assert "complaint:quality" in result.tags
