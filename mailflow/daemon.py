@@ -58,9 +58,17 @@ class Health:
 
 
 def discover_folders(connection: ImapConnection, mailbox: MailboxSettings) -> list[WatchedFolder]:
-    """The configured folders plus the Sent folder found by SPECIAL-USE (已发送, Gesendet...)."""
+    """The configured folders plus the Sent folder, both found by SPECIAL-USE (已发送, Gesendet...).
+
+    The Drafts folder holds the reps' unsent mail: never buyer mail, so it is
+    left out even when configured, whatever it is called (草稿箱, Entwürfe...).
+    """
     sent = connection.special_folder(b"\\Sent") if mailbox.imap.watch_sent else None
-    folders = [WatchedFolder(mailbox, name, sent=name == sent) for name in mailbox.imap.folders]
+    drafts = connection.special_folder(b"\\Drafts")
+    if drafts in mailbox.imap.folders:
+        log.warning("%s: %s is the Drafts folder (unsent mail); not watching it", mailbox.name, drafts)
+    watched = [name for name in mailbox.imap.folders if name != drafts]
+    folders = [WatchedFolder(mailbox, name, sent=name == sent) for name in watched]
     if sent and sent not in mailbox.imap.folders:
         folders.append(WatchedFolder(mailbox, sent, sent=True))
     return folders

@@ -415,3 +415,17 @@ password = "{PASSWORD}"
         store.folder_state("sales", "INBOX") is not None and store.folder_state("export", "INBOX") is not None
     )
     store.close()
+
+
+def test_the_drafts_folder_is_never_read_as_buyer_mail_even_when_configured(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+) -> None:
+    """Entwürfe is this Dovecot's \\\\Drafts folder: the reps' unsent mail, found by SPECIAL-USE."""
+    imap_client.append("Entwürfe", buyer_mail("Offer draft", "Half-written offer", message_id="<draft@x>"))
+    imap_client.append("INBOX", buyer_mail(message_id="<real@x>"))
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url, folders=("INBOX", "Entwürfe"))
+    code, lines = _once(settings, store)
+    assert code == 0, lines
+    assert _message_ids(store) == ["real@x"]
+    assert not any("Entwürfe" in line for line in lines)
+    store.close()
