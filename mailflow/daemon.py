@@ -14,7 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -37,24 +37,6 @@ class WatchedFolder:
     mailbox: MailboxSettings
     folder: str
     sent: bool  # messages here were written by us
-
-
-@dataclass
-class Health:
-    """When each mailbox last fetched successfully (monotonic seconds)."""
-
-    last_success: dict[str, float] = field(default_factory=dict)
-    last_error: dict[str, str] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def ok(self, mailbox: str) -> None:
-        with self.lock:
-            self.last_success[mailbox] = time.monotonic()
-            self.last_error.pop(mailbox, None)
-
-    def failed(self, mailbox: str, reason: str) -> None:
-        with self.lock:
-            self.last_error[mailbox] = reason
 
 
 def discover_folders(connection: ImapConnection, mailbox: MailboxSettings) -> list[WatchedFolder]:
@@ -126,12 +108,11 @@ class FolderWatcher(threading.Thread):
         settings: Settings,
         ingest: Ingest,
         stop: threading.Event,
-        health: Health,
         drafter: Drafter,
     ) -> None:
         super().__init__(name=f"watch-{watched.mailbox.name}-{watched.folder}", daemon=True)
         self.watched, self.settings, self.ingest = watched, settings, ingest
-        self.stop_flag, self.health = stop, health
+        self.stop_flag = stop
         self.drafter = drafter
 
     def run(self) -> None:
@@ -144,11 +125,9 @@ class FolderWatcher(threading.Thread):
                 self._watch(connection)
             except LoginFailed as exc:
                 # Retrying a refused password at once only gets the account locked.
-                self.health.failed(self.watched.mailbox.name, str(exc))
                 log.error("%s; retrying in %.0f s", exc, self.settings.fetch.max_backoff_seconds)
                 self.stop_flag.wait(self.settings.fetch.max_backoff_seconds)
             except MailflowError as exc:
-                self.health.failed(self.watched.mailbox.name, str(exc))
                 log.warning("%s; reconnecting in %.0f s", exc, backoff)
                 self.stop_flag.wait(backoff)
                 backoff = min(backoff * 2, self.settings.fetch.max_backoff_seconds)
@@ -165,7 +144,6 @@ class FolderWatcher(threading.Thread):
             result = self.ingest.sync_folder(
                 connection, watched.mailbox, watched.folder, watched.sent, self.stop_flag
             )
-            self.health.ok(watched.mailbox.name)
             if result.fetched:
                 log.info(_describe(watched.mailbox.name, watched.folder, result))
                 self.drafter.run()
@@ -179,7 +157,6 @@ class Daemon:
         self.settings = settings
         self.store = store
         self.stop_flag = threading.Event()
-        self.health = Health()
         self.watchers: list[FolderWatcher] = []
 
     def install_signal_handlers(self) -> None:
@@ -195,7 +172,7 @@ class Daemon:
         drafter = Drafter(self.settings, self.store)
         for mailbox in self.settings.mailboxes:
             for watched in self._folders(mailbox):
-                watcher = FolderWatcher(watched, self.settings, ingest, self.stop_flag, self.health, drafter)
+                watcher = FolderWatcher(watched, self.settings, ingest, self.stop_flag, drafter)
                 watcher.start()
                 self.watchers.append(watcher)
 
