@@ -79,12 +79,25 @@ class SmtpConnection:
 
     def _authenticate(self, connection: smtplib.SMTP) -> None:
         smtp = self.settings
+        connection.ehlo_or_helo_if_needed()
         if smtp.auth == "xoauth2" and smtp.oauth2_token is not None:
             token = smtp.oauth2_token.reveal()
             response = f"user={smtp.username}\x01auth=Bearer {token}\x01\x01"
             connection.auth("XOAUTH2", lambda challenge=None: response, initial_response_ok=True)
         elif smtp.password is not None:
-            connection.login(smtp.username, smtp.password.reveal())
+            # One mechanism, not smtplib's try-them-all: a wrong password is refused once,
+            # at once, instead of counting twice towards the provider's lock-out.
+            offered = connection.esmtp_features.get("auth", "").upper().split()
+            mechanism = next((name for name in ("PLAIN", "LOGIN") if name in offered), None)
+            if mechanism is None:
+                raise SendFailed(
+                    f"{self.where}: the server offers no password login (AUTH PLAIN or LOGIN)", True
+                )
+            connection.user, connection.password = smtp.username, smtp.password.reveal()
+            try:
+                connection.auth(mechanism, getattr(connection, f"auth_{mechanism.lower()}"))
+            finally:
+                connection.password = ""
 
     def send(self, message: EmailMessage) -> None:
         if self.connection is None:

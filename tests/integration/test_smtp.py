@@ -11,55 +11,28 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from mailflow.compose import outgoing_message
 from mailflow.config import MailboxSettings
 from mailflow.drafting import UnsafeHeader
-from mailflow.embedded import free_port
 from mailflow.smtp import SendFailed, SmtpConnection
+from tests.support import smtp_sink
 from tests.support.settings import load_settings, write_settings
-
-
-class FaultyHandler:
-    """Accepts mail unless told to fail at a given step, the way real servers do."""
-
-    def __init__(self) -> None:
-        self.fail_rcpt = ""
-        self.fail_data = ""
-        self.drop_after_dot = False
-        self.received: list[bytes] = []
-
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
-        if self.fail_rcpt:
-            return self.fail_rcpt
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        if self.drop_after_dot:
-            server.transport.close()
-            return "250 never seen"
-        if self.fail_data:
-            return self.fail_data
-        self.received.append(envelope.original_content or envelope.content)
-        return "250 Message accepted"
+from tests.support.smtp_sink import FaultyHandler, running_sink
 
 
 @pytest.fixture
 def sink() -> Iterator[tuple[FaultyHandler, int]]:
-    handler = FaultyHandler()
-    port = free_port()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield handler, port
-    controller.stop()
+    with running_sink() as running:
+        yield running
 
 
-def _mailbox(tmp_path: Path, port: int) -> MailboxSettings:
+def _mailbox(tmp_path: Path, port: int, login: str = "") -> MailboxSettings:
     path = write_settings(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", 1, "u", "p")
     path.write_text(
-        path.read_text() + f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\n'
+        path.read_text()
+        + f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nallow_insecure = true\n'
+        + login
     )
     return load_settings(path).mailboxes[0]
 
@@ -154,3 +127,32 @@ def test_421_on_connect_is_transient(tmp_path: Path) -> None:
         SmtpConnection(_mailbox(tmp_path, port), 5).connect()
     listener.close()
     assert not failure.value.permanent and "421" in str(failure.value)
+
+
+@pytest.mark.parametrize(
+    ("login", "mechanism", "without"),
+    [
+        (f'password = "{smtp_sink.PASSWORD}"\n', "PLAIN", ()),
+        (f'password = "{smtp_sink.PASSWORD}"\n', "LOGIN", ("PLAIN",)),
+        (f'auth = "xoauth2"\noauth2_token = "{smtp_sink.TOKEN}"\n', "XOAUTH2", ()),
+    ],
+)
+def test_login_with_a_password_or_an_oauth2_token(
+    tmp_path: Path, login: str, mechanism: str, without: tuple[str, ...]
+) -> None:
+    with running_sink(auth=True, without=without) as (handler, port):
+        with SmtpConnection(_mailbox(tmp_path, port, login), 10) as smtp:
+            smtp.send(outgoing_message(_draft(), datetime.now(UTC)))
+        assert handler.logins == [mechanism] and len(handler.received) == 1
+
+
+@pytest.mark.parametrize(
+    "login", ['password = "wrong-secret"\n', 'auth = "xoauth2"\noauth2_token = "expired-token"\n']
+)
+def test_a_refused_login_is_one_clear_line_without_the_secret(tmp_path: Path, login: str) -> None:
+    with running_sink(auth=True) as (handler, port), pytest.raises(SendFailed) as failure:
+        SmtpConnection(_mailbox(tmp_path, port, login), 10).connect()
+    message = str(failure.value)
+    assert "login refused: 535" in message and "mailbox sales SMTP" in message
+    assert "wrong-secret" not in message and "expired-token" not in message
+    assert handler.logins == []

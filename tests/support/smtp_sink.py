@@ -1,0 +1,81 @@
+"""A real aiosmtpd server for tests, told to fail the way real servers do, and to check logins."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+
+from mailflow.embedded import free_port
+
+USER, PASSWORD, TOKEN = "sales@ningbo-homeware.example", "smtp-secret", "ya29.smtp-token"
+
+
+class FaultyHandler:
+    """Accepts mail unless told to fail at a given step; keeps what it accepted and who sent it."""
+
+    def __init__(self) -> None:
+        self.fail_rcpt = ""
+        self.fail_data = ""
+        self.drop_after_dot = False
+        self.received: list[bytes] = []
+        self.peers: list[tuple[str, int]] = []  # the client's address per accepted message
+        self.logins: list[str] = []  # mechanism per successful login
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+        if self.fail_rcpt:
+            return self.fail_rcpt
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        if self.drop_after_dot:
+            server.transport.close()
+            return "250 never seen"
+        if self.fail_data:
+            return self.fail_data
+        self.received.append(envelope.original_content or envelope.content)
+        self.peers.append(session.peer)
+        return "250 Message accepted"
+
+    async def auth_XOAUTH2(self, server: SMTP, args: list[str]) -> AuthResult:  # noqa: N802 - aiosmtpd's hook name
+        # The initial response: "user=<user>^Aauth=Bearer <token>^A^A", base64.
+        fields = base64.b64decode(args[1]).decode().split("\x01")
+        ok = fields[0] == f"user={USER}" and fields[1] == f"auth=Bearer {TOKEN}"
+        if ok:
+            self.logins.append("XOAUTH2")
+        return AuthResult(success=ok, handled=False, message=None if ok else "535 5.7.8 Token invalid")
+
+
+def _authenticator(handler: FaultyHandler) -> Any:
+    def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
+        ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
+            USER.encode(),
+            PASSWORD.encode(),
+        )
+        if ok:
+            handler.logins.append(mechanism)
+        return AuthResult(success=ok, handled=False)  # not handled: aiosmtpd answers 535 itself
+
+    return check
+
+
+@contextmanager
+def running_sink(auth: bool = False, without: tuple[str, ...] = ()) -> Iterator[tuple[FaultyHandler, int]]:
+    """(handler, port); with auth, the server refuses mail until a login succeeds (`without` those mechanisms)."""
+    handler = FaultyHandler()
+    port = free_port()
+    options: dict[str, Any] = {}
+    if auth:
+        options = {"authenticator": _authenticator(handler), "auth_required": True, "auth_require_tls": False}
+        options["auth_exclude_mechanism"] = without
+    controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
+    controller.start()
+    try:
+        yield handler, port
+    finally:
+        controller.stop()
