@@ -75,6 +75,16 @@ class ReplySettings:
     max_per_sender_per_day: int
 
 
+@dataclass(frozen=True)
+class SendSettings:
+    batch_size: int  # drafts claimed, and sent over one SMTP connection, at a time
+    interval_seconds: float  # how often the daemon looks for approved drafts
+    max_attempts: int  # transient failures (4xx, dropped connections) before a draft fails
+    retry_seconds: float  # the first retry's delay; it doubles per attempt, up to an hour
+    claim_timeout_seconds: float  # a draft 'sending' for longer was abandoned by a crash
+    timeout_seconds: float
+
+
 REVIEW_KINDS = ("ack", "followup", "update", "reminder")
 REVIEW_POLICIES = ("required", "auto")
 
@@ -89,6 +99,7 @@ class Settings:
     mailboxes: tuple[MailboxSettings, ...]
     rules: RuleSet
     replies: ReplySettings
+    send: SendSettings
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -162,7 +173,8 @@ class _Table:
 
 
 ALLOWED_KEYS = {
-    "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies"},
+    "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies",
+        "send"},
     "database": {"url"},
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
@@ -175,6 +187,9 @@ ALLOWED_KEYS = {
     "templates": {"dir"},
     "review": {"ack", "followup", "update", "reminder"},
     "replies": {"max_per_sender_per_day"},
+    "send": {
+        "batch_size", "interval_seconds", "max_attempts", "retry_seconds", "claim_timeout_seconds", "timeout_seconds",
+    },
     "mailbox[].imap": {
         "host", "port", "security", "allow_insecure", "username", "password", "auth", "oauth2_token",
         "folders", "watch_sent", "send_id",
@@ -213,13 +228,14 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
     fetch = _fetch_settings(root.table("fetch") or _Table({}, "fetch"))
     rules = _rules(root.table("classify") or _Table({}, "classify"), base)
     replies = _replies(root, base)
+    send = _send_settings(root.table("send") or _Table({}, "send"))
     mailboxes = tuple(_mailbox(table) for table in root.tables("mailbox"))
     names = [box.name for box in mailboxes]
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(f"mailbox.name: {name!r} is used twice; names must be unique")
     root.done()
-    return Settings(path, url, data_dir, max_mb * 1024 * 1024, fetch, mailboxes, rules, replies)
+    return Settings(path, url, data_dir, max_mb * 1024 * 1024, fetch, mailboxes, rules, replies, send)
 
 
 def _replies(root: _Table, base: Path) -> ReplySettings:
@@ -282,6 +298,27 @@ def _fetch_settings(table: _Table) -> FetchSettings:
     )
     table.done()
     return settings
+
+
+def _send_settings(table: _Table) -> SendSettings:
+    settings = SendSettings(
+        batch_size=_positive(table, "batch_size", 50),
+        interval_seconds=_positive_number(table, "interval_seconds", 2.0),
+        max_attempts=_positive(table, "max_attempts", 8),
+        retry_seconds=_positive_number(table, "retry_seconds", 60.0),
+        # Longer than a batch can take (batch_size x timeout is refreshed as it goes).
+        claim_timeout_seconds=_positive_number(table, "claim_timeout_seconds", 300.0),
+        timeout_seconds=_positive_number(table, "timeout_seconds", 30.0),
+    )
+    table.done()
+    return settings
+
+
+def _positive_number(table: _Table, name: str, default: float) -> float:
+    value = table.get(name, float, default)
+    if value <= 0:
+        raise ConfigError(f"{table.key(name)} must be more than 0")
+    return value
 
 
 def _rules(table: _Table, base: Path) -> RuleSet:

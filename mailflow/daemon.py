@@ -1,4 +1,4 @@
-"""The running daemon: one watcher thread per (mailbox, folder), IDLE, backoff, stop flag.
+"""The running daemon: one watcher thread per (mailbox, folder), IDLE, backoff, stop flag; a send loop.
 
 Each watcher repeats one unit of work (sync the folder), then waits for news
 with IDLE (or polls). Errors are handled at this boundary only: a wrong
@@ -24,6 +24,7 @@ from mailflow.errors import LoginFailed, MailflowError
 from mailflow.imap import ImapConnection
 from mailflow.ingest import Ingest, SyncReport
 from mailflow.outbox import Outbox
+from mailflow.sender import Sender, describe
 from mailflow.store import Store
 from mailflow.templating import Templates
 
@@ -89,6 +90,7 @@ def run_once(settings: Settings, store: Store, report: Callable[[str], None]) ->
             connection.close()
     drafted = Drafter(settings, store).run()
     report(f"{drafted} acknowledgement(s) drafted")
+    report(f"outbox: {describe(Sender(settings, store).run_until_empty())}")
     return 1 if failures else 0
 
 
@@ -152,12 +154,35 @@ class FolderWatcher(threading.Thread):
             connection.wait_for_news(self.stop_flag)
 
 
+class SendLoop(threading.Thread):
+    """Sends approved drafts every send.interval_seconds; a batch in hand is finished on stop."""
+
+    def __init__(self, settings: Settings, store: Store, stop: threading.Event) -> None:
+        super().__init__(name="send", daemon=True)
+        self.sender = Sender(settings, store, stop)
+        self.interval = settings.send.interval_seconds
+        self.stop_flag = stop
+
+    def run(self) -> None:
+        while not self.stop_flag.is_set():
+            try:
+                report = self.sender.run_until_empty()
+                if report:
+                    log.info("outbox: %s", describe(report))
+            except MailflowError as exc:
+                log.warning("outbox: %s; trying again in %.0f s", exc, self.interval)
+            except Exception:
+                # The database may be down for a while; drafts wait in it, nothing is lost.
+                log.exception("outbox: unexpected error; trying again in %.0f s", self.interval)
+            self.stop_flag.wait(self.interval)
+
+
 class Daemon:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
         self.stop_flag = threading.Event()
-        self.watchers: list[FolderWatcher] = []
+        self.watchers: list[threading.Thread] = []
 
     def install_signal_handlers(self) -> None:
         def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -175,6 +200,9 @@ class Daemon:
                 watcher = FolderWatcher(watched, self.settings, ingest, self.stop_flag, drafter)
                 watcher.start()
                 self.watchers.append(watcher)
+        sender = SendLoop(self.settings, self.store, self.stop_flag)
+        sender.start()
+        self.watchers.append(sender)
 
     def _folders(self, mailbox: MailboxSettings) -> list[WatchedFolder]:
         connection = ImapConnection(mailbox, self.settings.fetch)

@@ -98,11 +98,18 @@ def run_demo(keep: str | None = None) -> int:
             cli.main([*config, "drafts", "show", str(chinese)])
         print("\n== quarantine")
         cli.main([*config, "quarantine", "list"])
-        print("\n== a second run finds nothing new (each message is logged exactly once)")
+        if chinese is not None:
+            os.environ.setdefault("MAILFLOW_REVIEWER", "demo-reviewer")
+            print(f"\n== a reviewer approves draft {chinese}: mailflow drafts approve {chinese}")
+            cli.main([*config, "drafts", "approve", str(chinese)])
+        print("\n== a second run logs nothing twice and sends what was approved, once")
         cli.main([*config, "run", "--once"])
-        print(
-            f"\n== SMTP sink received {len(smtp.messages)} message(s): sending approved drafts is not built yet"
-        )
+        print(f"\n== SMTP sink received {len(smtp.messages)} message(s)")
+        for message in smtp.messages:
+            print(
+                f"   To: {message['To']}  Subject: {message['Subject']}  In-Reply-To: {message['In-Reply-To']}"
+            )
+        cli.main([*config, "drafts", "list", "--status", "sent"])
         print(f"== files kept in {workdir}")
         return status
     finally:

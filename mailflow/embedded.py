@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import socket
 import threading
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
-from email import message_from_bytes
+from email import message_from_bytes, policy
 from email.message import Message
 from typing import Any
 
@@ -88,7 +89,9 @@ class _SinkHandler:
     messages: list[Message] = field(default_factory=list)
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
-        self.messages.append(message_from_bytes(envelope.original_content or envelope.content))
+        self.messages.append(
+            message_from_bytes(envelope.original_content or envelope.content, policy=policy.default)
+        )
         return "250 Message accepted for delivery"
 
 
@@ -96,6 +99,7 @@ class SmtpSink:
     """aiosmtpd that keeps every message it receives in memory."""
 
     def __init__(self) -> None:
+        logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every SMTP command at INFO
         self.handler = _SinkHandler()
         self.port = free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)

@@ -2,7 +2,8 @@
 
 Folders are opened with EXAMINE (read-only) and messages fetched with
 BODY.PEEK[], so mailflow can never set or clear \\Seen, delete or move: the reps
-see their mailbox exactly as they left it. Every imaplib/socket failure is
+see their mailbox exactly as they left it. The one write is our own: a copy
+of each message we send, appended to the Sent folder. Every imaplib/socket failure is
 turned into a ConnectionLost or LoginFailed that names the mailbox, never the
 password.
 """
@@ -17,9 +18,10 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from imapclient import IMAPClient
+from imapclient import SEEN, IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
 from mailflow.config import FetchSettings, MailboxSettings
@@ -138,6 +140,22 @@ class ImapConnection:
         with _translated(self.where):
             found = self._client().find_special_folder(flag)
         return str(found) if found else None
+
+    def create_folder(self, folder: str) -> None:
+        with _translated(f"{self.where} folder {folder}"):
+            self._client().create_folder(folder)
+
+    def append(self, folder: str, raw: bytes, when: datetime) -> None:
+        """Our own sent message into the Sent folder, already read (\\Seen): the rep wrote it."""
+        with _translated(f"{self.where} folder {folder}"):
+            self._client().append(folder, raw, flags=(SEEN,), msg_time=when)
+
+    def has_message_id(self, folder: str, message_id: str) -> bool:
+        """Whether a message with this Message-ID is in the folder (read-only, like every look)."""
+        self.examine(folder)
+        with _translated(f"{self.where} folder {folder}"):
+            found = self._client().search(["HEADER", "Message-ID", f"<{message_id}>"])
+        return bool(found)
 
     def examine(self, folder: str) -> FolderStatus:
         with _translated(f"{self.where} folder {folder}"):

@@ -183,7 +183,11 @@ class Draft(Base):
     template_inputs: Mapped[dict[str, object]] = mapped_column(JSON)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
-    failure: Mapped[str] = mapped_column(Text, default="")
+    failure: Mapped[str] = mapped_column(Text, default="")  # the last send failure, as the server said it
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # sends tried
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when 'sending' began or was renewed
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -196,7 +200,8 @@ class DraftEvent(Base):
     draft_id: Mapped[int] = mapped_column(ForeignKey("drafts.id"), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     actor: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(20))  # created | edited | approved | rejected | sent | failed
+    # created | edited | approved | rejected | sending | sent | retry | failed | recovered
+    action: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text, default="")
 
 

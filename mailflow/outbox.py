@@ -122,7 +122,7 @@ class Outbox:
             query = select(Draft, Customer.email).outerjoin(Customer, Draft.customer_id == Customer.id)
             if status:
                 query = query.where(Draft.status == status)
-            return [_draft_dict(draft, email) for draft, email in session.execute(query.order_by(Draft.id))]
+            return [draft_dict(draft, email) for draft, email in session.execute(query.order_by(Draft.id))]
 
     def draft(self, draft_id: int) -> dict[str, Any] | None:
         with self.sessions() as session:
@@ -133,7 +133,7 @@ class Outbox:
             ).first()
             if row is None:
                 return None
-            found = _draft_dict(*row)
+            found = draft_dict(*row)
             events = session.scalars(
                 select(DraftEvent).where(DraftEvent.draft_id == draft_id).order_by(DraftEvent.id)
             )
@@ -153,6 +153,8 @@ class Outbox:
                 raise ReviewError(f"no draft with id {draft_id}")
             new_status = transition(current, action)
             values: dict[str, Any] = {"status": new_status, "updated_at": utcnow(), **(changes or {})}
+            if current == "failed":
+                values.update(attempts=0, next_attempt_at=None)  # a fresh set of tries
             result = session.execute(
                 update(Draft).where(Draft.id == draft_id, Draft.status == current).values(**values)
             )
@@ -162,13 +164,14 @@ class Outbox:
             return new_status
 
 
-def _draft_dict(draft: Draft, customer_email: str | None) -> dict[str, Any]:
+def draft_dict(draft: Draft, customer_email: str | None) -> dict[str, Any]:
     return {
         "id": draft.id,
         "kind": draft.kind,
         "status": draft.status,
         "policy": draft.policy,
         "customer": customer_email,
+        "customer_id": draft.customer_id,
         "mailbox": draft.mailbox,
         "case": draft.case_id,
         "from": draft.from_addr,
@@ -184,5 +187,8 @@ def _draft_dict(draft: Draft, customer_email: str | None) -> dict[str, Any]:
         "tags": list(draft.tags),
         "reasons": list(draft.reasons),
         "failure": draft.failure,
+        "attempts": draft.attempts,
+        "next_attempt_at": draft.next_attempt_at.isoformat() if draft.next_attempt_at else None,
+        "sent_at": draft.sent_at.isoformat() if draft.sent_at else None,
         "created_at": draft.created_at.isoformat(),
     }

@@ -1,5 +1,7 @@
 """The draft state machine: pending_review -> approved -> sending -> sent, or rejected, or failed.
 
+A failed draft can be approved again (it is then retried from scratch).
+
 Pure: which decision may follow which state. The store applies a transition
 with a conditional UPDATE, so a draft approved twice is approved (and sent) once.
 """
@@ -19,6 +21,7 @@ _TRANSITIONS = {
     ("sending", "sent"): "sent",
     ("sending", "failed"): "failed",
     ("sending", "approved"): "approved",  # a transient failure: back in the queue
+    ("failed", "approved"): "approved",  # a person sends it again (the address was fixed, the server is back)
 }
 
 

@@ -25,4 +25,8 @@ def test_the_demo_tags_logs_and_opens_cases(tmp_path: Path) -> None:
     assert "out-of-office subject" in out
     assert "6 acknowledgement(s) drafted" in done.stderr
     assert "ack.quality.zh" in out and "尊敬的李华，您好！" in out
+    assert "outbox: nothing to send" in done.stderr  # before approval
+    assert "outbox: 1 sent" in done.stderr  # after it, once
+    sink = out.split("== SMTP sink received 1 message(s)")[1]
+    assert "Subject: Re: 货物破损投诉 订单PO20261102" in sink and "In-Reply-To: <20261116130501" in sink
     assert (tmp_path / "mailflow.db").exists()

@@ -41,6 +41,11 @@ def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:
     settings = _load(tmp_path, MINIMAL)
     assert settings.mailboxes[0].imap.username == "sales@ningbo-homeware.example"
     assert settings.fetch.idle_renew_seconds <= 600
+    assert (settings.send.batch_size, settings.send.max_attempts, settings.send.retry_seconds) == (
+        50,
+        8,
+        60.0,
+    )
 
 
 @pytest.mark.parametrize(
@@ -76,6 +81,15 @@ def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:
             ('host = "imap.example.com"', 'host = "imap.example.com"\nfolders = []'),
             "mailbox[0].imap.folders must be a non-empty list",
         ),
+        (
+            ("[[mailbox]]", "[send]\nmax_attempts = 0\n[[mailbox]]"),
+            "send.max_attempts must be a positive integer",
+        ),
+        (
+            ("[[mailbox]]", "[send]\nretry_seconds = -1\n[[mailbox]]"),
+            "send.retry_seconds must be more than 0",
+        ),
+        (("[[mailbox]]", "[send]\nretries = 3\n[[mailbox]]"), "send.retries: unknown key"),
     ],
 )
 def test_a_bad_value_stops_with_the_key_named(tmp_path: Path, change: tuple[str, str], message: str) -> None:

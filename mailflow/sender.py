@@ -1,0 +1,246 @@
+"""The send loop: claimed drafts out over SMTP, one connection per mailbox and batch.
+
+Order for each draft, chosen so a crash can never send it twice unnoticed:
+  1. the server says 250;
+  2. a copy goes into the mailbox's Sent folder (unless smtp.save_sent = false:
+     the provider files it there itself);
+  3. the batch's outcomes are committed.
+A process killed after 2 leaves the draft 'sending'; the next sender finds it
+abandoned (send.claim_timeout_seconds), looks its Message-ID up in the
+contact log and the Sent folder, and records it as sent instead of sending it
+again. What remains is the moment between 1 and 2 (one APPEND): SMTP has no
+way to ask a server whether it already has a message.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from mailflow.compose import outgoing_message
+from mailflow.config import MailboxSettings, Settings
+from mailflow.delivery import Outcome, after_failure, sent
+from mailflow.drafting import UnsafeHeader
+from mailflow.errors import MailflowError
+from mailflow.imap import ImapConnection
+from mailflow.send_queue import SendQueue
+from mailflow.smtp import SendFailed, SmtpConnection
+from mailflow.store import Store
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("mailflow.audit")
+
+_DEFAULT_SENT = "Sent"
+
+
+class Sender:
+    """Sends what is approved; safe to run in several threads or processes at once."""
+
+    def __init__(self, settings: Settings, store: Store, stop: threading.Event | None = None) -> None:
+        self.settings = settings
+        self.queue = SendQueue(store)
+        self.stop = stop or threading.Event()
+        # Drafts of a mailbox without SMTP settings stay approved until it has some.
+        self.mailboxes = {box.name: box for box in settings.mailboxes if box.smtp is not None}
+
+    def run_until_empty(self) -> Counter[str]:
+        """Send batch after batch until nothing approved is due; counts by outcome."""
+        # Abandoned drafts are looked at once per round: one whose Sent folder cannot be
+        # checked stays 'sending', and must not be claimed again and again.
+        report = self.run_batch(recover=True)
+        totals = Counter(report)
+        while report and not self.stop.is_set():
+            report = self.run_batch(recover=False)
+            totals.update(report)
+        return totals
+
+    def run_batch(self, recover: bool = True) -> Counter[str]:
+        """One claimed batch (drafts abandoned by a crash first, when `recover`), sent and recorded."""
+        send = self.settings.send
+        now = datetime.now(UTC)
+        names = list(self.mailboxes)
+        stale_before = now - timedelta(seconds=send.claim_timeout_seconds)
+        unsure = self.queue.claim_abandoned(names, stale_before, now, send.batch_size) if recover else []
+        drafts = unsure or self.queue.claim(names, now, send.batch_size)
+        report: Counter[str] = Counter()
+        by_mailbox: dict[str, list[dict[str, Any]]] = {}
+        for draft in drafts:
+            by_mailbox.setdefault(draft["mailbox"], []).append(draft)
+        for name, group in by_mailbox.items():
+            delivery = _MailboxDelivery(self.mailboxes[name], self.settings, self.queue, self.stop)
+            try:
+                outcomes = delivery.deliver(group, unsure=bool(unsure))
+            finally:
+                delivery.close()
+            self.queue.record(outcomes, {draft["id"]: draft for draft in group}, datetime.now(UTC))
+            report.update(outcome.result for outcome in outcomes)
+            report["unsure"] += len(group) - len(outcomes)
+        return +report
+
+
+class _MailboxDelivery:
+    """One mailbox's share of a batch: at most one SMTP and one IMAP connection."""
+
+    def __init__(
+        self, mailbox: MailboxSettings, settings: Settings, queue: SendQueue, stop: threading.Event
+    ) -> None:
+        assert mailbox.smtp is not None
+        self.mailbox, self.settings, self.queue, self.stop = mailbox, settings, queue, stop
+        self.save_sent = mailbox.smtp.save_sent
+        self.smtp: SmtpConnection | None = None
+        self.imap: ImapConnection | None = None
+        self.sent_folder: str | None = None
+
+    def deliver(self, drafts: list[dict[str, Any]], unsure: bool) -> list[Outcome]:
+        outcomes: list[Outcome] = []
+        if unsure:
+            drafts = self._not_yet_sent(drafts, outcomes)
+        renewed = time.monotonic()
+        for index, draft in enumerate(drafts):
+            if self.stop.is_set():
+                now = datetime.now(UTC)
+                outcomes += [Outcome(left["id"], "released", now) for left in drafts[index:]]
+                break
+            if time.monotonic() - renewed > self.settings.send.claim_timeout_seconds / 3:
+                self.queue.renew([left["id"] for left in drafts[index:]], datetime.now(UTC))
+                renewed = time.monotonic()
+            try:
+                smtp = self._smtp()
+            except SendFailed as exc:
+                # Not the drafts' fault, whatever the code: every one left waits for a retry.
+                log.error("%s; %d draft(s) wait for a retry", exc, len(drafts) - index)
+                outcomes += [self._failed(left, str(exc), permanent=False) for left in drafts[index:]]
+                break
+            outcomes.append(self._send(smtp, draft))
+        return outcomes
+
+    def _send(self, smtp: SmtpConnection, draft: dict[str, Any]) -> Outcome:
+        now = datetime.now(UTC)
+        try:
+            message = outgoing_message(draft, now)
+            smtp.send(message)
+        except UnsafeHeader as exc:
+            return self._failed(draft, f"unsafe header: {exc}", permanent=True)
+        except SendFailed as exc:
+            self._close_smtp()  # the server's state is unknown: the next draft gets a fresh connection
+            return self._failed(draft, str(exc), exc.permanent)
+        folder, note = self._save_copy(message, now)
+        audit.info("<%s> sent to %s (draft %s)", draft["message_id"], ", ".join(draft["to"]), draft["id"])
+        return sent(draft["id"], draft["attempts"], now, folder, note)
+
+    def _failed(self, draft: dict[str, Any], error: str, permanent: bool) -> Outcome:
+        outcome = after_failure(
+            draft["id"], draft["attempts"], error, permanent, datetime.now(UTC), self.settings.send
+        )
+        if outcome.result == "failed":
+            log.error("<%s> draft %s failed: %s", draft["message_id"], draft["id"], outcome.detail)
+        else:
+            when = outcome.next_attempt_at
+            log.warning("<%s> draft %s: %s; retrying at %s", draft["message_id"], draft["id"], error, when)
+        return outcome
+
+    # -- recovering what a crash left 'sending' ------------------------------
+
+    def _not_yet_sent(self, drafts: list[dict[str, Any]], outcomes: list[Outcome]) -> list[dict[str, Any]]:
+        """Drafts the contact log and the Sent folder do not know; the others are recorded as sent."""
+        logged = self.queue.logged(draft["message_id"] for draft in drafts)
+        missing: list[dict[str, Any]] = []
+        for draft in drafts:
+            mid = draft["message_id"]
+            try:
+                went = mid in logged or self._in_sent_folder(mid)
+            except MailflowError as exc:
+                # Not knowing is no reason to send twice: it stays 'sending', looked at again later.
+                log.warning("<%s> cannot check the Sent folder (%s); not resending yet", mid, exc)
+                self._close_imap()
+                continue
+            if went:
+                log.info("<%s> draft %s was sent before a restart; not sending it again", mid, draft["id"])
+                note = "found in the contact log or Sent after a restart; not sent again"
+                attempts = draft["attempts"] or 1
+                found = Outcome(
+                    draft["id"], "found", datetime.now(UTC), note, attempts, None, self.sent_folder
+                )
+                outcomes.append(found)
+            else:
+                missing.append(draft)
+        return missing
+
+    def _in_sent_folder(self, message_id: str) -> bool:
+        imap = self._imap()
+        folder = self.sent_folder or imap.special_folder(b"\\Sent")
+        if folder is None:
+            return False
+        self.sent_folder = folder
+        return imap.has_message_id(folder, message_id)
+
+    # -- connections ---------------------------------------------------------
+
+    def _smtp(self) -> SmtpConnection:
+        if self.smtp is None:
+            smtp = SmtpConnection(self.mailbox, self.settings.send.timeout_seconds)
+            smtp.connect()
+            self.smtp = smtp
+        return self.smtp
+
+    def _imap(self) -> ImapConnection:
+        if self.imap is None:
+            imap = ImapConnection(self.mailbox, self.settings.fetch)
+            imap.connect()
+            self.imap = imap
+        return self.imap
+
+    def _save_copy(self, message: EmailMessage, now: datetime) -> tuple[str | None, str]:
+        """Append to Sent; a failure is noted on the draft but never undoes a send."""
+        if not self.save_sent:
+            return None, ""
+        try:
+            imap = self._imap()
+            if self.sent_folder is None:
+                self.sent_folder = imap.special_folder(b"\\Sent") or self._create_sent(imap)
+            imap.append(self.sent_folder, message.as_bytes(policy=message.policy.clone(linesep="\r\n")), now)
+        except MailflowError as exc:
+            log.warning("<%s> sent, but no copy in the Sent folder: %s", message["Message-ID"], exc)
+            self._close_imap()
+            return None, f"no copy in the Sent folder: {exc}"
+        return self.sent_folder, ""
+
+    def _create_sent(self, imap: ImapConnection) -> str:
+        log.info("mailbox %s has no Sent folder; creating %r", self.mailbox.name, _DEFAULT_SENT)
+        imap.create_folder(_DEFAULT_SENT)
+        return _DEFAULT_SENT
+
+    def _close_smtp(self) -> None:
+        smtp, self.smtp = self.smtp, None
+        if smtp is not None:
+            smtp.close()
+
+    def _close_imap(self) -> None:
+        imap, self.imap = self.imap, None
+        if imap is not None:
+            imap.close()
+
+    def close(self) -> None:
+        self._close_smtp()
+        self._close_imap()
+
+
+def describe(report: Counter[str]) -> str:
+    parts = [f"{report[key]} {label}" for key, label in _LABELS if report[key]]
+    return ", ".join(parts) or "nothing to send"
+
+
+_LABELS: Sequence[tuple[str, str]] = (
+    ("sent", "sent"),
+    ("found", "found already sent"),
+    ("retry", "to retry"),
+    ("failed", "failed"),
+    ("unsure", "left to check"),
+    ("released", "put back"),
+)

@@ -1,0 +1,360 @@
+"""The send loop against real servers: aiosmtpd with faults, Dovecot's Sent folder, both databases."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from pathlib import Path
+
+import pytest
+from imapclient import IMAPClient
+from sqlalchemy import update
+
+from mailflow import config
+from mailflow.config import Settings
+from mailflow.daemon import Drafter, run_once
+from mailflow.imap import ImapConnection
+from mailflow.ingest import Ingest
+from mailflow.models import Draft
+from mailflow.outbox import Outbox
+from mailflow.sender import Sender
+from mailflow.store import Store
+from tests.support.dovecot import PASSWORD, Dovecot
+from tests.support.mail import buyer_mail
+from tests.support.memory_source import MemorySource
+from tests.support.settings import write_settings
+from tests.support.smtp_sink import FaultyHandler, running_sink
+
+SENT = "Gesendet"  # the test Dovecot's \Sent folder: found by SPECIAL-USE, not by name
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[FaultyHandler, int]]:
+    with running_sink() as running:
+        yield running
+
+
+def _settings(tmp_path: Path, db_url: str, imap_port: int, user: str, smtp_port: int, send: str = "") -> Path:
+    smtp = f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\n'
+    path = write_settings(tmp_path, db_url, imap_port, user, PASSWORD, extra=smtp)
+    path.write_text(path.read_text() + f"\n[send]\n{send}\n")
+    return path
+
+
+def _approved_complaints(settings: Settings, store: Store, count: int) -> list[int]:
+    """`count` complaints from different buyers, each acknowledgement drafted and approved."""
+    complaints = [
+        buyer_mail(
+            f"Crushed cartons, PO 45001{n:02}",
+            "14 cartons arrived crushed.",
+            f"Buyer {n} <b{n}@harbor.example>",
+        )
+        for n in range(count)
+    ]
+    Ingest(settings, store).sync_folder(MemorySource(complaints), settings.mailboxes[0], "INBOX")
+    assert Drafter(settings, store).run() == count
+    outbox = Outbox(store)
+    ids = [draft["id"] for draft in outbox.drafts("pending_review")]
+    for draft_id in ids:
+        outbox.decide(draft_id, "approved", "manager")
+    return ids
+
+
+def _setup(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, user: str, port: int, count: int, send: str = ""
+) -> tuple[Settings, Store, list[int], Path]:
+    path = _settings(tmp_path, db_url, dovecot.port, user, port, send)
+    settings = config.load(path)
+    store = Store(settings.database_url)
+    store.create_schema()
+    return settings, store, _approved_complaints(settings, store, count), path
+
+
+def _in_sent(dovecot: Dovecot, user: str, message_id: str) -> list[int]:
+    with IMAPClient(dovecot.host, port=dovecot.port, ssl=False) as client:
+        client.login(user, PASSWORD)
+        client.select_folder(SENT, readonly=True)
+        found: list[int] = client.search(["HEADER", "Message-ID", f"<{message_id}>"])
+        return found
+
+
+def test_approved_drafts_leave_once_over_one_connection_filed_in_sent_and_logged(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    settings, store, ids, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 3)
+    assert Sender(settings, store).run_until_empty() == {"sent": 3}
+    assert len(handler.received) == 3 and len(set(handler.peers)) == 1  # one connection for the batch
+    outbox = Outbox(store)
+    for draft_id in ids:
+        draft = outbox.draft(draft_id)
+        assert draft is not None and draft["status"] == "sent" and draft["sent_at"] and draft["attempts"] == 1
+        assert [e["action"] for e in draft["events"]] == ["created", "approved", "sent"]
+        assert len(_in_sent(dovecot, imap_user, draft["message_id"])) == 1
+    out = [contact for contact in store.contacts() if contact["direction"] == "out"]
+    assert len(out) == 3 and all(contact["mailbox"] == "sales" for contact in out)
+    assert {case["status"] for case in store.cases()} == {"acknowledged"}
+    received = message_from_bytes(handler.received[0], policy=policy.default)
+    assert received["From"] == "sales@ningbo-homeware.example" and received["In-Reply-To"]
+
+    assert Sender(settings, store).run_until_empty() == {}  # nothing is sent twice
+    # Reading the Sent folder later finds our own copies already in the contact log.
+    connection = ImapConnection(settings.mailboxes[0], settings.fetch)
+    connection.connect()
+    report = Ingest(settings, store).sync_folder(connection, settings.mailboxes[0], SENT, sent_folder=True)
+    connection.close()
+    assert (report.fetched, report.recorded, report.duplicates) == (3, 0, 3)
+    assert len(handler.received) == 3
+    store.close()
+
+
+def test_run_once_reads_a_complaint_from_dovecot_and_sends_the_approved_reply(
+    tmp_path: Path,
+    db_url: str,
+    dovecot: Dovecot,
+    imap_user: str,
+    imap_client: IMAPClient,
+    sink: tuple[FaultyHandler, int],
+) -> None:
+    handler, port = sink
+    settings = config.load(_settings(tmp_path, db_url, dovecot.port, imap_user, port))
+    store = Store(settings.database_url)
+    store.create_schema()
+    imap_client.append("INBOX", buyer_mail("Cracked glaze on mugs", "Half the mugs have cracked glaze."))
+    lines: list[str] = []
+    assert run_once(settings, store, lines.append) == 0
+    assert "outbox: nothing to send" in lines  # drafted, waiting for the reviewer
+    (draft,) = Outbox(store).drafts("pending_review")
+    Outbox(store).decide(draft["id"], "approved", "manager")
+    lines.clear()
+    assert run_once(settings, store, lines.append) == 0
+    assert "outbox: 1 sent" in lines and len(handler.received) == 1
+    assert len(_in_sent(dovecot, imap_user, draft["message_id"])) == 1
+    store.close()
+
+
+def test_a_4xx_puts_the_draft_back_for_a_later_try(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    handler.fail_rcpt = "451 4.3.0 Mailbox busy, try again later"
+    settings, store, (draft_id,), _ = _setup(
+        tmp_path, db_url, dovecot, imap_user, port, 1, "retry_seconds = 600"
+    )
+    assert Sender(settings, store).run_until_empty() == {"retry": 1}
+    draft = Outbox(store).draft(draft_id)
+    assert draft is not None and (draft["status"], draft["attempts"]) == ("approved", 1)
+    assert "451 4.3.0 Mailbox busy" in draft["failure"] and draft["next_attempt_at"] > draft["created_at"]
+    assert Sender(settings, store).run_until_empty() == {}  # not before its time
+    handler.fail_rcpt = ""
+    _make_due(store, draft_id)
+    assert Sender(settings, store).run_until_empty() == {"sent": 1}
+    assert len(handler.received) == 1
+    store.close()
+
+
+def _make_due(store: Store, draft_id: int) -> None:
+    with store.sessions.begin() as session:
+        session.execute(update(Draft).where(Draft.id == draft_id).values(next_attempt_at=None))
+
+
+def test_retries_are_bounded_then_the_draft_fails_saying_why(
+    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    handler.fail_data = "451 4.7.1 Greylisted, come back later"
+    send = "max_attempts = 3\nretry_seconds = 0.001"
+    settings, store, (draft_id,), _ = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 1, send)
+    for expected in ({"retry": 1}, {"retry": 1}, {"failed": 1}):
+        _make_due(store, draft_id)
+        assert Sender(settings, store).run_batch() == expected
+    draft = Outbox(store).draft(draft_id)
+    assert draft is not None and (draft["status"], draft["attempts"]) == ("failed", 3)
+    assert draft["failure"].startswith("gave up after 3 attempts:") and "Greylisted" in draft["failure"]
+    assert Sender(settings, store).run_until_empty() == {}
+    # A person may send it again once the cause is gone; it gets a fresh set of tries.
+    handler.fail_data = ""
+    Outbox(store).decide(draft_id, "approved", "manager")
+    assert Sender(settings, store).run_until_empty() == {"sent": 1}
+    store.close()
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ({"fail_rcpt": "550 5.1.1 <b0@harbor.example>: no such user"}, "550 5.1.1"),
+        ({"fail_data": "552 5.3.4 Message size exceeds fixed limit"}, "552 5.3.4"),
+    ],
+)
+def test_a_5xx_fails_the_draft_with_the_servers_reason_shown_in_drafts_list(
+    tmp_path: Path,
+    db_url: str,
+    dovecot: Dovecot,
+    imap_user: str,
+    sink: tuple[FaultyHandler, int],
+    fault: dict[str, str],
+    reason: str,
+) -> None:
+    handler, port = sink
+    for name, value in fault.items():
+        setattr(handler, name, value)
+    settings, store, (draft_id,), path = _setup(tmp_path, db_url, dovecot, imap_user, port, 1)
+    assert Sender(settings, store).run_until_empty() == {"failed": 1}
+    store.close()
+    listed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mailflow",
+            "--config",
+            str(path),
+            "drafts",
+            "list",
+            "--status",
+            "failed",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    (draft,) = json.loads(listed.stdout)
+    assert draft["id"] == draft_id and reason in draft["failure"] and handler.received == []
+
+
+def test_421_on_connect_sends_nothing_and_every_draft_waits(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    import socket
+    import threading
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+
+    def refuse() -> None:
+        while True:
+            try:
+                connection, _ = listener.accept()
+            except OSError:
+                return
+            connection.sendall(b"421 4.3.2 Service not available, closing channel\r\n")
+            connection.close()
+
+    threading.Thread(target=refuse, daemon=True).start()
+    settings, store, ids, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 2)
+    assert Sender(settings, store).run_until_empty() == {"retry": 2}
+    listener.close()
+    for draft_id in ids:
+        draft = Outbox(store).draft(draft_id)
+        assert draft is not None and draft["status"] == "approved" and "421" in draft["failure"]
+    store.close()
+
+
+def test_a_connection_dropped_after_the_final_dot_is_retried_once_the_server_is_back(
+    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    handler.drop_after_dot = True
+    settings, store, ids, _ = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 2)
+    assert Sender(settings, store).run_until_empty() == {"retry": 2}  # each on a fresh connection
+    handler.drop_after_dot = False
+    for draft_id in ids:
+        _make_due(store, draft_id)
+    assert Sender(settings, store).run_until_empty() == {"sent": 2}
+    assert len(handler.received) == 2
+    store.close()
+
+
+_KILLED_SENDER = textwrap.dedent(
+    """
+    import os, signal, sys
+    from pathlib import Path
+    from mailflow import config, {module}
+    from mailflow.sender import Sender
+    from mailflow.store import Store
+
+    def killed(*args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    {module}.{target} = killed
+    settings = config.load(Path(sys.argv[1]))
+    Sender(settings, Store(settings.database_url)).run_until_empty()
+    """
+)
+
+
+def _send_and_die(path: Path, module: str, target: str) -> None:
+    script = _KILLED_SENDER.format(module=module, target=target)
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, timeout=60, check=False
+    )
+    assert done.returncode == -9, done.stderr.decode()
+
+
+def test_sigkill_between_the_servers_250_and_the_commit_never_sends_twice(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    send = "claim_timeout_seconds = 0.001"  # the dead sender's claim is stale at once
+    settings, store, (draft_id,), path = _setup(tmp_path, db_url, dovecot, imap_user, port, 1, send)
+    _send_and_die(path, "send_queue", "SendQueue.record")  # after 250 and the Sent copy, before commit
+    assert len(handler.received) == 1
+    draft = Outbox(store).draft(draft_id)
+    assert draft is not None and draft["status"] == "sending"
+    assert Sender(settings, store).run_until_empty() == {"found": 1}
+    assert len(handler.received) == 1  # the buyer got it once
+    draft = Outbox(store).draft(draft_id)
+    assert draft is not None and draft["status"] == "sent"
+    assert len([c for c in store.contacts() if c["direction"] == "out"]) == 1
+    assert [case["status"] for case in store.cases()] == ["acknowledged"]
+    store.close()
+
+
+def test_sigkill_before_the_send_sends_it_after_the_restart(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    send = "claim_timeout_seconds = 0.001"
+    settings, store, (draft_id,), path = _setup(tmp_path, db_url, dovecot, imap_user, port, 1, send)
+    _send_and_die(path, "smtp", "SmtpConnection.send")
+    assert handler.received == []
+    assert Sender(settings, store).run_until_empty() == {"sent": 1}
+    draft = Outbox(store).draft(draft_id)
+    assert draft is not None and draft["status"] == "sent" and len(handler.received) == 1
+    assert len(_in_sent(dovecot, imap_user, draft["message_id"])) == 1
+    store.close()
+
+
+def test_an_abandoned_draft_is_not_resent_while_its_sent_folder_cannot_be_checked(
+    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    send = "claim_timeout_seconds = 0.001"
+    settings, store, (draft_id,), path = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 1, send)
+    _send_and_die(path, "smtp", "SmtpConnection.send")
+    path.write_text(path.read_text().replace(f"port = {dovecot.port}", "port = 1"))  # IMAP unreachable
+    assert Sender(config.load(path), store).run_until_empty() == {"unsure": 1}
+    draft = Outbox(store).draft(draft_id)
+    assert draft is not None and draft["status"] == "sending" and handler.received == []
+    assert Sender(settings, store).run_until_empty() == {"sent": 1}  # IMAP back: checked, then sent
+    store.close()
+
+
+def test_a_stop_puts_the_unsent_part_of_a_batch_back(
+    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    import threading
+
+    handler, port = sink
+    settings, store, _, _ = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 2)
+    stop = threading.Event()
+    stop.set()
+    assert Sender(settings, store, stop).run_batch() == {"released": 2}
+    assert {draft["status"] for draft in Outbox(store).drafts()} == {"approved"}
+    assert Sender(settings, store).run_until_empty() == {"sent": 2} and len(handler.received) == 2
+    store.close()
