@@ -37,6 +37,8 @@ bench: $(STAMP) test-deps
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/memory.py
+	$(BIN)/python bench/send.py
+	$(BIN)/python bench/send.py --postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,39 +1,126 @@
-"""A draft -> the EmailMessage that goes out. Pure.
+"""A draft -> the bytes that go out over SMTP and into the Sent folder. Pure.
 
 Headers that came from the buyer (subject, the ids we thread to) were checked
-for line breaks when the draft was made; the email package refuses them again
-here, as a second fence. Auto-Submitted: auto-replied only on drafts sent
-without a person's review (RFC 3834), so the buyer's own robots do not answer.
+for line breaks when the draft was made; they are checked again here, as a
+second fence, because the compat32 generator would write them as they are.
+Auto-Submitted: auto-replied only on drafts sent without a person's review
+(RFC 3834), so the buyer's own robots do not answer.
+
+The bytes are written here rather than by the email package's generator: it
+parses and refolds every header it is given, which cost more than the SMTP
+round trip itself. What is written is a small, fixed subset of MIME (text/plain,
+optionally with a text/html alternative; 7bit or base64 bodies; RFC 2047
+encoded words for non-ASCII headers, from the email package), and the tests
+read it back with the email package's strict parser.
 """
 
 from __future__ import annotations
 
+import binascii
+import functools
+import uuid
+from dataclasses import dataclass
 from datetime import datetime
-from email.message import EmailMessage
-from email.utils import format_datetime
+from email.header import Header
+from email.utils import format_datetime, parseaddr
 from typing import Any
 
 from mailflow.drafting import UnsafeHeader
 
+_MAX_7BIT_LINE = 900  # SMTP allows 998 octets a line; longer ASCII lines go as base64
+_FOLD_AT = 76
 
-def outgoing_message(draft: dict[str, Any], now: datetime) -> EmailMessage:
-    message = EmailMessage()
-    try:
-        message["From"] = draft["from"]
-        message["To"] = ", ".join(draft["to"])
-        message["Subject"] = draft["subject"]
-        message["Date"] = format_datetime(now)
-        message["Message-ID"] = f"<{draft['message_id']}>"
-        if draft["in_reply_to"]:
-            message["In-Reply-To"] = f"<{draft['in_reply_to']}>"
-        if draft["references"]:
-            message["References"] = " ".join(f"<{ref}>" for ref in draft["references"])
-    except ValueError as exc:  # the email package's refusal of CR/LF in a header
-        raise UnsafeHeader(str(exc)) from exc
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message ready for SMTP: the envelope and the exact bytes, kept for the Sent copy."""
+
+    message_id: str
+    sender: str  # the envelope's MAIL FROM: the mailbox address
+    recipients: tuple[str, ...]
+    raw: bytes
+
+
+def outgoing_message(draft: dict[str, Any], now: datetime) -> Outgoing:
+    headers = [
+        ("From", draft["from"]),
+        ("To", ", ".join(draft["to"])),
+        ("Subject", draft["subject"]),
+        ("Date", format_datetime(now)),
+        ("Message-ID", f"<{draft['message_id']}>"),
+    ]
+    if draft["in_reply_to"]:
+        headers.append(("In-Reply-To", f"<{draft['in_reply_to']}>"))
+    if draft["references"]:
+        headers.append(("References", " ".join(f"<{ref}>" for ref in draft["references"])))
     if draft["policy"] == "auto":
-        message["Auto-Submitted"] = "auto-replied"
-    message["X-Mailflow-Draft"] = str(draft["id"])  # lets us recognise our own mail when it comes back
-    message.set_content(draft["body"])
-    if draft.get("html"):
-        message.add_alternative(draft["html"], subtype="html")
-    return message
+        headers.append(("Auto-Submitted", "auto-replied"))
+    headers.append(
+        ("X-Mailflow-Draft", str(draft["id"]))
+    )  # lets us recognise our own mail when it comes back
+    headers.append(("MIME-Version", "1.0"))
+    head = "".join(_header(name, value) for name, value in headers)
+    return Outgoing(
+        message_id=draft["message_id"],
+        sender=address_of(draft["from"]),
+        recipients=tuple(draft["to"]),
+        raw=head.encode("ascii") + _body(draft["body"], draft.get("html")),
+    )
+
+
+@functools.lru_cache(maxsize=256)
+def address_of(mailbox: str) -> str:
+    """'Sales <sales@x.example>' -> 'sales@x.example'; a mailbox's From repeats, parsing it once is enough."""
+    return parseaddr(mailbox)[1].lower()
+
+
+def _header(name: str, value: str) -> str:
+    if "\r" in value or "\n" in value or "\x00" in value:
+        raise UnsafeHeader(f"{name} contains a line break")
+    if not value.isascii():
+        # Encoded words, folded by the email package (it knows where a word may be split).
+        encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
+        return f"{name}: {encoded}\r\n"
+    return f"{name}: {_fold(value, len(name) + 2)}\r\n"
+
+
+def _fold(value: str, used: int) -> str:
+    """Break a long ASCII value at spaces (ids, address lists), never inside a word."""
+    if used + len(value) <= _FOLD_AT:
+        return value
+    lines: list[str] = []
+    line = ""
+    for word in value.split(" "):
+        if line and used + len(line) + 1 + len(word) > _FOLD_AT:
+            lines.append(line)
+            line, used = word, 1
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\r\n ".join(lines)
+
+
+def _body(text: str, html: str | None) -> bytes:
+    if not html:
+        return _part(text, "plain")
+    boundary = f"=_mailflow_{uuid.uuid4().hex}"
+    return (
+        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode()
+        + f"--{boundary}\r\n".encode()
+        + _part(text, "plain")
+        + f"\r\n--{boundary}\r\n".encode()
+        + _part(html, "html")
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+
+def _part(content: str, subtype: str) -> bytes:
+    """One text part, headers and body. Lines end in CRLF, as MIME's canonical form wants."""
+    lines = content.splitlines()
+    if content.isascii() and all(len(line) <= _MAX_7BIT_LINE for line in lines):
+        head = f'Content-Type: text/{subtype}; charset="us-ascii"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n'
+        return (head + "\r\n".join(lines) + "\r\n").encode("ascii")
+    data = "\r\n".join(lines).encode("utf-8") + b"\r\n"
+    encoded = b"".join(binascii.b2a_base64(data[i : i + 57]) for i in range(0, len(data), 57))
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+    return head.encode("ascii") + encoded.replace(b"\n", b"\r\n")

@@ -302,7 +302,7 @@ def _fetch_settings(table: _Table) -> FetchSettings:
 
 def _send_settings(table: _Table) -> SendSettings:
     settings = SendSettings(
-        batch_size=_positive(table, "batch_size", 50),
+        batch_size=_positive(table, "batch_size", 200),
         interval_seconds=_positive_number(table, "interval_seconds", 2.0),
         max_attempts=_positive(table, "max_attempts", 8),
         retry_seconds=_positive_number(table, "retry_seconds", 60.0),

@@ -20,10 +20,9 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 from typing import Any
 
-from mailflow.compose import outgoing_message
+from mailflow.compose import Outgoing, outgoing_message
 from mailflow.config import MailboxSettings, Settings
 from mailflow.delivery import Outcome, after_failure, sent
 from mailflow.drafting import UnsafeHeader
@@ -50,18 +49,36 @@ class Sender:
         self.mailboxes = {box.name: box for box in settings.mailboxes if box.smtp is not None}
 
     def run_until_empty(self) -> Counter[str]:
-        """Send batch after batch until nothing approved is due; counts by outcome."""
-        # Abandoned drafts are looked at once per round: one whose Sent folder cannot be
-        # checked stays 'sending', and must not be claimed again and again.
-        report = self.run_batch(recover=True)
-        totals = Counter(report)
-        while report and not self.stop.is_set():
-            report = self.run_batch(recover=False)
-            totals.update(report)
+        """Send batch after batch until nothing approved is due; counts by outcome.
+
+        The connections stay open for the whole round. (Committing a batch in a
+        second thread while the next one is on the wire was measured slower: the
+        two threads fight over the GIL at every SMTP reply.)
+        """
+        deliveries: dict[str, _MailboxDelivery] = {}
+        try:
+            # Abandoned drafts are looked at once per round: one whose Sent folder cannot be
+            # checked stays 'sending', and must not be claimed again and again.
+            report = self._batch(deliveries, recover=True)
+            totals = Counter(report)
+            while report and not self.stop.is_set():
+                report = self._batch(deliveries, recover=False)
+                totals.update(report)
+        finally:
+            for delivery in deliveries.values():
+                delivery.close()
         return totals
 
     def run_batch(self, recover: bool = True) -> Counter[str]:
         """One claimed batch (drafts abandoned by a crash first, when `recover`), sent and recorded."""
+        deliveries: dict[str, _MailboxDelivery] = {}
+        try:
+            return self._batch(deliveries, recover)
+        finally:
+            for delivery in deliveries.values():
+                delivery.close()
+
+    def _batch(self, deliveries: dict[str, _MailboxDelivery], recover: bool) -> Counter[str]:
         send = self.settings.send
         now = datetime.now(UTC)
         names = list(self.mailboxes)
@@ -73,11 +90,11 @@ class Sender:
         for draft in drafts:
             by_mailbox.setdefault(draft["mailbox"], []).append(draft)
         for name, group in by_mailbox.items():
-            delivery = _MailboxDelivery(self.mailboxes[name], self.settings, self.queue, self.stop)
-            try:
-                outcomes = delivery.deliver(group, unsure=bool(unsure))
-            finally:
-                delivery.close()
+            if name not in deliveries:
+                deliveries[name] = _MailboxDelivery(
+                    self.mailboxes[name], self.settings, self.queue, self.stop
+                )
+            outcomes = deliveries[name].deliver(group, unsure=bool(unsure))
             self.queue.record(outcomes, {draft["id"]: draft for draft in group}, datetime.now(UTC))
             report.update(outcome.result for outcome in outcomes)
             report["unsure"] += len(group) - len(outcomes)
@@ -196,7 +213,7 @@ class _MailboxDelivery:
             self.imap = imap
         return self.imap
 
-    def _save_copy(self, message: EmailMessage, now: datetime) -> tuple[str | None, str]:
+    def _save_copy(self, message: Outgoing, now: datetime) -> tuple[str | None, str]:
         """Append to Sent; a failure is noted on the draft but never undoes a send."""
         if not self.save_sent:
             return None, ""
@@ -204,9 +221,9 @@ class _MailboxDelivery:
             imap = self._imap()
             if self.sent_folder is None:
                 self.sent_folder = imap.special_folder(b"\\Sent") or self._create_sent(imap)
-            imap.append(self.sent_folder, message.as_bytes(policy=message.policy.clone(linesep="\r\n")), now)
+            imap.append(self.sent_folder, message.raw, now)
         except MailflowError as exc:
-            log.warning("<%s> sent, but no copy in the Sent folder: %s", message["Message-ID"], exc)
+            log.warning("<%s> sent, but no copy in the Sent folder: %s", message.message_id, exc)
             self._close_imap()
             return None, f"no copy in the Sent folder: {exc}"
         return self.sent_folder, ""

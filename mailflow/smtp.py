@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import smtplib
 import ssl
-from email.message import EmailMessage
 from types import TracebackType
 
+from mailflow.compose import Outgoing
 from mailflow.config import MailboxSettings
 from mailflow.errors import MailflowError
 
@@ -99,11 +99,11 @@ class SmtpConnection:
             finally:
                 connection.password = ""
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Outgoing) -> None:
         if self.connection is None:
             raise SendFailed(f"{self.where}: not connected", False)
         try:
-            refused = self.connection.send_message(message)
+            refused = self.connection.sendmail(message.sender, list(message.recipients), message.raw)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             texts = _refusals(exc.recipients)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import signal
+import socket
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
+from typing import Any
 
 import pytest
 from imapclient import IMAPClient
@@ -230,9 +235,6 @@ def test_a_5xx_fails_the_draft_with_the_servers_reason_shown_in_drafts_list(
 def test_421_on_connect_sends_nothing_and_every_draft_waits(
     tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str
 ) -> None:
-    import socket
-    import threading
-
     listener = socket.create_server(("127.0.0.1", 0))
     port = listener.getsockname()[1]
 
@@ -348,8 +350,6 @@ def test_an_abandoned_draft_is_not_resent_while_its_sent_folder_cannot_be_checke
 def test_a_stop_puts_the_unsent_part_of_a_batch_back(
     tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
 ) -> None:
-    import threading
-
     handler, port = sink
     settings, store, _, _ = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 2)
     stop = threading.Event()
@@ -358,3 +358,47 @@ def test_a_stop_puts_the_unsent_part_of_a_batch_back(
     assert {draft["status"] for draft in Outbox(store).drafts()} == {"approved"}
     assert Sender(settings, store).run_until_empty() == {"sent": 2} and len(handler.received) == 2
     store.close()
+
+
+def test_the_daemon_sends_a_draft_approved_while_it_runs_then_stops_on_sigterm(
+    tmp_path: Path,
+    sqlite_url: str,
+    dovecot: Dovecot,
+    imap_user: str,
+    imap_client: IMAPClient,
+    sink: tuple[FaultyHandler, int],
+) -> None:
+    handler, port = sink
+    path = _settings(tmp_path, sqlite_url, dovecot.port, imap_user, port, "interval_seconds = 0.2")
+    store = Store(config.load(path).database_url)
+    store.create_schema()
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "mailflow", "--config", str(path), "run"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        imap_client.append("INBOX", buyer_mail("Broken handles", "The handles of 200 mugs are broken."))
+        drafts = _wait_for(lambda: Outbox(store).drafts("pending_review"))
+        Outbox(store).decide(drafts[0]["id"], "approved", "manager")
+        _wait_for(lambda: handler.received)
+        sent = _wait_for(lambda: Outbox(store).drafts("sent"))
+        assert [draft["id"] for draft in sent] == [drafts[0]["id"]]
+    finally:
+        daemon.send_signal(signal.SIGTERM)
+        _, stderr = daemon.communicate(timeout=15)
+    assert daemon.returncode == 0 and "Traceback" not in stderr, stderr
+    assert len(handler.received) == 1 and "1 sent" in stderr
+    store.close()
+
+
+def _wait_for(found: Callable[[], list[Any]], seconds: float = 30) -> list[Any]:
+    """Poll until `found` returns something (the daemon works on its own schedule)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = found()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"nothing after {seconds} s")

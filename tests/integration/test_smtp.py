@@ -14,7 +14,6 @@ import pytest
 
 from mailflow.compose import outgoing_message
 from mailflow.config import MailboxSettings
-from mailflow.drafting import UnsafeHeader
 from mailflow.smtp import SendFailed, SmtpConnection
 from tests.support import smtp_sink
 from tests.support.settings import load_settings, write_settings
@@ -71,15 +70,6 @@ def test_a_composed_reply_arrives_threaded_and_intact(
     assert received["Message-ID"] == "<ack-7@ningbo-homeware.example>"
     assert received["Auto-Submitted"] is None
     assert "请发送以下照片" in received.get_content()
-
-
-def test_auto_policy_drafts_carry_auto_submitted() -> None:
-    assert outgoing_message(_draft(policy="auto"), datetime.now(UTC))["Auto-Submitted"] == "auto-replied"
-
-
-def test_a_smuggled_line_break_in_a_header_is_refused() -> None:
-    with pytest.raises(UnsafeHeader):
-        outgoing_message(_draft(subject="Re: x\r\nBcc: victim@evil.example"), datetime.now(UTC))
 
 
 @pytest.mark.parametrize(

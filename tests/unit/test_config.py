@@ -42,7 +42,7 @@ def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:
     assert settings.mailboxes[0].imap.username == "sales@ningbo-homeware.example"
     assert settings.fetch.idle_renew_seconds <= 600
     assert (settings.send.batch_size, settings.send.max_attempts, settings.send.retry_seconds) == (
-        50,
+        200,
         8,
         60.0,
     )
