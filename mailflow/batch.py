@@ -308,17 +308,9 @@ class BatchWriter:
 
     def _record_bounces(self, reports: list[Processed]) -> None:
         """Mark every address a new delivery report says failed; a cleared one is marked again."""
-        now = utcnow()
         for item in reports:
             for address in item.mail.bounced:
-                row = self.session.get(BouncedAddress, address[:320])
-                if row is None:
-                    self.session.add(
-                        BouncedAddress(email=address[:320], report_message_id=item.mail.message_id[:1000])
-                    )
-                else:
-                    row.last_at, row.reports, row.cleared_at = now, row.reports + 1, None
-                    row.report_message_id = item.mail.message_id[:1000]
+                mark_bounced(self.session, address, item.mail.message_id)
                 audit.info("<%s> bounce: %s marked undeliverable", item.mail.message_id, address)
         self.session.flush()
 
@@ -406,6 +398,17 @@ class BatchWriter:
             if link is not None
         ]
         self.session.execute(insert(CaseEvidence), evidence_rows)
+
+
+def mark_bounced(session: Session, address: str, evidence: str) -> None:
+    """No automatic mail to `address` until a person clears it; `evidence`: the report's Message-ID
+    or the server's refusal. A cleared address that bounces again is marked again."""
+    row = session.get(BouncedAddress, address.lower()[:320])
+    if row is None:
+        session.add(BouncedAddress(email=address.lower()[:320], report_message_id=evidence[:1000]))
+    else:
+        row.last_at, row.reports, row.cleared_at = utcnow(), row.reports + 1, None
+        row.report_message_id = evidence[:1000]
 
 
 def _clamped(model: type[Any], row: dict[str, Any]) -> dict[str, Any]:

@@ -32,6 +32,7 @@ class Outcome:
     attempts: int = 0
     next_attempt_at: datetime | None = None
     sent_folder: str | None = None
+    bounced: tuple[str, ...] = ()  # addresses the server said do not exist: marked like a bounce
 
 
 def retry_delay(attempt: int, settings: SendSettings) -> timedelta:
@@ -41,17 +42,28 @@ def retry_delay(attempt: int, settings: SendSettings) -> timedelta:
 
 
 def after_failure(
-    draft_id: int, attempts_before: int, error: str, permanent: bool, now: datetime, settings: SendSettings
+    draft_id: int,
+    attempts_before: int,
+    error: str,
+    permanent: bool,
+    now: datetime,
+    settings: SendSettings,
+    bounced: tuple[str, ...] = (),
 ) -> Outcome:
     attempt = attempts_before + 1
     if permanent:
-        return Outcome(draft_id, "failed", now, error, attempt)
+        return Outcome(draft_id, "failed", now, error, attempt, bounced=bounced)
     if attempt >= settings.max_attempts:
         return Outcome(draft_id, "failed", now, f"gave up after {attempt} attempts: {error}", attempt)
     return Outcome(draft_id, "retry", now, error, attempt, now + retry_delay(attempt, settings))
 
 
 def sent(
-    draft_id: int, attempts_before: int, now: datetime, sent_folder: str | None, note: str = ""
+    draft_id: int,
+    attempts_before: int,
+    now: datetime,
+    sent_folder: str | None,
+    note: str = "",
+    bounced: tuple[str, ...] = (),
 ) -> Outcome:
-    return Outcome(draft_id, "sent", now, note, attempts_before + 1, sent_folder=sent_folder)
+    return Outcome(draft_id, "sent", now, note, attempts_before + 1, sent_folder=sent_folder, bounced=bounced)

@@ -9,6 +9,7 @@ for an acknowledgement, the case moving to `acknowledged`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, cast
@@ -17,10 +18,13 @@ from sqlalchemy import JSON, String, Table, and_, bindparam, exists, insert, lit
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import BindParameter
 
+from mailflow.batch import mark_bounced
 from mailflow.compose import address_of
 from mailflow.delivery import Outcome
-from mailflow.models import Case, Contact, Draft, DraftEvent, UTCDateTime
+from mailflow.models import BouncedAddress, Case, Contact, Draft, DraftEvent, UTCDateTime
 from mailflow.store import Store
+
+audit = logging.getLogger("mailflow.audit")
 
 _EVENT = {"sent": "sent", "found": "sent", "retry": "retry", "failed": "failed"}
 
@@ -81,6 +85,17 @@ class SendQueue:
                     .execution_options(synchronize_session=False)
                 )
 
+    def bounced(self, addresses: Iterable[str]) -> set[str]:
+        """Which of these addresses (lower-cased) a delivery report marked and no person cleared."""
+        emails = sorted({address.lower() for address in addresses})
+        if not emails:
+            return set()
+        with self.sessions() as session:
+            query = select(BouncedAddress.email).where(
+                BouncedAddress.email.in_(emails), BouncedAddress.cleared_at.is_(None)
+            )
+            return set(session.scalars(query))
+
     def logged(self, message_ids: Iterable[str]) -> set[str]:
         """Which of our Message-IDs the contact log already has (the Sent folder was read)."""
         ids = [mid for mid in message_ids if mid]
@@ -128,6 +143,12 @@ class SendQueue:
             if went:
                 ids = [draft_id for group in went.values() for draft_id in group]
                 connection.execute(_ACKNOWLEDGE, {"ids": ids})
+            for outcome in outcomes:
+                for address in outcome.bounced:  # "no such user" at RCPT: the same as a bounce report
+                    mark_bounced(session, address, outcome.detail)
+                    audit.info(
+                        "draft %s: %s refused by the server, marked undeliverable", outcome.draft_id, address
+                    )
 
 
 _table = cast(Table, Draft.__table__)

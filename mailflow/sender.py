@@ -29,7 +29,7 @@ from mailflow.drafting import UnsafeHeader
 from mailflow.errors import MailflowError
 from mailflow.imap import ImapConnection
 from mailflow.send_queue import SendQueue
-from mailflow.smtp import SendFailed, SmtpConnection
+from mailflow.smtp import SendFailed, SmtpConnection, dead_addresses, partly_refused
 from mailflow.store import Store
 
 log = logging.getLogger(__name__)
@@ -118,6 +118,7 @@ class _MailboxDelivery:
         outcomes: list[Outcome] = []
         if unsure:
             drafts = self._not_yet_sent(drafts, outcomes)
+        drafts = self._not_bounced(drafts, outcomes)
         renewed = time.monotonic()
         for index, draft in enumerate(drafts):
             if self.stop.is_set():
@@ -141,19 +142,22 @@ class _MailboxDelivery:
         now = datetime.now(UTC)
         try:
             message = outgoing_message(draft, now)
-            smtp.send(message)
+            refused = smtp.send(message)
         except UnsafeHeader as exc:
             return self._failed(draft, f"unsafe header: {exc}", permanent=True)
         except SendFailed as exc:
             self._close_smtp()  # the server's state is unknown: the next draft gets a fresh connection
-            return self._failed(draft, str(exc), exc.permanent)
-        folder, note = self._save_copy(message, now)
+            return self._failed(draft, str(exc), exc.permanent, exc.refused)
+        folder, copy_note = self._save_copy(message, now)
+        note = "; ".join(text for text in (partly_refused(refused), copy_note) if text)
         audit.info("<%s> sent to %s (draft %s)", draft["message_id"], ", ".join(draft["to"]), draft["id"])
-        return sent(draft["id"], draft["attempts"], now, folder, note)
+        return sent(draft["id"], draft["attempts"], now, folder, note, dead_addresses(refused))
 
-    def _failed(self, draft: dict[str, Any], error: str, permanent: bool) -> Outcome:
+    def _failed(
+        self, draft: dict[str, Any], error: str, permanent: bool, bounced: tuple[str, ...] = ()
+    ) -> Outcome:
         outcome = after_failure(
-            draft["id"], draft["attempts"], error, permanent, datetime.now(UTC), self.settings.send
+            draft["id"], draft["attempts"], error, permanent, datetime.now(UTC), self.settings.send, bounced
         )
         if outcome.result == "failed":
             log.error("<%s> draft %s failed: %s", draft["message_id"], draft["id"], outcome.detail)
@@ -161,6 +165,21 @@ class _MailboxDelivery:
             when = outcome.next_attempt_at
             log.warning("<%s> draft %s: %s; retrying at %s", draft["message_id"], draft["id"], error, when)
         return outcome
+
+    def _not_bounced(self, drafts: list[dict[str, Any]], outcomes: list[Outcome]) -> list[dict[str, Any]]:
+        """A known-dead address only earns another bounce: such drafts fail until a person clears it."""
+        dead = self.queue.bounced({address for draft in drafts for address in draft["to"]})
+        if not dead:
+            return drafts
+        alive: list[dict[str, Any]] = []
+        for draft in drafts:
+            bounced = [address for address in draft["to"] if address.lower() in dead]
+            if not bounced:
+                alive.append(draft)
+                continue
+            reason = f"{', '.join(bounced)} bounced before: `mailflow bounces clear` it, then approve the draft again"
+            outcomes.append(self._failed(draft, reason, permanent=True))
+        return alive
 
     # -- recovering what a crash left 'sending' ------------------------------
 

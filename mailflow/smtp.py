@@ -18,10 +18,15 @@ from mailflow.errors import MailflowError
 
 
 class SendFailed(MailflowError):
-    def __init__(self, message: str, permanent: bool, code: int = 0) -> None:
+    def __init__(self, message: str, permanent: bool, code: int = 0, refused: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.permanent = permanent
         self.code = code
+        self.refused = refused  # addresses the server refused for good (5xx at RCPT): they do not exist
+
+
+def dead_addresses(recipients: dict[str, tuple[int, bytes]]) -> tuple[str, ...]:
+    return tuple(rcpt for rcpt, (code, _) in recipients.items() if 500 <= code < 600)
 
 
 def _server_text(value: bytes | str) -> str:
@@ -99,7 +104,8 @@ class SmtpConnection:
             finally:
                 connection.password = ""
 
-    def send(self, message: Outgoing) -> None:
+    def send(self, message: Outgoing) -> dict[str, tuple[int, bytes]]:
+        """Sends; returns the recipients refused when the server took it for the others (smtplib's contract)."""
         if self.connection is None:
             raise SendFailed(f"{self.where}: not connected", False)
         try:
@@ -108,7 +114,10 @@ class SmtpConnection:
             codes = [code for code, _ in exc.recipients.values()]
             texts = _refusals(exc.recipients)
             raise SendFailed(
-                f"{self.where}: recipients refused: {texts}", all(c >= 500 for c in codes), min(codes)
+                f"{self.where}: recipients refused: {texts}",
+                all(c >= 500 for c in codes),
+                min(codes),
+                dead_addresses(exc.recipients),
             ) from None
         except smtplib.SMTPResponseException as exc:
             raise self._failure(exc.smtp_code, exc.smtp_error) from None
@@ -117,8 +126,7 @@ class SmtpConnection:
             raise SendFailed(
                 f"{self.where}: connection lost while sending ({type(exc).__name__})", False
             ) from None
-        if refused:
-            raise SendFailed(f"{self.where}: some recipients refused: {_refusals(refused)}", True)
+        return refused  # it went to the others: a send, never to be repeated
 
     def _failure(self, code: int, text: bytes | str) -> SendFailed:
         return SendFailed(f"{self.where}: {code} {_server_text(text)}", 500 <= code < 600, code)
@@ -131,3 +139,7 @@ class SmtpConnection:
             connection.quit()
         except (smtplib.SMTPException, OSError):
             connection.close()
+
+
+def partly_refused(refused: dict[str, tuple[int, bytes]]) -> str:
+    return f"not accepted for {_refusals(refused)}" if refused else ""

@@ -189,10 +189,10 @@ def test_retries_are_bounded_then_the_draft_fails_saying_why(
 
 
 @pytest.mark.parametrize(
-    ("fault", "reason"),
+    ("fault", "reason", "bounced"),
     [
-        ({"fail_rcpt": "550 5.1.1 <b0@harbor.example>: no such user"}, "550 5.1.1"),
-        ({"fail_data": "552 5.3.4 Message size exceeds fixed limit"}, "552 5.3.4"),
+        ({"fail_rcpt": "550 5.1.1 <b0@harbor.example>: no such user"}, "550 5.1.1", ["b0@harbor.example"]),
+        ({"fail_data": "552 5.3.4 Message size exceeds fixed limit"}, "552 5.3.4", []),
     ],
 )
 def test_a_5xx_fails_the_draft_with_the_servers_reason_shown_in_drafts_list(
@@ -203,12 +203,15 @@ def test_a_5xx_fails_the_draft_with_the_servers_reason_shown_in_drafts_list(
     sink: tuple[FaultyHandler, int],
     fault: dict[str, str],
     reason: str,
+    bounced: list[str],
 ) -> None:
     handler, port = sink
     for name, value in fault.items():
         setattr(handler, name, value)
     settings, store, (draft_id,), path = _setup(tmp_path, db_url, dovecot, imap_user, port, 1)
     assert Sender(settings, store).run_until_empty() == {"failed": 1}
+    # A recipient the server says does not exist is marked like a bounce: no more automatic mail.
+    assert [entry["email"] for entry in Outbox(store).bounces()] == bounced
     store.close()
     listed = subprocess.run(
         [
@@ -402,3 +405,60 @@ def _wait_for(found: Callable[[], list[Any]], seconds: float = 30) -> list[Any]:
             return result
         time.sleep(0.05)
     raise AssertionError(f"nothing after {seconds} s")
+
+
+def test_a_hostile_subject_a_bcc_and_two_languages_reach_only_the_buyer(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    settings = config.load(_settings(tmp_path, db_url, dovecot.port, imap_user, port))
+    store = Store(settings.database_url)
+    store.create_schema()
+    hostile = (
+        b"From: =?utf-8?b?5p2O5Y2O?= <lihua@huamei-home.example>\r\n"
+        b"To: sales@ningbo-homeware.example\r\n"
+        b"Bcc: boss@huamei-home.example\r\n"
+        b"Subject: =?utf-8?q?=E8=B4=A8=E9=87=8F=E9=97=AE=E9=A2=98=0D=0ABcc:_victim@evil.example?=\r\n"
+        b"Message-ID: <hostile@huamei-home.example>\r\n"
+        b"Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"
+        + "这批杯子有很多开裂，质量太差了，请尽快处理。\r\nSee attached, the glaze is cracked on 300 pieces.\r\n".encode()
+    )
+    Ingest(settings, store).sync_folder(MemorySource([hostile]), settings.mailboxes[0], "INBOX")
+    assert Drafter(settings, store).run() == 1
+    (draft,) = Outbox(store).drafts()
+    assert draft["template"] == "ack.quality.zh"  # the language most of the text is in
+    Outbox(store).decide(draft["id"], "approved", "manager")
+    assert Sender(settings, store).run_until_empty() == {"sent": 1}
+    assert handler.envelopes == [["lihua@huamei-home.example"]]
+    head = handler.received[0].split(b"\r\n\r\n", 1)[0]
+    assert b"\nBcc" not in head and b"evil" not in head.replace(b"\r\n ", b"")  # no header smuggled in
+    received = message_from_bytes(handler.received[0], policy=policy.default)
+    assert received["Subject"] == "Re: 质量问题 Bcc: victim@evil.example"  # the line break is gone
+    store.close()
+
+
+def test_an_approved_draft_to_an_address_that_bounced_meanwhile_is_held_back(
+    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    settings, store, (draft_id,), _ = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 1)
+    (draft,) = Outbox(store).drafts("approved")
+    dead = draft["to"][0]
+    report = (
+        "From: Mail Delivery System <MAILER-DAEMON@mx.example>\r\nTo: sales@ningbo-homeware.example\r\n"
+        "Subject: Undelivered Mail Returned to Sender\r\nMessage-ID: <dsn@mx.example>\r\n"
+        "Content-Type: multipart/report; report-type=delivery-status; boundary=B\r\n\r\n"
+        "--B\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.example\r\n\r\n"
+        f"Final-Recipient: rfc822; {dead}\r\nAction: failed\r\nStatus: 5.1.1\r\n--B--\r\n"
+    ).encode()
+    Ingest(settings, store).sync_folder(
+        MemorySource([report], uidvalidity=2), settings.mailboxes[0], "Bounces"
+    )
+    assert Sender(settings, store).run_until_empty() == {"failed": 1}
+    failed = Outbox(store).draft(draft_id)
+    assert failed is not None and "bounced before" in failed["failure"] and handler.received == []
+    # A person says the address works again and approves the draft once more.
+    assert Outbox(store).clear_bounce(dead, "manager")
+    Outbox(store).decide(draft_id, "approved", "manager")
+    assert Sender(settings, store).run_until_empty() == {"sent": 1}
+    store.close()

@@ -14,7 +14,7 @@ import pytest
 
 from mailflow.compose import outgoing_message
 from mailflow.config import MailboxSettings
-from mailflow.smtp import SendFailed, SmtpConnection
+from mailflow.smtp import SendFailed, SmtpConnection, dead_addresses, partly_refused
 from tests.support import smtp_sink
 from tests.support.settings import load_settings, write_settings
 from tests.support.smtp_sink import FaultyHandler, running_sink
@@ -91,6 +91,19 @@ def test_server_refusals_are_classified_permanent_or_transient(
         smtp.send(outgoing_message(_draft(), datetime.now(UTC)))
     assert (failure.value.permanent, failure.value.code) == (permanent, code)
     assert str(code) in str(failure.value)
+
+
+def test_a_message_refused_for_one_of_two_recipients_went_to_the_other(
+    tmp_path: Path, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    handler.unknown = {"gone@huamei-home.example"}
+    draft = _draft(to=["lihua@huamei-home.example", "gone@huamei-home.example"])
+    with SmtpConnection(_mailbox(tmp_path, port), 10) as smtp:
+        refused = smtp.send(outgoing_message(draft, datetime.now(UTC)))
+    assert handler.envelopes == [["lihua@huamei-home.example"]]
+    assert dead_addresses(refused) == ("gone@huamei-home.example",)
+    assert partly_refused(refused).startswith("not accepted for gone@huamei-home.example: 550 5.1.1")
 
 
 def test_a_connection_dropped_after_the_final_dot_is_transient(

@@ -20,15 +20,19 @@ class FaultyHandler:
 
     def __init__(self) -> None:
         self.fail_rcpt = ""
+        self.unknown: set[str] = set()  # addresses answered "550 no such user"
         self.fail_data = ""
         self.drop_after_dot = False
         self.received: list[bytes] = []
+        self.envelopes: list[list[str]] = []  # RCPT TO addresses per accepted message
         self.peers: list[tuple[str, int]] = []  # the client's address per accepted message
         self.logins: list[str] = []  # mechanism per successful login
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
         if self.fail_rcpt:
             return self.fail_rcpt
+        if address in self.unknown:
+            return f"550 5.1.1 <{address}>: no such user"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -39,6 +43,7 @@ class FaultyHandler:
         if self.fail_data:
             return self.fail_data
         self.received.append(envelope.original_content or envelope.content)
+        self.envelopes.append(list(envelope.rcpt_tos))
         self.peers.append(session.peer)
         return "250 Message accepted"
 

@@ -57,6 +57,8 @@ def test_reference_labels_do_not_repeat_the_kind(kind: str, value: str, label: s
         ("approved", "sending", "sending"),
         ("sending", "sent", "sent"),
         ("sending", "failed", "failed"),
+        ("sending", "approved", "approved"),
+        ("failed", "approved", "approved"),
     ],
 )
 def test_allowed_transitions(status: str, action: str, expected: str) -> None:
@@ -65,7 +67,14 @@ def test_allowed_transitions(status: str, action: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("status", "action"),
-    [("rejected", "approved"), ("approved", "approved"), ("sent", "rejected"), ("approved", "edited")],
+    [
+        ("rejected", "approved"),
+        ("approved", "approved"),
+        ("sent", "rejected"),
+        ("sent", "approved"),
+        ("sending", "rejected"),
+        ("approved", "edited"),
+    ],
 )
 def test_forbidden_transitions_say_why(status: str, action: str) -> None:
     with pytest.raises(ReviewError, match="cannot be"):
