@@ -16,6 +16,7 @@ from mailflow.compose import outgoing_message
 from mailflow.config import MailboxSettings
 from mailflow.smtp import SendFailed, SmtpConnection, dead_addresses, partly_refused
 from tests.support import smtp_sink
+from tests.support.dovecot import make_certificates
 from tests.support.settings import load_settings, write_settings
 from tests.support.smtp_sink import FaultyHandler, running_sink
 
@@ -26,11 +27,11 @@ def sink() -> Iterator[tuple[FaultyHandler, int]]:
         yield running
 
 
-def _mailbox(tmp_path: Path, port: int, login: str = "") -> MailboxSettings:
+def _mailbox(tmp_path: Path, port: int, login: str = "", security: str = "none") -> MailboxSettings:
     path = write_settings(tmp_path, f"sqlite:///{tmp_path / 'x.db'}", 1, "u", "p")
     path.write_text(
         path.read_text()
-        + f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "none"\nallow_insecure = true\n'
+        + f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {port}\nsecurity = "{security}"\n'
         + login
     )
     return load_settings(path).mailboxes[0]
@@ -159,3 +160,37 @@ def test_a_refused_login_is_one_clear_line_without_the_secret(tmp_path: Path, lo
     assert "login refused: 535" in message and "mailbox sales SMTP" in message
     assert "wrong-secret" not in message and "expired-token" not in message
     assert handler.logins == []
+
+
+@pytest.fixture(scope="module")
+def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("smtp-tls")
+    make_certificates(folder)
+    return folder
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_tls_and_starttls_with_the_certificate_verified(
+    tmp_path: Path, certificates: Path, monkeypatch: pytest.MonkeyPatch, security: str
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificates / "ca.pem"))
+    login = f'password = "{smtp_sink.PASSWORD}"\n'
+    with running_sink(auth=True, tls=security, certificates=certificates) as (handler, port):
+        mailbox = _mailbox(tmp_path, port, login, security)
+        with SmtpConnection(mailbox, 10) as smtp:
+            smtp.send(outgoing_message(_draft(), datetime.now(UTC)))
+    assert handler.logins == ["PLAIN"] and len(handler.received) == 1
+
+
+@pytest.mark.parametrize("security", ["ssl", "starttls"])
+def test_an_untrusted_certificate_is_one_clear_error(
+    tmp_path: Path, certificates: Path, monkeypatch: pytest.MonkeyPatch, security: str
+) -> None:
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-ca.pem"))
+    with (
+        running_sink(tls=security, certificates=certificates) as (handler, port),
+        pytest.raises(SendFailed) as failure,
+    ):
+        SmtpConnection(_mailbox(tmp_path, port, security=security), 10).connect()
+    assert "certificate verify failed" in str(failure.value) and not failure.value.permanent
+    assert handler.received == []

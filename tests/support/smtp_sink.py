@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
@@ -70,13 +72,30 @@ def _authenticator(handler: FaultyHandler) -> Any:
 
 
 @contextmanager
-def running_sink(auth: bool = False, without: tuple[str, ...] = ()) -> Iterator[tuple[FaultyHandler, int]]:
-    """(handler, port); with auth, the server refuses mail until a login succeeds (`without` those mechanisms)."""
+def running_sink(
+    auth: bool = False, without: tuple[str, ...] = (), tls: str = "", certificates: Path | None = None
+) -> Iterator[tuple[FaultyHandler, int]]:
+    """(handler, port); with auth, the server refuses mail until a login succeeds (`without` those mechanisms).
+
+    tls: "ssl" (TLS from the first byte) or "starttls" (required before MAIL), with the
+    server certificate in `certificates` (tests.support.dovecot.make_certificates).
+    """
     handler = FaultyHandler()
     port = free_port()
     options: dict[str, Any] = {}
+    if tls:
+        assert certificates is not None
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(certificates / "server.pem", certificates / "server.key")
+        options = (
+            {"ssl_context": context} if tls == "ssl" else {"tls_context": context, "require_starttls": True}
+        )
     if auth:
-        options = {"authenticator": _authenticator(handler), "auth_required": True, "auth_require_tls": False}
+        options |= {
+            "authenticator": _authenticator(handler),
+            "auth_required": True,
+            "auth_require_tls": False,
+        }
         options["auth_exclude_mechanism"] = without
     controller = Controller(handler, hostname="127.0.0.1", port=port, **options)
     controller.start()
