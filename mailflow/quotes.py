@@ -77,7 +77,12 @@ def _attribution_length(lines: list[str], index: int) -> int:
             return span
         if index + span >= len(lines):
             break
-        joined = f"{joined} {lines[index + span].strip()}"
+        following = lines[index + span].strip()
+        # A wrapped attribution goes on in plain lines; a blank or quoted line ends it, so the
+        # buyer's own last sentence is never glued to the "... 写道：" quoted below it.
+        if not following or following.startswith(">"):
+            break
+        joined = f"{joined} {following}"
     return 0
 
 

@@ -34,3 +34,13 @@ def test_an_inline_reply_keeps_the_answers_between_quotes() -> None:
 
 def test_text_without_quotes_is_unchanged() -> None:
     assert strip_quotes("Line one.\nLine two.") == "Line one.\nLine two."
+
+
+def test_the_buyers_text_above_a_quoted_chinese_attribution_is_kept() -> None:
+    text = "你好，这批杯子有很多开裂，请尽快处理。\n\n> 2026-11-10 宁波家居 写道：\n> 货物已发出。\n"
+    assert strip_quotes(text) == "你好，这批杯子有很多开裂，请尽快处理。"
+
+
+def test_a_wrapped_attribution_still_starts_the_history() -> None:
+    text = "Photos attached.\n\nOn Mon, 16 Nov 2026 at 09:00, Ningbo Homeware Sales\n<sales@ningbo-homeware.example> wrote:\n> Shipped.\n"
+    assert strip_quotes(text) == "Photos attached."
