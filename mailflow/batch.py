@@ -257,6 +257,7 @@ class BatchWriter:
         case = self._case(item, customer)
         if case is not None and mail.message_id:
             self.cases_by_message[mail.message_id] = case
+        reviewed = item.direction == "in" and any(tag.startswith(_ANSWERED) for tag in result.tags)
         row: dict[str, Any] = {
             "direction": item.direction,
             "mailbox": self.mailbox,
@@ -271,6 +272,10 @@ class BatchWriter:
             "reply_to": mail.reply_to.email if mail.reply_to else "",
             "subject": mail.subject,
             "body": mail.new_text,
+            # The whole message only where a reviewer will read it beside a draft: most mail
+            # is never answered, and its history is already in earlier contacts.
+            "full_text": mail.full_text if reviewed else "",
+            "html": mail.html if reviewed else "",
             "at": mail.date or utcnow(),
             "tags": list(result.tags),
             "reasons": [hit.reason for hit in result.hits]
@@ -398,6 +403,9 @@ class BatchWriter:
             if link is not None
         ]
         self.session.execute(insert(CaseEvidence), evidence_rows)
+
+
+_ANSWERED = ("complaint:", "payment:")
 
 
 def mark_bounced(session: Session, address: str, evidence: str) -> None:

@@ -15,6 +15,7 @@ from mailflow.ingest import Ingest
 from mailflow.pipeline import process
 from mailflow.review import STATES
 from mailflow.store import Store
+from mailflow.web.cli import add_web_parsers
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     bounce_actions = bounces.add_subparsers(dest="action", required=True)
     bounce_actions.add_parser("list").add_argument("--json", action="store_true")
     bounce_actions.add_parser("clear", help="the address works again").add_argument("email")
+
+    add_web_parsers(commands)
 
     templates = commands.add_parser("templates", help="the operator's reply templates")
     template_actions = templates.add_subparsers(dest="action", required=True)
@@ -115,16 +118,20 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _with_store(args: argparse.Namespace, settings: config_module.Settings, store: Store) -> int:
-    if args.command == "run":
-        return _run(settings, store, args.once)
-    if args.command == "contacts":
-        return print_rows(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
-    if args.command == "cases":
-        return print_rows(store.cases(), args.json, CASE_COLUMNS)
-    if args.command in ("drafts", "bounces"):
-        from mailflow.review_cli import bounces_command, drafts_command
+    from mailflow.review_cli import bounces_command, drafts_command
+    from mailflow.web.cli import reviewers_command, serve_command
 
-        return (drafts_command if args.command == "drafts" else bounces_command)(args, store)
+    handlers: dict[str, Any] = {
+        "run": lambda: _run(settings, store, args.once),
+        "contacts": lambda: print_rows(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS),
+        "cases": lambda: print_rows(store.cases(), args.json, CASE_COLUMNS),
+        "drafts": lambda: drafts_command(args, store),
+        "bounces": lambda: bounces_command(args, store),
+        "reviewers": lambda: reviewers_command(args, store),
+        "review": lambda: serve_command(args, settings, store),
+    }
+    if args.command in handlers:
+        return int(handlers[args.command]())
     if args.action == "list":
         return print_rows(store.quarantined(), args.json, QUARANTINE_COLUMNS)
     return _retry(settings, store, args.id)

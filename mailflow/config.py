@@ -85,6 +85,14 @@ class SendSettings:
     timeout_seconds: float
 
 
+@dataclass(frozen=True)
+class WebSettings:
+    enabled: bool  # the daemon serves the review page too
+    host: str
+    port: int
+    secure_cookies: bool  # behind a TLS reverse proxy: cookies only over HTTPS
+
+
 REVIEW_KINDS = ("ack", "followup", "update", "reminder")
 REVIEW_POLICIES = ("required", "auto")
 
@@ -100,6 +108,7 @@ class Settings:
     rules: RuleSet
     replies: ReplySettings
     send: SendSettings
+    web: WebSettings
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -174,7 +183,7 @@ class _Table:
 
 ALLOWED_KEYS = {
     "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies",
-        "send"},
+        "send", "web"},
     "database": {"url"},
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
@@ -187,6 +196,7 @@ ALLOWED_KEYS = {
     "templates": {"dir"},
     "review": {"ack", "followup", "update", "reminder"},
     "replies": {"max_per_sender_per_day"},
+    "web": {"enabled", "host", "port", "secure_cookies"},
     "send": {
         "batch_size", "interval_seconds", "max_attempts", "retry_seconds", "claim_timeout_seconds", "timeout_seconds",
     },
@@ -229,13 +239,21 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
     rules = _rules(root.table("classify") or _Table({}, "classify"), base)
     replies = _replies(root, base)
     send = _send_settings(root.table("send") or _Table({}, "send"))
+    web_table = root.table("web") or _Table({}, "web")
+    web = WebSettings(
+        enabled=web_table.get("enabled", bool, False),
+        host=web_table.get("host", str, "127.0.0.1"),
+        port=_positive(web_table, "port", 8025),
+        secure_cookies=web_table.get("secure_cookies", bool, False),
+    )
+    web_table.done()
     mailboxes = tuple(_mailbox(table) for table in root.tables("mailbox"))
     names = [box.name for box in mailboxes]
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(f"mailbox.name: {name!r} is used twice; names must be unique")
     root.done()
-    return Settings(path, url, data_dir, max_mb * 1024 * 1024, fetch, mailboxes, rules, replies, send)
+    return Settings(path, url, data_dir, max_mb * 1024 * 1024, fetch, mailboxes, rules, replies, send, web)
 
 
 def _replies(root: _Table, base: Path) -> ReplySettings:

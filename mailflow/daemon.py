@@ -203,6 +203,12 @@ class Daemon:
         sender = SendLoop(self.settings, self.store, self.stop_flag)
         sender.start()
         self.watchers.append(sender)
+        if self.settings.web.enabled:
+            from mailflow.web.server import PageServer
+
+            page = PageServer(self.settings, self.store, self.stop_flag)
+            page.start()
+            self.watchers.append(page)
 
     def _folders(self, mailbox: MailboxSettings) -> list[WatchedFolder]:
         connection = ImapConnection(mailbox, self.settings.fetch)

@@ -63,6 +63,7 @@ class InboundMail:
     references: tuple[str, ...]
     new_text: str  # the part the buyer wrote now: no quotes, no signature
     full_text: str
+    html: str  # the HTML body as sent ("" without one): shown to reviewers only after sanitizing
     attachments: tuple[Attachment, ...]
     headers: tuple[tuple[str, str], ...]  # lower-cased names, decoded, CR/LF folded away
     content_type: str

@@ -95,6 +95,8 @@ class Contact(Base):
     reply_to: Mapped[str] = mapped_column(String(320), default="")
     subject: Mapped[str] = mapped_column(Text, default="")
     body: Mapped[str] = mapped_column(Text, default="")  # the new text only
+    full_text: Mapped[str] = mapped_column(Text, default="")  # with the quoted history, for the review page
+    html: Mapped[str] = mapped_column(Text, default="")  # the HTML body as sent; sanitized before it is shown
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -216,3 +218,25 @@ class BouncedAddress(Base):
     report_message_id: Mapped[str] = mapped_column(String(1000), default="")  # the latest report
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cleared_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class Reviewer(Base):
+    """A person who may approve drafts on the review page. Removed accounts stay for the audit trail."""
+
+    __tablename__ = "reviewers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(200))  # argon2id
+    language: Mapped[str] = mapped_column(String(5), default="en")  # en | zh: the page's language
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginFailure(Base):
+    """A refused login, kept for the rate limit (shared by every process serving the page)."""
+
+    __tablename__ = "login_failures"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), index=True)
+    remote: Mapped[str] = mapped_column(String(100), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

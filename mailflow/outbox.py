@@ -7,13 +7,14 @@ a second daemon) can never both move the same draft.
 
 from __future__ import annotations
 
+import difflib
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
-from mailflow.drafting import AckCandidate
+from mailflow.drafting import AckCandidate, safe_header
 from mailflow.models import BouncedAddress, Case, CaseEvidence, Contact, Customer, Draft, DraftEvent, utcnow
 from mailflow.review import ReviewError, transition
 from mailflow.store import Store
@@ -142,6 +143,23 @@ class Outbox:
                 for e in events
             ]
             return found
+
+    def edit(self, draft_id: int, subject: str, body: str, actor: str) -> bool:
+        """A reviewer's new subject and text, kept with a unified diff in the history; False when unchanged."""
+        draft = self.draft(draft_id)
+        if draft is None:
+            raise ReviewError(f"no draft with id {draft_id}")
+        subject = safe_header(" ".join(subject.split()))
+        body = body.replace("\r\n", "\n")
+        before = f"Subject: {draft['subject']}\n\n{draft['body']}"
+        after = f"Subject: {subject}\n\n{body}"
+        if after == before:
+            return False
+        diff = "".join(
+            difflib.unified_diff(before.splitlines(True), after.splitlines(True), "draft", "edited", n=1)
+        )
+        self.decide(draft_id, "edited", actor, detail=diff, changes={"subject": subject, "text": body})
+        return True
 
     def decide(
         self, draft_id: int, action: str, actor: str, detail: str = "", changes: dict[str, str] | None = None

@@ -59,6 +59,7 @@ def parse(raw: bytes) -> InboundMail:
         references=tuple(_MSGID.findall(_get(headers, "references"))),
         new_text=strip_quotes(plain),
         full_text=plain,
+        html=(body.html or "")[:_MAX_HTML_CHARS].replace("\x00", ""),
         attachments=tuple(body.attachments),
         headers=headers,
         content_type=msg.get_content_type(),

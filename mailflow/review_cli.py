@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import difflib
 import getpass
 import os
 import shlex
@@ -95,8 +94,4 @@ def _edit(outbox: Outbox, draft: dict[str, Any]) -> None:
     first, _, body = after.partition("\n\n")
     if not first.startswith("Subject: "):
         raise MailflowError("keep the first line as 'Subject: ...' and a blank line before the text")
-    subject = " ".join(first[len("Subject: ") :].split())
-    diff = "".join(
-        difflib.unified_diff(before.splitlines(True), after.splitlines(True), "draft", "edited", n=1)
-    )
-    outbox.decide(draft["id"], "edited", reviewer(), detail=diff, changes={"subject": subject, "text": body})
+    outbox.edit(draft["id"], first[len("Subject: ") :], body, reviewer())

@@ -1,0 +1,66 @@
+"""A review page over a real database holding real drafts, and a logged-in test client."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from mailflow import config
+from mailflow.accounts import Accounts
+from mailflow.config import Settings
+from mailflow.daemon import Drafter
+from mailflow.ingest import Ingest
+from mailflow.store import Store
+from mailflow.web import create_app
+from tests.support.memory_source import MemorySource
+from tests.support.settings import write_settings
+from tests.web.mail import chinese_complaint, hostile_complaint
+
+PASSWORD = "correct horse battery"
+
+
+@dataclass
+class Site:
+    settings: Settings
+    store: Store
+    app: Flask
+    path: Path
+
+
+@pytest.fixture
+def site(tmp_path: Path, db_url: str) -> Iterator[Site]:
+    path = write_settings(tmp_path, db_url, 1, "u", "p")
+    settings = config.load(path)
+    store = Store(settings.database_url)
+    store.create_schema()
+    messages = [chinese_complaint(), hostile_complaint()]
+    Ingest(settings, store).sync_folder(MemorySource(messages), settings.mailboxes[0], "INBOX")
+    assert Drafter(settings, store).run() == 2
+    Accounts(store).add("manager", PASSWORD)
+    yield Site(settings, store, create_app(settings, store, secret_key=b"t" * 32), path)
+    store.close()
+
+
+def csrf_token(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no CSRF token in the form"
+    return found.group(1)
+
+
+def log_in(client: FlaskClient, name: str = "manager", password: str = PASSWORD) -> str:
+    """Logs in through the form; returns a CSRF token for later forms."""
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    response = client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return csrf_token(client.get("/").get_data(as_text=True))
+
+
+@pytest.fixture
+def client(site: Site) -> FlaskClient:
+    return site.app.test_client()
