@@ -57,6 +57,15 @@ TEXT: dict[str, dict[str, str]] = {
         "decided": "Draft {id}: {status}.",
         "not_allowed": "Not done: {reason}",
         "too_many": "Too many failed logins. Try again in 15 minutes.",
+        "high": "high",
+        "medium": "medium",
+        "low": "low",
+        "pending_review": "waiting for review",
+        "approved": "approved",
+        "rejected": "rejected",
+        "sending": "sending",
+        "sent": "sent",
+        "failed": "failed",
         "language": "中文",
     },
     "zh": {
@@ -113,10 +122,20 @@ TEXT: dict[str, dict[str, str]] = {
         "decided": "草稿 {id}：{status}。",
         "not_allowed": "未执行：{reason}",
         "too_many": "登录失败次数过多，请 15 分钟后再试。",
+        "high": "高",
+        "medium": "中",
+        "low": "低",
+        "pending_review": "待审核",
+        "approved": "已批准",
+        "rejected": "已拒绝",
+        "sending": "发送中",
+        "sent": "已发送",
+        "failed": "发送失败",
         "language": "English",
     },
 }
 
 
 def text(language: str, key: str) -> str:
-    return TEXT.get(language, TEXT["en"]).get(key) or TEXT["en"][key]
+    """The word for `key`; an unknown key (a new state, a new severity) shows as itself."""
+    return TEXT.get(language, TEXT["en"]).get(key) or TEXT["en"].get(key, key)

@@ -113,4 +113,4 @@ def _decide(outbox: Outbox, draft_id: int, action: str, actor: str, detail: str 
     except ReviewError as exc:
         flash(text(g.lang, "not_allowed").format(reason=exc))
         return
-    flash(text(g.lang, "decided").format(id=draft_id, status=status))
+    flash(text(g.lang, "decided").format(id=draft_id, status=text(g.lang, status)))

@@ -1,0 +1,111 @@
+"""End to end in a real headless Chromium: log in, open a Chinese complaint, edit, approve, see it sent.
+
+Needs Debian's chromium and chromium-driver (`make test` installs them);
+MAILFLOW_SKIP_CHROMIUM=1 opts out explicitly. The queue's screenshot is kept
+in test-artifacts/review-queue.png (and the draft page's beside it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from waitress import create_server
+
+from mailflow import config
+from mailflow.accounts import Accounts
+from mailflow.daemon import Drafter
+from mailflow.embedded import free_port
+from mailflow.ingest import Ingest
+from mailflow.outbox import Outbox
+from mailflow.sender import Sender
+from mailflow.store import Store
+from mailflow.web import create_app
+from tests.support.memory_source import MemorySource
+from tests.support.settings import write_settings
+from tests.support.smtp_sink import running_sink
+from tests.web.conftest import PASSWORD
+from tests.web.mail import chinese_complaint, hostile_complaint
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+EDIT = "我们的质检经理王工今天下午会给您回电。"
+
+
+@pytest.fixture
+def chromium() -> Iterator[webdriver.Chrome]:
+    if os.environ.get("MAILFLOW_SKIP_CHROMIUM") == "1":
+        pytest.skip("MAILFLOW_SKIP_CHROMIUM=1: browser tests explicitly opted out")
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    if not binary or not driver:
+        raise RuntimeError(
+            "chromium and chromedriver are not installed: `make test` installs Debian's chromium and "
+            "chromium-driver (set MAILFLOW_SKIP_CHROMIUM=1 to skip these tests explicitly)"
+        )
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in (
+        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        "--window-size=1280,900", "--lang=en-US",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    yield browser
+    browser.quit()
+
+
+def test_a_reviewer_edits_and_approves_a_chinese_complaint_reply_in_chromium(
+    tmp_path: Path, sqlite_url: str, chromium: webdriver.Chrome
+) -> None:
+    with running_sink() as (handler, smtp_port):
+        smtp = f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\nsave_sent = false\n'
+        settings = config.load(write_settings(tmp_path, sqlite_url, 1, "u", "p", extra=smtp))
+        store = Store(settings.database_url)
+        store.create_schema()
+        messages = [chinese_complaint(), hostile_complaint()]
+        Ingest(settings, store).sync_folder(MemorySource(messages), settings.mailboxes[0], "INBOX")
+        assert Drafter(settings, store).run() == 2
+        Accounts(store).add("manager", PASSWORD, "zh")
+        port = free_port()
+        server = create_server(create_app(settings, store), host="127.0.0.1", port=port, threads=2)
+        serving = threading.Thread(target=server.run, daemon=True)
+        serving.start()
+        try:
+            base = f"http://127.0.0.1:{port}"
+            chromium.get(f"{base}/")
+            assert "/login" in chromium.current_url  # nothing without a login
+            chromium.find_element(By.NAME, "username").send_keys("manager")
+            chromium.find_element(By.NAME, "password").send_keys(PASSWORD)
+            chromium.find_element(By.ID, "login").click()
+            assert "待审核草稿" in chromium.page_source  # the reviewer's language
+            ARTIFACTS.mkdir(exist_ok=True)
+            assert chromium.save_screenshot(str(ARTIFACTS / "review-queue.png"))
+            chromium.find_element(By.PARTIAL_LINK_TEXT, "货物破损投诉").click()
+            assert "这批杯子有很多开裂" in chromium.find_element(By.ID, "buyer-text").text
+            assert chromium.save_screenshot(str(ARTIFACTS / "review-draft.png"))
+            body = chromium.find_element(By.NAME, "body")
+            body.send_keys(f"\n{EDIT}")
+            chromium.find_element(By.ID, "approve").click()
+            assert "已批准" in chromium.page_source  # the decision, said in the reviewer's language
+        finally:
+            server.close()
+        (draft,) = Outbox(store).drafts("approved")
+        assert EDIT in draft["body"]
+        assert Sender(settings, store).run_until_empty() == {"sent": 1}
+        (raw,) = handler.received
+        sent = message_from_bytes(raw, policy=policy.default)
+        assert isinstance(sent, EmailMessage)
+        assert (
+            sent["To"] == "lihua@huamei-home.example" and sent["Subject"] == "Re: 货物破损投诉 订单PO20261102"
+        )
+        assert EDIT in sent.get_content()
+        store.close()
