@@ -20,6 +20,7 @@ from mailflow.store import Store
 from mailflow.web import create_app
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
+from tests.support.smtp_sink import FaultyHandler, running_sink
 from tests.web.mail import chinese_complaint, hostile_complaint
 
 PASSWORD = "correct horse battery"
@@ -31,20 +32,23 @@ class Site:
     store: Store
     app: Flask
     path: Path
+    sink: FaultyHandler  # the SMTP server the mailbox sends through
 
 
 @pytest.fixture
 def site(tmp_path: Path, db_url: str) -> Iterator[Site]:
-    path = write_settings(tmp_path, db_url, 1, "u", "p")
-    settings = config.load(path)
-    store = Store(settings.database_url)
-    store.create_schema()
-    messages = [chinese_complaint(), hostile_complaint()]
-    Ingest(settings, store).sync_folder(MemorySource(messages), settings.mailboxes[0], "INBOX")
-    assert Drafter(settings, store).run() == 2
-    Accounts(store).add("manager", PASSWORD)
-    yield Site(settings, store, create_app(settings, store, secret_key=b"t" * 32), path)
-    store.close()
+    with running_sink() as (sink, smtp_port):
+        smtp = f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\nsave_sent = false\n'
+        path = write_settings(tmp_path, db_url, 1, "u", "p", extra=smtp)
+        settings = config.load(path)
+        store = Store(settings.database_url)
+        store.create_schema()
+        messages = [chinese_complaint(), hostile_complaint()]
+        Ingest(settings, store).sync_folder(MemorySource(messages), settings.mailboxes[0], "INBOX")
+        assert Drafter(settings, store).run() == 2
+        Accounts(store).add("manager", PASSWORD)
+        yield Site(settings, store, create_app(settings, store, secret_key=b"t" * 32), path, sink)
+        store.close()
 
 
 def csrf_token(html: str) -> str:

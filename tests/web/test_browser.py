@@ -19,6 +19,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.wait import WebDriverWait
 from waitress import create_server
 
 from mailflow import config
@@ -86,16 +87,17 @@ def test_a_reviewer_edits_and_approves_a_chinese_complaint_reply_in_chromium(
             chromium.find_element(By.NAME, "username").send_keys("manager")
             chromium.find_element(By.NAME, "password").send_keys(PASSWORD)
             chromium.find_element(By.ID, "login").click()
-            assert "待审核草稿" in chromium.page_source  # the reviewer's language
+            _shows(chromium, "待审核草稿")  # the queue, in the reviewer's language
             ARTIFACTS.mkdir(exist_ok=True)
             assert chromium.save_screenshot(str(ARTIFACTS / "review-queue.png"))
             chromium.find_element(By.PARTIAL_LINK_TEXT, "货物破损投诉").click()
+            _shows(chromium, "买家来信")
             assert "这批杯子有很多开裂" in chromium.find_element(By.ID, "buyer-text").text
             assert chromium.save_screenshot(str(ARTIFACTS / "review-draft.png"))
             body = chromium.find_element(By.NAME, "body")
             body.send_keys(f"\n{EDIT}")
             chromium.find_element(By.ID, "approve").click()
-            assert "已批准" in chromium.page_source  # the decision, said in the reviewer's language
+            _shows(chromium, "已批准")  # the decision, said in the reviewer's language
         finally:
             server.close()
         (draft,) = Outbox(store).drafts("approved")
@@ -109,3 +111,8 @@ def test_a_reviewer_edits_and_approves_a_chinese_complaint_reply_in_chromium(
         )
         assert EDIT in sent.get_content()
         store.close()
+
+
+def _shows(browser: webdriver.Chrome, words: str) -> None:
+    """Wait for the page a click led to (a click returns before the next page has loaded)."""
+    WebDriverWait(browser, 10).until(lambda b: words in b.page_source)

@@ -6,6 +6,7 @@ from flask.testing import FlaskClient
 
 from mailflow.accounts import MAX_FAILURES, Accounts
 from mailflow.outbox import Outbox
+from mailflow.sender import Sender
 from tests.web.conftest import PASSWORD, Site, csrf_token, log_in
 
 
@@ -70,14 +71,21 @@ def test_an_edit_is_approved_with_its_diff_and_the_reviewer_named(client: FlaskC
     assert (approved["action"], approved["actor"]) == ("approved", "manager")
 
 
-def test_a_draft_approved_twice_is_approved_once(client: FlaskClient, site: Site) -> None:
+def test_a_draft_approved_twice_is_sent_once(client: FlaskClient, site: Site) -> None:
     token = log_in(client)
+    other = site.app.test_client()  # a second reviewer's tab
+    other_token = log_in(other)
     draft_id = _draft_id(site, ".zh")
     client.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token})
-    second = client.post(f"/drafts/{draft_id}/approve", data={"csrf_token": token}, follow_redirects=True)
+    second = other.post(
+        f"/drafts/{draft_id}/approve", data={"csrf_token": other_token}, follow_redirects=True
+    )
     assert "cannot be approved" in second.get_data(as_text=True)
     draft = Outbox(site.store).draft(draft_id)
     assert draft is not None and [e["action"] for e in draft["events"]].count("approved") == 1
+    assert Sender(site.settings, site.store).run_until_empty() == {"sent": 1}
+    assert Sender(site.settings, site.store).run_until_empty() == {}
+    assert len(site.sink.received) == 1
 
 
 def test_a_rejected_draft_cannot_be_approved(client: FlaskClient, site: Site) -> None:
@@ -102,6 +110,7 @@ def test_the_queue_puts_high_severity_first_and_filters(client: FlaskClient, sit
     log_in(client)
     page = client.get("/").get_data(as_text=True)
     assert "货物破损投诉" in page and "Broken mugs" in page
+    assert len(page.encode()) < 20_000  # no script, no framework: quick on a phone
     filtered = client.get("/?customer=lihua").get_data(as_text=True)
     assert "货物破损投诉" in filtered and "Broken mugs" not in filtered
     assert "待审核草稿" in client.get("/?lang=zh").get_data(as_text=True)
