@@ -12,6 +12,8 @@ from typing import Any
 from mailflow import config as config_module
 from mailflow.errors import ConfigError, MailflowError
 from mailflow.ingest import Ingest
+from mailflow.ledger import ImportRefused
+from mailflow.ledger_cli import add_ledger_parsers, report_refusal
 from mailflow.pipeline import process
 from mailflow.review import STATES
 from mailflow.store import Store
@@ -65,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     bounce_actions.add_parser("clear", help="the address works again").add_argument("email")
 
     add_web_parsers(commands)
+    add_ledger_parsers(commands)
 
     templates = commands.add_parser("templates", help="the operator's reply templates")
     template_actions = templates.add_subparsers(dest="action", required=True)
@@ -94,6 +97,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"mailflow: configuration error: {exc}", file=sys.stderr)
         return 2
+    except ImportRefused as exc:
+        return report_refusal(exc)
     except MailflowError as exc:
         print(f"mailflow: error: {exc}", file=sys.stderr)
         return 1
@@ -118,6 +123,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _with_store(args: argparse.Namespace, settings: config_module.Settings, store: Store) -> int:
+    from mailflow.ledger_cli import customers_command, invoices_command
     from mailflow.review_cli import bounces_command, drafts_command
     from mailflow.web.cli import reviewers_command, serve_command
 
@@ -129,6 +135,8 @@ def _with_store(args: argparse.Namespace, settings: config_module.Settings, stor
         "bounces": lambda: bounces_command(args, store),
         "reviewers": lambda: reviewers_command(args, store),
         "review": lambda: serve_command(args, settings, store),
+        "customers": lambda: customers_command(args, store),
+        "invoices": lambda: invoices_command(args, store),
     }
     if args.command in handlers:
         return int(handlers[args.command]())

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
     LargeBinary,
+    Numeric,
     String,
     Text,
     UniqueConstraint,
@@ -55,6 +58,13 @@ class Customer(Base):
     name: Mapped[str] = mapped_column(String(300), default="")
     company: Mapped[str] = mapped_column(String(300), default="")
     domain: Mapped[str] = mapped_column(String(255), default="", index=True)
+    # From the reps' customer list (mailflow customers import); empty until imported.
+    country: Mapped[str] = mapped_column(String(2), default="")  # ISO 3166 alpha-2
+    language: Mapped[str] = mapped_column(String(10), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="")
+    class_set: Mapped[str] = mapped_column(String(1), default="")  # A/B/C as the file says; "" = from sales
+    annual_sales: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -240,3 +250,33 @@ class LoginFailure(Base):
     username: Mapped[str] = mapped_column(String(100), index=True)
     remote: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class Invoice(Base):
+    """An invoice from the reps' list; the payment reminders (and the review page) read it."""
+
+    __tablename__ = "invoices"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str] = mapped_column(String(100), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    currency: Mapped[str] = mapped_column(String(3))
+    issued: Mapped[date] = mapped_column(Date)
+    due: Mapped[date] = mapped_column(Date, index=True)
+    paid_amount: Mapped[Decimal] = mapped_column(Numeric(16, 2), default=Decimal("0"))
+    paid_on: Mapped[date | None] = mapped_column(Date)  # the day the balance reached zero
+    order_ref: Mapped[str] = mapped_column(String(100), default="")
+    cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Payment(Base):
+    """Money received against an invoice, as a person recorded it."""
+
+    __tablename__ = "payments"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Numeric(16, 2))
+    on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(200))  # "import" or the person who recorded it
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

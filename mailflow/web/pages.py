@@ -7,6 +7,7 @@ from flask.typing import ResponseReturnValue
 
 from mailflow.attachments import AttachmentStore
 from mailflow.config import Settings
+from mailflow.ledger import Ledger
 from mailflow.outbox import Outbox
 from mailflow.review import ReviewError
 from mailflow.review_queries import MANUAL_KINDS, ReviewQueries
@@ -19,7 +20,7 @@ _INLINE_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 
 def register_pages(app: Flask, settings: Settings, store: Store) -> None:
-    queries, outbox = ReviewQueries(store), Outbox(store)
+    queries, outbox, ledger = ReviewQueries(store), Outbox(store), Ledger(store)
     attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
     mailboxes = [box.name for box in settings.mailboxes]
 
@@ -79,7 +80,8 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
         page = queries.customer_page(customer_id)
         if page is None:
             abort(404)
-        return render_template("customer.html", **page, manual_kinds=MANUAL_KINDS)
+        invoices = ledger.invoices(open_only=True, customer_id=customer_id)
+        return render_template("customer.html", **page, invoices=invoices, manual_kinds=MANUAL_KINDS)
 
     @app.post("/customers/<int:customer_id>/contacts")
     def log_contact(customer_id: int) -> ResponseReturnValue:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
+
 from flask.testing import FlaskClient
 
 from mailflow.accounts import MAX_FAILURES, Accounts
+from mailflow.ledger import Ledger
 from mailflow.outbox import Outbox
+from mailflow.records import InvoiceRecord
 from mailflow.sender import Sender
 from tests.web.conftest import PASSWORD, Site, csrf_token, log_in
 
@@ -154,8 +159,14 @@ def test_the_customer_page_logs_a_phone_call(client: FlaskClient, site: Site) ->
         f"/customers/{customer}/contacts",
         data={"kind": "call", "text": "李华打电话说照片今天发。", "csrf_token": token},
     )
+    ledger = Ledger(site.store)
+    ledger.import_invoices("invoices.csv", [
+        InvoiceRecord(2, "INV-88", "lihua@huamei-home.example", Decimal("50000.00"), "CNY", date(2026, 10, 1),
+                      date(2026, 11, 30), Decimal("20000.00"), None, "PO20261102"),
+    ])  # fmt: skip
     page = client.get(f"/customers/{customer}").get_data(as_text=True)
     assert "李华打电话说照片今天发。" in page and "manual:call" in page and "货物破损投诉" in page
+    assert "INV-88" in page and "30000.00 CNY" in page  # the open balance
     (manual,) = [c for c in site.store.contacts() if c["direction"] == "manual"]
     assert manual["customer"] == "lihua@huamei-home.example"
 

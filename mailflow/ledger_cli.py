@@ -1,0 +1,104 @@
+"""`mailflow customers import/list` and `mailflow invoices import/list/paid`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from mailflow.errors import MailflowError
+from mailflow.ledger import ImportRefused, Ledger
+from mailflow.records import customer_records, invoice_records
+from mailflow.review_cli import reviewer
+from mailflow.store import Store
+from mailflow.tabular import read_rows
+
+CUSTOMER_COLUMNS = ("email", "name", "company", "country", "language", "timezone", "class", "opted_out")
+INVOICE_COLUMNS = ("number", "customer", "amount", "currency", "due", "paid_amount", "balance", "status")
+
+
+def add_ledger_parsers(commands: Any) -> None:
+    customers = commands.add_parser("customers", help="the customer list (CSV or XLSX)")
+    customer_actions = customers.add_subparsers(dest="action", required=True)
+    customer_actions.add_parser("import", help="all rows or none; again: no change").add_argument("file")
+    customer_actions.add_parser("list").add_argument("--json", action="store_true")
+    invoices = commands.add_parser("invoices", help="invoices (CSV or XLSX) and payments")
+    invoice_actions = invoices.add_subparsers(dest="action", required=True)
+    invoice_actions.add_parser("import", help="all rows or none; again: no change").add_argument("file")
+    listing = invoice_actions.add_parser("list")
+    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--open", action="store_true", help="only what is still to be paid")
+    paid = invoice_actions.add_parser("paid", help="record a payment (the whole balance without --amount)")
+    paid.add_argument("number")
+    paid.add_argument("--amount", help="a partial payment, in the invoice's currency")
+    paid.add_argument("--on", help="the day the money arrived (YYYY-MM-DD; default today)")
+
+
+def customers_command(args: argparse.Namespace, store: Store) -> int:
+    from mailflow.cli import print_rows
+
+    ledger = Ledger(store)
+    if args.action == "list":
+        return print_rows(ledger.customers(), args.json, CUSTOMER_COLUMNS)
+    records, errors = customer_records(args.file, _rows_with_progress(Path(args.file)))
+    if errors:
+        raise ImportRefused(errors)
+    print(f"{args.file}: customers {ledger.import_customers(records)}")
+    return 0
+
+
+def invoices_command(args: argparse.Namespace, store: Store) -> int:
+    from mailflow.cli import print_rows
+
+    ledger = Ledger(store)
+    if args.action == "list":
+        return print_rows(ledger.invoices(open_only=args.open), args.json, INVOICE_COLUMNS)
+    if args.action == "paid":
+        invoice = ledger.record_payment(args.number, _amount(args.amount), _day(args.on), reviewer())
+        print(f"invoice {invoice['number']}: paid {invoice['paid_amount']}, balance {invoice['balance']}")
+        return 0
+    records, errors = invoice_records(args.file, _rows_with_progress(Path(args.file)))
+    if errors:
+        raise ImportRefused(errors)
+    print(f"{args.file}: invoices {ledger.import_invoices(args.file, records)}")
+    return 0
+
+
+def report_refusal(exc: ImportRefused) -> int:
+    for error in exc.errors:
+        print(f"mailflow: {error}", file=sys.stderr)
+    print(f"mailflow: error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _rows_with_progress(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task(f"reading {path.name}", total=None)
+        for row in read_rows(path):
+            progress.advance(task)
+            yield row
+
+
+def _amount(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise MailflowError(f"not an amount: {text!r}") from None
+
+
+def _day(text: str | None) -> date:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise MailflowError(f"not a date (YYYY-MM-DD): {text!r}") from None
