@@ -18,7 +18,8 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,34 +52,40 @@ class Sender:
     def run_until_empty(self) -> Counter[str]:
         """Send batch after batch until nothing approved is due; counts by outcome.
 
-        The connections stay open for the whole round. (Committing a batch in a
-        second thread while the next one is on the wire was measured slower: the
-        two threads fight over the GIL at every SMTP reply.)
+        The connections stay open for the whole round, and a batch's outcomes are
+        committed by a second thread while the next batch is on the wire: both
+        threads mostly wait (for the SMTP server, for the database), so the commit
+        hides in the SMTP round trips. At most one commit is in flight behind the
+        sending; every message it covers is in the Sent folder already.
         """
         deliveries: dict[str, _MailboxDelivery] = {}
+        recorder = _Recorder(self.queue)
         try:
             # Abandoned drafts are looked at once per round: one whose Sent folder cannot be
             # checked stays 'sending', and must not be claimed again and again.
-            report = self._batch(deliveries, recover=True)
+            report = self._batch(deliveries, recorder.record, recover=True)
             totals = Counter(report)
             while report and not self.stop.is_set():
-                report = self._batch(deliveries, recover=False)
+                report = self._batch(deliveries, recorder.record, recover=False)
                 totals.update(report)
         finally:
-            for delivery in deliveries.values():
-                delivery.close()
+            try:
+                recorder.finish()
+            finally:
+                for delivery in deliveries.values():
+                    delivery.close()
         return totals
 
     def run_batch(self, recover: bool = True) -> Counter[str]:
         """One claimed batch (drafts abandoned by a crash first, when `recover`), sent and recorded."""
         deliveries: dict[str, _MailboxDelivery] = {}
         try:
-            return self._batch(deliveries, recover)
+            return self._batch(deliveries, self.queue.record, recover)
         finally:
             for delivery in deliveries.values():
                 delivery.close()
 
-    def _batch(self, deliveries: dict[str, _MailboxDelivery], recover: bool) -> Counter[str]:
+    def _batch(self, deliveries: dict[str, _MailboxDelivery], record: _Record, recover: bool) -> Counter[str]:
         send = self.settings.send
         now = datetime.now(UTC)
         names = list(self.mailboxes)
@@ -95,10 +102,32 @@ class Sender:
                     self.mailboxes[name], self.settings, self.queue, self.stop
                 )
             outcomes = deliveries[name].deliver(group, unsure=bool(unsure))
-            self.queue.record(outcomes, {draft["id"]: draft for draft in group}, datetime.now(UTC))
+            record(outcomes, {draft["id"]: draft for draft in group}, datetime.now(UTC))
             report.update(outcome.result for outcome in outcomes)
             report["unsure"] += len(group) - len(outcomes)
         return +report
+
+
+_Record = Callable[[list[Outcome], dict[int, dict[str, Any]], datetime], None]
+
+
+class _Recorder:
+    """Commits outcomes in a second thread, in order, one commit at most behind the sending."""
+
+    def __init__(self, queue: SendQueue) -> None:
+        self.queue = queue
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="send-commit")
+        self.pending: list[Future[None]] = []
+
+    def record(self, outcomes: list[Outcome], drafts: dict[int, dict[str, Any]], now: datetime) -> None:
+        while self.pending:  # the previous batch's commit ran while this batch was sent
+            self.pending.pop(0).result()  # a failed commit (database gone) stops the round here
+        self.pending.append(self.pool.submit(self.queue.record, outcomes, drafts, now))
+
+    def finish(self) -> None:
+        self.pool.shutdown(wait=True)
+        for future in self.pending:
+            future.result()
 
 
 class _MailboxDelivery:
