@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import socket
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from mailflow.models import Draft
 from mailflow.outbox import Outbox
 from mailflow.sender import Sender
 from mailflow.store import Store
+from tests.support.daemon import running_daemon
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.memory_source import MemorySource
@@ -375,23 +375,14 @@ def test_the_daemon_sends_a_draft_approved_while_it_runs_then_stops_on_sigterm(
     path = _settings(tmp_path, sqlite_url, dovecot.port, imap_user, port, "interval_seconds = 0.2")
     store = Store(config.load(path).database_url)
     store.create_schema()
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "mailflow", "--config", str(path), "run"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with running_daemon(path) as daemon:
         imap_client.append("INBOX", buyer_mail("Broken handles", "The handles of 200 mugs are broken."))
         drafts = _wait_for(lambda: Outbox(store).drafts("pending_review"))
         Outbox(store).decide(drafts[0]["id"], "approved", "manager")
         _wait_for(lambda: handler.received)
         sent = _wait_for(lambda: Outbox(store).drafts("sent"))
         assert [draft["id"] for draft in sent] == [drafts[0]["id"]]
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        _, stderr = daemon.communicate(timeout=15)
-    assert daemon.returncode == 0 and "Traceback" not in stderr, stderr
+        stderr = daemon.stop()
     assert len(handler.received) == 1 and "1 sent" in stderr
     store.close()
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import signal
 import subprocess
 import sys
 import time
@@ -11,6 +10,7 @@ import urllib.request
 from pathlib import Path
 
 from mailflow.embedded import free_port
+from tests.support.daemon import running_daemon
 from tests.support.settings import write_settings
 
 
@@ -48,13 +48,7 @@ def test_the_daemon_serves_the_page_when_enabled_and_stops_with_it(
     port = free_port()
     path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD)
     path.write_text(path.read_text() + f"\n[web]\nenabled = true\nport = {port}\n")
-    daemon = subprocess.Popen(
-        [sys.executable, "-m", "mailflow", "--config", str(path), "run"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
+    with running_daemon(path):
         deadline, page = time.monotonic() + 30, ""
         while not page and time.monotonic() < deadline:
             try:
@@ -63,7 +57,3 @@ def test_the_daemon_serves_the_page_when_enabled_and_stops_with_it(
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.1)
         assert 'name="csrf_token"' in page
-    finally:
-        daemon.send_signal(signal.SIGTERM)
-        _, stderr = daemon.communicate(timeout=15)
-    assert daemon.returncode == 0 and "Traceback" not in stderr, stderr

@@ -1,0 +1,38 @@
+"""`mailflow run` as a child process, stopped the way an operator stops it (SIGTERM)."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+class RunningDaemon:
+    def __init__(self, settings: Path) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "mailflow", "--config", str(settings), "run"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.stderr = ""
+
+    def stop(self) -> str:
+        """SIGTERM; the daemon must exit 0 without a traceback. Returns what it logged."""
+        self.process.send_signal(signal.SIGTERM)
+        _, self.stderr = self.process.communicate(timeout=15)
+        assert self.process.returncode == 0 and "Traceback" not in self.stderr, self.stderr
+        return self.stderr
+
+
+@contextmanager
+def running_daemon(settings: Path) -> Iterator[RunningDaemon]:
+    daemon = RunningDaemon(settings)
+    try:
+        yield daemon
+    finally:
+        if daemon.process.returncode is None:
+            daemon.stop()
