@@ -25,7 +25,7 @@ from email.header import Header
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
-from mailflow.drafting import UnsafeHeader
+from mailflow.drafting import safe_header
 
 _MAX_7BIT_LINE = 900  # SMTP allows 998 octets a line; longer ASCII lines go as base64
 _FOLD_AT = 76
@@ -75,8 +75,7 @@ def address_of(mailbox: str) -> str:
 
 
 def _header(name: str, value: str) -> str:
-    if "\r" in value or "\n" in value or "\x00" in value:
-        raise UnsafeHeader(f"{name} contains a line break")
+    safe_header(value, name)
     if not value.isascii():
         # Encoded words, folded by the email package (it knows where a word may be split).
         encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")

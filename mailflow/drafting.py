@@ -35,9 +35,9 @@ def reply_subject(subject: str) -> str:
     return subject if is_reply(subject) else f"Re: {subject}".rstrip()
 
 
-def safe_header(value: str) -> str:
+def safe_header(value: str, name: str = "header value") -> str:
     if "\r" in value or "\n" in value or "\x00" in value:
-        raise UnsafeHeader("header value contains a line break")
+        raise UnsafeHeader(f"{name} contains a line break")
     return value
 
 

@@ -8,6 +8,7 @@ a second daemon) can never both move the same draft.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -66,9 +67,18 @@ class Outbox:
         return list(latest.values())
 
     def is_bounced(self, address: str) -> bool:
+        return bool(self.bounced([address]))
+
+    def bounced(self, addresses: Iterable[str]) -> set[str]:
+        """Which of these addresses (lower-cased) a bounce marked and no person cleared."""
+        emails = sorted({address.lower() for address in addresses})
+        if not emails:
+            return set()
         with self.sessions() as session:
-            row = session.get(BouncedAddress, address.lower())
-            return row is not None and row.cleared_at is None
+            query = select(BouncedAddress.email).where(
+                BouncedAddress.email.in_(emails), BouncedAddress.cleared_at.is_(None)
+            )
+            return set(session.scalars(query))
 
     def bounces(self) -> list[dict[str, Any]]:
         with self.sessions() as session:

@@ -122,12 +122,14 @@ class ReviewQueries:
             row = session.get(StoredAttachment, attachment_id)
             return _attachment(row) if row else None
 
-    def log_manual_contact(self, customer_id: int, kind: str, text: str, actor: str) -> int:
-        """A phone call, a visit or a note, in the customer's timeline like any message."""
+    def log_manual_contact(self, customer_id: int, kind: str, text: str, actor: str) -> int | None:
+        """A phone call, a visit or a note, in the customer's timeline like any message; None: no such customer."""
         if kind not in MANUAL_KINDS:
             raise ValueError(f"kind must be one of {', '.join(MANUAL_KINDS)}")
         now = utcnow()
         with self.sessions.begin() as session:
+            if session.get(Customer, customer_id) is None:
+                return None
             contact = Contact(
                 direction="manual",
                 customer_id=customer_id,

@@ -21,7 +21,8 @@ from sqlalchemy.sql.elements import BindParameter
 from mailflow.batch import mark_bounced
 from mailflow.compose import address_of
 from mailflow.delivery import Outcome
-from mailflow.models import BouncedAddress, Case, Contact, Draft, DraftEvent, UTCDateTime
+from mailflow.models import Case, Contact, Draft, DraftEvent, UTCDateTime
+from mailflow.outbox import Outbox
 from mailflow.store import Store
 
 audit = logging.getLogger("mailflow.audit")
@@ -32,6 +33,7 @@ _EVENT = {"sent": "sent", "found": "sent", "retry": "retry", "failed": "failed"}
 class SendQueue:
     def __init__(self, store: Store) -> None:
         self.sessions = store.sessions
+        self.bounced = Outbox(store).bounced  # the addresses no mail goes to until a person clears them
 
     def claim(self, mailboxes: Sequence[str], now: datetime, limit: int) -> list[dict[str, Any]]:
         """Approved drafts that are due, now ours ('sending'), oldest first."""
@@ -84,17 +86,6 @@ class SendQueue:
                     .values(claimed_at=now)
                     .execution_options(synchronize_session=False)
                 )
-
-    def bounced(self, addresses: Iterable[str]) -> set[str]:
-        """Which of these addresses (lower-cased) a delivery report marked and no person cleared."""
-        emails = sorted({address.lower() for address in addresses})
-        if not emails:
-            return set()
-        with self.sessions() as session:
-            query = select(BouncedAddress.email).where(
-                BouncedAddress.email.in_(emails), BouncedAddress.cleared_at.is_(None)
-            )
-            return set(session.scalars(query))
 
     def logged(self, message_ids: Iterable[str]) -> set[str]:
         """Which of our Message-IDs the contact log already has (the Sent folder was read)."""

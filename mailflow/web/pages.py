@@ -86,10 +86,12 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
     @app.post("/customers/<int:customer_id>/contacts")
     def log_contact(customer_id: int) -> ResponseReturnValue:
         kind, note = request.form.get("kind", ""), request.form.get("text", "").strip()
-        if queries.customer_page(customer_id) is None:
+        if (
+            kind in MANUAL_KINDS
+            and note
+            and queries.log_manual_contact(customer_id, kind, note, g.user) is None
+        ):
             abort(404)
-        if kind in MANUAL_KINDS and note:
-            queries.log_manual_contact(customer_id, kind, note, g.user)
         return redirect(url_for("customer", customer_id=customer_id))
 
     @app.get("/attachments/<int:attachment_id>")
