@@ -7,6 +7,7 @@ shares it and a restart does not reset it.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -21,8 +22,12 @@ from mailflow.store import Store
 MAX_FAILURES = 5
 FAILURE_WINDOW = timedelta(minutes=15)
 _hasher = PasswordHasher()
-# Verifying against this when the user does not exist costs the same time: no probing for names.
-_DUMMY_HASH = _hasher.hash("not a password anyone has")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified against when the user does not exist: the same time either way, no probing for names."""
+    return _hasher.hash("not a password anyone has")
 
 
 class AccountError(MailflowError):
@@ -100,7 +105,7 @@ class Accounts:
                 select(Reviewer).where(Reviewer.username == username, Reviewer.removed_at.is_(None))
             )
             try:
-                _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
+                _hasher.verify(row.password_hash if row else _dummy_hash(), password)
                 ok = row is not None
             except (VerificationError, InvalidHashError):
                 ok = False

@@ -10,8 +10,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
 from mailflow.errors import MailflowError
 from mailflow.ledger import ImportRefused, Ledger
 from mailflow.records import customer_records, invoice_records
@@ -78,6 +76,8 @@ def report_refusal(exc: ImportRefused) -> int:
 
 
 def _rows_with_progress(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # only when importing
+
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task(f"reading {path.name}", total=None)

@@ -1,5 +1,5 @@
-"""The reviewer's page (Flask): queue, one draft beside the buyer's message, decisions, customers."""
+"""The reviewer's page (Flask): queue, one draft beside the buyer's message, decisions, customers.
 
-from mailflow.web.app import create_app
-
-__all__ = ["create_app"]
+Nothing is imported here: the CLI reads `mailflow.web.cli` for its arguments on every start,
+and Flask is loaded only when the page is served.
+"""

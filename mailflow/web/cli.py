@@ -58,7 +58,7 @@ def reviewers_command(args: argparse.Namespace, store: Store) -> int:
 def serve_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from waitress import serve
 
-    from mailflow.web import create_app
+    from mailflow.web.app import create_app
 
     host, port = args.host or settings.web.host, args.port or settings.web.port
     if host not in ("127.0.0.1", "::1", "localhost"):

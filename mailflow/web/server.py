@@ -18,7 +18,7 @@ class PageServer(threading.Thread):
         super().__init__(name="review-page", daemon=True)
         from waitress import create_server
 
-        from mailflow.web import create_app
+        from mailflow.web.app import create_app
 
         web = settings.web
         self.server: Any = create_server(create_app(settings, store), host=web.host, port=web.port, threads=4)

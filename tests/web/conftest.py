@@ -17,7 +17,7 @@ from mailflow.config import Settings
 from mailflow.daemon import Drafter
 from mailflow.ingest import Ingest
 from mailflow.store import Store
-from mailflow.web import create_app
+from mailflow.web.app import create_app
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import FaultyHandler, running_sink

@@ -30,7 +30,7 @@ from mailflow.ingest import Ingest
 from mailflow.outbox import Outbox
 from mailflow.sender import Sender
 from mailflow.store import Store
-from mailflow.web import create_app
+from mailflow.web.app import create_app
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import running_sink
