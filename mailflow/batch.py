@@ -29,6 +29,7 @@ from mailflow.models import (
     utcnow,
 )
 from mailflow.pipeline import Failed, Processed, company_for
+from mailflow.reactions import react
 
 log = logging.getLogger("mailflow.store")
 audit = logging.getLogger("mailflow.audit")
@@ -332,6 +333,7 @@ class BatchWriter:
             rows.append(entry.row)
         contact_ids = self._insert(Contact, rows)
         self._write_attachments(pending, contact_ids)
+        react(self.session, rows, utcnow())
 
     def _insert(self, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
         """INSERT many rows, returning their ids in the order given."""

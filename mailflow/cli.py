@@ -16,6 +16,7 @@ from mailflow.ledger import ImportRefused
 from mailflow.ledger_cli import add_ledger_parsers, report_refusal
 from mailflow.pipeline import process
 from mailflow.review import STATES
+from mailflow.schedule_cli import add_schedule_parsers
 from mailflow.store import Store
 from mailflow.web.cli import add_web_parsers
 
@@ -40,6 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     cases = commands.add_parser("cases", help="complaint cases").add_subparsers(dest="action", required=True)
     cases.add_parser("list").add_argument("--json", action="store_true")
+    cases.add_parser("resolve", help="the complaint is settled; a satisfaction check follows").add_argument(
+        "id", type=int
+    )
 
     quarantine = commands.add_parser("quarantine", help="messages that could not be processed")
     quarantine_actions = quarantine.add_subparsers(dest="action", required=True)
@@ -68,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_web_parsers(commands)
     add_ledger_parsers(commands)
+    add_schedule_parsers(commands)
 
     templates = commands.add_parser("templates", help="the operator's reply templates")
     template_actions = templates.add_subparsers(dest="action", required=True)
@@ -125,18 +130,25 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _with_store(args: argparse.Namespace, settings: config_module.Settings, store: Store) -> int:
     from mailflow.ledger_cli import customers_command, invoices_command
     from mailflow.review_cli import bounces_command, drafts_command
+    from mailflow.schedule_cli import jobs_command, resolve_case_command, schedule_command
     from mailflow.web.cli import reviewers_command, serve_command
 
     handlers: dict[str, Any] = {
         "run": lambda: _run(settings, store, args.once),
         "contacts": lambda: print_rows(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS),
-        "cases": lambda: print_rows(store.cases(), args.json, CASE_COLUMNS),
+        "cases": lambda: (
+            resolve_case_command(args, store)
+            if args.action == "resolve"
+            else print_rows(store.cases(), args.json, CASE_COLUMNS)
+        ),
         "drafts": lambda: drafts_command(args, store),
         "bounces": lambda: bounces_command(args, store),
         "reviewers": lambda: reviewers_command(args, store),
         "review": lambda: serve_command(args, settings, store),
         "customers": lambda: customers_command(args, store),
         "invoices": lambda: invoices_command(args, store),
+        "schedule": lambda: schedule_command(args, settings, store),
+        "jobs": lambda: jobs_command(args, settings, store),
     }
     if args.command in handlers:
         return int(handlers[args.command]())

@@ -3,8 +3,8 @@
 Headers that came from the buyer (subject, the ids we thread to) were checked
 for line breaks when the draft was made; they are checked again here, as a
 second fence, because the compat32 generator would write them as they are.
-Auto-Submitted: auto-replied only on drafts sent without a person's review
-(RFC 3834), so the buyer's own robots do not answer.
+Auto-Submitted only on drafts sent without a person's review (RFC 3834), so
+the buyer's own robots do not answer; List-Unsubscribe on customer updates.
 
 The bytes are written here rather than by the email package's generator: it
 parses and refolds every header it is given, which cost more than the SMTP
@@ -54,7 +54,11 @@ def outgoing_message(draft: dict[str, Any], now: datetime) -> Outgoing:
     if draft["references"]:
         headers.append(("References", " ".join(f"<{ref}>" for ref in draft["references"])))
     if draft["policy"] == "auto":
-        headers.append(("Auto-Submitted", "auto-replied"))
+        # RFC 3834: an answer to the buyer's mail is auto-replied; a scheduled message, auto-generated.
+        headers.append(("Auto-Submitted", "auto-replied" if draft["kind"] == "ack" else "auto-generated"))
+    if draft["kind"] == "update":
+        # RFC 2369: mail clients show an unsubscribe button; the reply lands in our mailbox and opts out.
+        headers.append(("List-Unsubscribe", f"<mailto:{address_of(draft['from'])}?subject=unsubscribe>"))
     headers.append(
         ("X-Mailflow-Draft", str(draft["id"]))
     )  # lets us recognise our own mail when it comes back

@@ -10,11 +10,12 @@ from typing import Any
 
 from mailflow.classify import RuleSet, default_rules_text, load_rules
 from mailflow.config_mailbox import ImapSettings, MailboxSettings, SmtpSettings, mailbox_settings
+from mailflow.config_schedule import ScheduleSettings, schedule_settings
 from mailflow.config_table import Table, non_negative, positive, positive_number
 from mailflow.errors import ConfigError
 
 __all__ = [
-    "FetchSettings", "ImapSettings", "MailboxSettings", "ReplySettings", "SendSettings", "Settings", "SmtpSettings",
+    "FetchSettings", "ImapSettings", "MailboxSettings", "ReplySettings", "ScheduleSettings", "SendSettings", "Settings", "SmtpSettings",
     "WebSettings", "config_path", "load", "parse_settings",
 ]  # fmt: skip
 
@@ -56,7 +57,7 @@ class WebSettings:
     secure_cookies: bool  # behind a TLS reverse proxy: cookies only over HTTPS
 
 
-REVIEW_KINDS = ("ack", "followup", "update", "reminder")
+REVIEW_KINDS = ("ack", "followup", "satisfaction", "update", "reminder")
 REVIEW_POLICIES = ("required", "auto")
 
 
@@ -72,6 +73,7 @@ class Settings:
     replies: ReplySettings
     send: SendSettings
     web: WebSettings
+    schedule: ScheduleSettings
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -107,6 +109,7 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
     rules = _rules(root.table("classify") or Table({}, "classify"), base)
     replies = _replies(root, base)
     send = _send_settings(root.table("send") or Table({}, "send"))
+    schedule = schedule_settings(root, base)
     web_table = root.table("web") or Table({}, "web")
     web = WebSettings(
         enabled=web_table.get("enabled", bool, False),
@@ -121,7 +124,9 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
         if names.count(name) > 1:
             raise ConfigError(f"mailbox.name: {name!r} is used twice; names must be unique")
     root.done()
-    return Settings(path, url, data_dir, max_mb * 1024 * 1024, fetch, mailboxes, rules, replies, send, web)
+    return Settings(
+        path, url, data_dir, max_mb * 1024 * 1024, fetch, mailboxes, rules, replies, send, web, schedule
+    )
 
 
 def _replies(root: Table, base: Path) -> ReplySettings:

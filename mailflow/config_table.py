@@ -63,7 +63,7 @@ class Table:
 
 ALLOWED_KEYS = {
     "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies",
-        "send", "web"},
+        "send", "web", "schedule"},
     "database": {"url"},
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
@@ -74,7 +74,16 @@ ALLOWED_KEYS = {
     "mailbox[]": {"name", "address", "display_name", "signature", "callback_name", "callback_phone", "imap", "smtp"},
     "company": {"name"},
     "templates": {"dir"},
-    "review": {"ack", "followup", "update", "reminder"},
+    "review": {"ack", "followup", "satisfaction", "update", "reminder"},
+    "schedule": {
+        "enabled", "tick_seconds", "draft_ahead_hours", "business_hours_start", "business_hours_end", "send_at",
+        "default_timezone", "max_automatic_per_week", "mailbox", "satisfaction_after_days", "followup", "updates",
+        "reminder",
+    },
+    "schedule.followup": {"after_business_days", "max"},
+    "schedule.updates": {"weekday", "at", "cadence", "news_dir"},
+    "schedule.updates.cadence": {"A", "B", "C"},
+    "schedule.reminder[]": {"offset_days", "template", "policy"},
     "replies": {"max_per_sender_per_day"},
     "web": {"enabled", "host", "port", "secure_cookies"},
     "send": {

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import FrameType
+from typing import Protocol
 
 from mailflow.config import MailboxSettings, Settings
 from mailflow.drafting import draft_acknowledgements
@@ -90,6 +91,10 @@ def run_once(settings: Settings, store: Store, report: Callable[[str], None]) ->
             connection.close()
     drafted = Drafter(settings, store).run()
     report(f"{drafted} acknowledgement(s) drafted")
+    if settings.schedule.enabled:
+        from mailflow.scheduling import Scheduler
+
+        report(f"schedule: {Scheduler(settings, store).tick()}")
     report(f"outbox: {describe(Sender(settings, store).run_until_empty())}")
     return 1 if failures else 0
 
@@ -177,12 +182,16 @@ class SendLoop(threading.Thread):
             self.stop_flag.wait(self.interval)
 
 
+class _Joinable(Protocol):
+    def join(self, timeout: float | None = None) -> None: ...
+
+
 class Daemon:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
         self.stop_flag = threading.Event()
-        self.watchers: list[threading.Thread] = []
+        self.watchers: list[_Joinable] = []
 
     def install_signal_handlers(self) -> None:
         def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -203,6 +212,12 @@ class Daemon:
         sender = SendLoop(self.settings, self.store, self.stop_flag)
         sender.start()
         self.watchers.append(sender)
+        if self.settings.schedule.enabled:
+            from mailflow.ticks import ScheduleTicks
+
+            ticks = ScheduleTicks(self.settings, self.store)
+            ticks.start()
+            self.watchers.append(ticks)
         if self.settings.web.enabled:
             from mailflow.web.server import PageServer
 

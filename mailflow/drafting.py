@@ -88,6 +88,18 @@ class AckCandidate:
     customer_company: str
 
 
+def mailbox_context(mailbox: MailboxSettings, company_name: str) -> dict[str, str]:
+    """Who writes: the mailbox's identity and signature, as every template sees it."""
+    return {
+        "name": mailbox.name,
+        "address": mailbox.address,
+        "display_name": mailbox.display_name,
+        "signature": mailbox.signature or mailbox.display_name or company_name,
+        "callback_name": mailbox.callback_name,
+        "callback_phone": mailbox.callback_phone,
+    }
+
+
 def ack_context(candidate: AckCandidate, mailbox: MailboxSettings, company_name: str) -> dict[str, Any]:
     # The case knows every category the buyer raised; its latest message may only carry photos.
     categories = candidate.case_categories or [
@@ -100,14 +112,7 @@ def ack_context(candidate: AckCandidate, mailbox: MailboxSettings, company_name:
             "company": candidate.customer_company,
         },
         "company": {"name": company_name},
-        "mailbox": {
-            "name": mailbox.name,
-            "address": mailbox.address,
-            "display_name": mailbox.display_name,
-            "signature": mailbox.signature or mailbox.display_name or company_name,
-            "callback_name": mailbox.callback_name,
-            "callback_phone": mailbox.callback_phone,
-        },
+        "mailbox": mailbox_context(mailbox, company_name),
         "message": {
             "subject": candidate.subject,
             "text": candidate.body,

@@ -68,10 +68,11 @@ class Ledger:
                 if row is None:
                     domain = record.email.rpartition("@")[2]
                     fields = {name: getattr(record, name) for name in _CUSTOMER_FIELDS}
-                    session.add(Customer(email=record.email, domain=domain, **fields))
+                    session.add(Customer(email=record.email, domain=domain, listed=True, **fields))
                     counts["added"] += 1
                     continue
-                changed = False
+                changed = not row.listed  # known from mail until now; on the list from here on
+                row.listed = True
                 for name in _CUSTOMER_FIELDS:
                     value = getattr(record, name)
                     if name in ("name", "company") and not value:
@@ -144,10 +145,20 @@ class Ledger:
                 raise MailflowError(f"invoice {number}: the amount must be more than 0 and at most {balance}")
             session.add(Payment(invoice_id=invoice.id, amount=paying, on=on, source=actor))
             invoice.paid_amount += paying
+            invoice.hold = ""  # a person looked at it: the reminders go on for what is left
             if invoice.paid_amount >= invoice.amount:
                 invoice.paid_on = on
             session.flush()
             return _invoice_dict(invoice, None)
+
+    def resume(self, number: str) -> str:
+        """Clear an invoice's hold (a person checked the buyer's "we have paid"); returns what it was."""
+        with self.sessions.begin() as session:
+            invoice = session.scalar(select(Invoice).where(Invoice.number == number))
+            if invoice is None:
+                raise MailflowError(f"no invoice {number}")
+            held, invoice.hold = invoice.hold, ""
+            return held
 
     def customers(self) -> list[dict[str, Any]]:
         with self.sessions() as session:
@@ -205,4 +216,5 @@ def _invoice_dict(invoice: Invoice, customer: str | None) -> dict[str, Any]:
         "paid_on": invoice.paid_on.isoformat() if invoice.paid_on else None,
         "order_ref": invoice.order_ref,
         "status": status,
+        "hold": invoice.hold,
     }

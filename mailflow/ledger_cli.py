@@ -18,7 +18,17 @@ from mailflow.store import Store
 from mailflow.tabular import read_rows
 
 CUSTOMER_COLUMNS = ("email", "name", "company", "country", "language", "timezone", "class", "opted_out")
-INVOICE_COLUMNS = ("number", "customer", "amount", "currency", "due", "paid_amount", "balance", "status")
+INVOICE_COLUMNS = (
+    "number",
+    "customer",
+    "amount",
+    "currency",
+    "due",
+    "paid_amount",
+    "balance",
+    "status",
+    "hold",
+)
 
 
 def add_ledger_parsers(commands: Any) -> None:
@@ -36,6 +46,8 @@ def add_ledger_parsers(commands: Any) -> None:
     paid.add_argument("number")
     paid.add_argument("--amount", help="a partial payment, in the invoice's currency")
     paid.add_argument("--on", help="the day the money arrived (YYYY-MM-DD; default today)")
+    resume = invoice_actions.add_parser("resume", help="clear a hold: the reminders go on as scheduled")
+    resume.add_argument("number")
 
 
 def customers_command(args: argparse.Namespace, store: Store) -> int:
@@ -60,6 +72,10 @@ def invoices_command(args: argparse.Namespace, store: Store) -> int:
     if args.action == "paid":
         invoice = ledger.record_payment(args.number, _amount(args.amount), _day(args.on), reviewer())
         print(f"invoice {invoice['number']}: paid {invoice['paid_amount']}, balance {invoice['balance']}")
+        return 0
+    if args.action == "resume":
+        held = ledger.resume(args.number)
+        print(f"invoice {args.number}: " + (f"hold cleared ({held})" if held else "was not held"))
         return 0
     records, errors = invoice_records(args.file, _rows_with_progress(Path(args.file)))
     if errors:

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Integer,
     LargeBinary,
@@ -65,6 +66,7 @@ class Customer(Base):
     class_set: Mapped[str] = mapped_column(String(1), default="")  # A/B/C as the file says; "" = from sales
     annual_sales: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    listed: Mapped[bool] = mapped_column(Boolean, default=False)  # on the reps' list: gets the updates
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -79,6 +81,7 @@ class Case(Base):
     severity: Mapped[str] = mapped_column(String(10), default="medium")
     status: Mapped[str] = mapped_column(String(20), default="open")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # `mailflow cases resolve`
     customer: Mapped[Customer] = relationship(lazy="raise")
 
 
@@ -174,7 +177,7 @@ class Draft(Base):
 
     __tablename__ = "drafts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # ack | followup | update | reminder
+    kind: Mapped[str] = mapped_column(String(20))  # ack | followup | satisfaction | update | reminder
     status: Mapped[str] = mapped_column(String(20), index=True)
     policy: Mapped[str] = mapped_column(String(10))  # required | auto
     mailbox: Mapped[str] = mapped_column(String(100))
@@ -200,6 +203,8 @@ class Draft(Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when 'sending' began or was renewed
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Scheduled mail only: when it was due. It goes out then or later, in the customer's business hours.
+    scheduled_for: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -267,6 +272,9 @@ class Invoice(Base):
     paid_on: Mapped[date | None] = mapped_column(Date)  # the day the balance reached zero
     order_ref: Mapped[str] = mapped_column(String(100), default="")
     cancelled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the reminders wait for a person ("" = they do not): the buyer says they paid, asks for
+    # more time or disputes it. `mailflow invoices resume` or a recorded payment clears it.
+    hold: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -280,3 +288,16 @@ class Payment(Base):
     on: Mapped[date] = mapped_column(Date)
     source: Mapped[str] = mapped_column(String(200))  # "import" or the person who recorded it
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Tick(Base):
+    """One scheduler tick's lease and last run: two daemons never run the same tick at once."""
+
+    __tablename__ = "ticks"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_started: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seconds: Mapped[float | None] = mapped_column(Float)
+    last_result: Mapped[str] = mapped_column(Text, default="")
+    next_run: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,4 +1,4 @@
-"""The draft state machine: pending_review -> approved -> sending -> sent, or rejected, or failed.
+"""The draft state machine: pending_review -> approved -> sending -> sent, or rejected, failed, cancelled.
 
 A failed draft can be approved again (it is then retried from scratch).
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from mailflow.errors import MailflowError
 
-STATES = ("pending_review", "approved", "sending", "sent", "rejected", "failed")
+STATES = ("pending_review", "approved", "sending", "sent", "rejected", "failed", "cancelled")
 
 _TRANSITIONS = {
     ("pending_review", "approved"): "approved",
@@ -22,6 +22,9 @@ _TRANSITIONS = {
     ("sending", "failed"): "failed",
     ("sending", "approved"): "approved",  # a transient failure: back in the queue
     ("failed", "approved"): "approved",  # a person sends it again (the address was fixed, the server is back)
+    # Scheduled mail the buyer's own message made pointless (they answered, paid, unsubscribed).
+    ("pending_review", "cancelled"): "cancelled",
+    ("approved", "cancelled"): "cancelled",
 }
 
 

@@ -19,9 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import BindParameter
 
 from mailflow.batch import mark_bounced
+from mailflow.business import Place
 from mailflow.compose import address_of
 from mailflow.delivery import Outcome
-from mailflow.models import Case, Contact, Draft, DraftEvent, UTCDateTime
+from mailflow.models import Case, Contact, Customer, Draft, DraftEvent, UTCDateTime
 from mailflow.outbox import Outbox
 from mailflow.store import Store
 
@@ -87,6 +88,16 @@ class SendQueue:
                     .execution_options(synchronize_session=False)
                 )
 
+    def places(self, customer_ids: Iterable[int], default_timezone: str) -> dict[int, Place]:
+        """Where each customer is: scheduled mail goes out in their business hours only."""
+        with self.sessions() as session:
+            rows = session.execute(
+                select(Customer.id, Customer.timezone, Customer.country).where(
+                    Customer.id.in_(set(customer_ids))
+                )
+            )
+            return {row.id: Place(row.timezone or default_timezone, row.country) for row in rows}
+
     def logged(self, message_ids: Iterable[str]) -> set[str]:
         """Which of our Message-IDs the contact log already has (the Sent folder was read)."""
         ids = [mid for mid in message_ids if mid]
@@ -148,7 +159,7 @@ _SENDING = {
     "id": "id", "kind": "kind", "policy": "policy", "mailbox": "mailbox", "customer_id": "customer_id",
     "case_id": "case", "from_addr": "from", "to_addrs": "to", "subject": "subject", "text": "body", "html": "html",
     "message_id": "message_id", "in_reply_to": "in_reply_to", "thread_refs": "references",
-    "attempts": "attempts", "failure": "failure",
+    "attempts": "attempts", "failure": "failure", "scheduled_for": "scheduled_for",
 }  # fmt: skip
 # One statement for every outcome of a batch, and only for drafts still ours.
 _STATE_UPDATE = (

@@ -14,6 +14,7 @@ way to ask a server whether it already has a message.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -23,6 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mailflow.business import next_open
 from mailflow.compose import Outgoing, outgoing_message
 from mailflow.config import MailboxSettings, Settings
 from mailflow.delivery import Outcome, after_failure, sent
@@ -139,6 +141,7 @@ class _MailboxDelivery:
         assert mailbox.smtp is not None
         self.mailbox, self.settings, self.queue, self.stop = mailbox, settings, queue, stop
         self.save_sent = mailbox.smtp.save_sent
+        self.places = functools.partial(queue.places, default_timezone=settings.schedule.default_timezone)
         self.smtp: SmtpConnection | None = None
         self.imap: ImapConnection | None = None
         self.sent_folder: str | None = None
@@ -147,6 +150,7 @@ class _MailboxDelivery:
         outcomes: list[Outcome] = []
         if unsure:
             drafts = self._not_yet_sent(drafts, outcomes)
+        drafts = self._in_business_hours(drafts, outcomes)
         drafts = self._not_bounced(drafts, outcomes)
         renewed = time.monotonic()
         for index, draft in enumerate(drafts):
@@ -209,6 +213,28 @@ class _MailboxDelivery:
             reason = f"{', '.join(bounced)} bounced before: `mailflow bounces clear` it, then approve the draft again"
             outcomes.append(self._failed(draft, reason, permanent=True))
         return alive
+
+    def _in_business_hours(
+        self, drafts: list[dict[str, Any]], outcomes: list[Outcome]
+    ) -> list[dict[str, Any]]:
+        """Scheduled mail waits for the customer's business hours, however late it was approved."""
+        scheduled = [draft for draft in drafts if draft["scheduled_for"] is not None and draft["customer_id"]]
+        if not scheduled:
+            return drafts
+        schedule = self.settings.schedule
+        places = self.places(draft["customer_id"] for draft in scheduled)
+        now = datetime.now(UTC)
+        ready: list[dict[str, Any]] = []
+        for draft in drafts:
+            place = places.get(draft["customer_id"]) if draft["scheduled_for"] is not None else None
+            opens = next_open(now, place, schedule.hours) if place is not None else now
+            if opens > now:
+                outcomes.append(
+                    Outcome(draft["id"], "later", now, attempts=draft["attempts"], next_attempt_at=opens)
+                )
+            else:
+                ready.append(draft)
+        return ready
 
     # -- recovering what a crash left 'sending' ------------------------------
 
@@ -308,4 +334,5 @@ _LABELS: Sequence[tuple[str, str]] = (
     ("failed", "failed"),
     ("unsure", "left to check"),
     ("released", "put back"),
+    ("later", "waiting for business hours"),
 )

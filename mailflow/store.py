@@ -201,6 +201,7 @@ class Store:
                     "severity": case.severity,
                     "status": case.status,
                     "opened_at": case.opened_at.isoformat(),
+                    "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None,
                     "evidence": int(count),
                 }
                 for case, email, count in rows

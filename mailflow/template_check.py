@@ -36,6 +36,7 @@ _PHOTO_WORDS = {
     "de": "foto",
     "fr": "photo",
 }
+_ASKS_FOR_PHOTOS = {"ack": "acknowledgement", "followup": "follow-up"}
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 
 
@@ -50,9 +51,41 @@ class Problem:
 
 
 def sample_context(
-    category: str = "quality", photos: bool = False, severity: str = "medium"
+    category: str = "quality", photos: bool = False, severity: str = "medium", kind: str = "ack"
 ) -> dict[str, Any]:
-    """Everything a template may use, with sample values. This is the contract with template authors."""
+    """Everything a template of `kind` may use, with sample values. This is the contract with template authors."""
+    common = _common_context()
+    case = {
+        "id": 17,
+        "subject": "Crushed cartons on PO 4500123",
+        "status": "acknowledged",
+        "categories": [category],
+    }
+    if kind in ("followup", "satisfaction"):
+        return {**common, "case": case, "photos_attached": photos, "number": 1}
+    if kind == "reminder":
+        return {**common, "invoice": _SAMPLE_INVOICE, "level": {"offset": 7, "name": category}}
+    if kind == "update":
+        news = "New: stoneware mugs in six glazes.\n\nOur factory is closed 1-7 October."
+        return {**common, "week": "2026-W48", "news": news, "invoices": [_SAMPLE_INVOICE], "cases": [case]}
+    return {**common, **_ack_context(category, photos, severity)}
+
+
+_SAMPLE_INVOICE = {
+    "number": "INV-2026-0412",
+    "amount": "$12,480.00",
+    "paid": "$4,000.00",
+    "balance": "$8,480.00",
+    "currency": "USD",
+    "issued": "2026-10-02",
+    "due": "2026-11-01",
+    "days_overdue": 21,
+    "order_ref": "PO 4500123",
+    "partly_paid": True,
+}
+
+
+def _common_context() -> dict[str, Any]:
     return {
         "customer": {
             "email": "maria@harbor-imports.example",
@@ -68,6 +101,11 @@ def sample_context(
             "callback_name": "Li Wei",
             "callback_phone": "+86 574 0000 0001",
         },
+    }
+
+
+def _ack_context(category: str, photos: bool, severity: str) -> dict[str, Any]:
+    return {
         "message": {
             "subject": "Crushed cartons on PO 4500123",
             "text": "14 cartons arrived crushed and the mugs inside are broken.",
@@ -135,17 +173,20 @@ def _check_file(env: Any, path: Path, filename: str, name: str, language: str) -
         for photos in (False, True):
             for severity in ("medium", "high"):
                 try:
-                    text = env.get_template(filename).render(sample_context(category, photos, severity))
+                    context = sample_context(category, photos, severity, kind)
+                    text = env.get_template(filename).render(context)
                 except TemplateError as exc:
                     return [
                         *problems,
                         Problem(filename, _template_line(exc, filename), f"render error: {exc}"),
                     ]
-                if kind == "ack" and part_of(filename) == "txt" and not photos:
+                if kind in _ASKS_FOR_PHOTOS and part_of(filename) == "txt" and not photos:
                     word = _PHOTO_WORDS.get(language, "photo")
                     if word not in text.lower():
                         problems.append(
-                            Problem(filename, 1, f"acknowledgement without a photo request ({category})")
+                            Problem(
+                                filename, 1, f"{_ASKS_FOR_PHOTOS[kind]} without a photo request ({category})"
+                            )
                         )
                         return problems
     return problems
@@ -182,15 +223,20 @@ def _first_person(source: str, filename: str, language: str) -> list[Problem]:
 
 
 def _fallbacks(directory: Path, names: set[str]) -> list[Problem]:
+    """Every template's chain must end in English: <kind>.<category>.en or <kind>.en."""
     problems = []
-    for kind in sorted({name.split(".")[0] for name in names}):
-        if f"{kind}.{FALLBACK_LANGUAGE}" not in names:
-            example = sorted(n for n in names if n.startswith(f"{kind}."))[0]
+    missing: set[str] = set()
+    for name in sorted(names):
+        kind, *rest = name.split(".")
+        english = [f"{kind}.{rest[0]}.{FALLBACK_LANGUAGE}"] if len(rest) == 2 else []
+        english.append(f"{kind}.{FALLBACK_LANGUAGE}")
+        if not any(candidate in names for candidate in english) and english[0] not in missing:
+            missing.add(english[0])
             problems.append(
                 Problem(
-                    f"{example}.txt.j2",
+                    f"{name}.txt.j2",
                     0,
-                    f"no fallback: {kind}.{FALLBACK_LANGUAGE} is missing, so some buyers get nothing",
+                    f"no fallback: {' or '.join(english)} is missing, so some buyers get nothing",
                 )
             )
     return problems

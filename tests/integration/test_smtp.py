@@ -40,6 +40,7 @@ def _mailbox(tmp_path: Path, port: int, login: str = "", security: str = "none")
 def _draft(**changes: Any) -> dict[str, Any]:
     draft = {
         "id": 7,
+        "kind": "ack",
         "from": "Ningbo Homeware Sales <sales@ningbo-homeware.example>",
         "to": ["lihua@huamei-home.example"],
         "subject": "Re: 货物破损投诉 订单PO20261102",

@@ -19,6 +19,7 @@ NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 def _draft(**changes: Any) -> dict[str, Any]:
     draft = {
         "id": 7,
+        "kind": "ack",
         "from": formataddr(("宁波家居 Sales", "sales@ningbo-homeware.example")),
         "to": ["lihua@huamei-home.example"],
         "subject": "Re: 货物破损投诉 订单PO20261102",
@@ -63,6 +64,13 @@ def test_the_envelope_is_the_mailbox_and_the_recipients() -> None:
 
 def test_auto_policy_drafts_carry_auto_submitted() -> None:
     assert _read(_draft(policy="auto"))["Auto-Submitted"] == "auto-replied"
+    assert _read(_draft(policy="auto", kind="reminder"))["Auto-Submitted"] == "auto-generated"
+
+
+def test_customer_updates_carry_a_mailto_list_unsubscribe() -> None:
+    message = _read(_draft(kind="update", in_reply_to="", references=[]))
+    assert message["List-Unsubscribe"] == "<mailto:sales@ningbo-homeware.example?subject=unsubscribe>"
+    assert _read(_draft(kind="reminder"))["List-Unsubscribe"] is None
 
 
 def test_plain_english_goes_as_readable_7bit_and_html_as_an_alternative() -> None:

@@ -1,0 +1,305 @@
+"""What scheduled mail is due, and when: follow-ups, satisfaction checks, updates, reminders. Pure.
+
+The input is a `Book`, a snapshot of the tables (the store reads it); the
+output is a list of `Due` items, each with an idempotency key that the draft
+will carry, so that drafting an item twice is impossible in the database.
+The same function answers the daemon's tick (what is due up to now plus the
+drafting lead) and `mailflow schedule preview` (what is due up to a date).
+
+Catching up after downtime: every follow-up, check and reminder whose time
+has passed and that was never drafted is due now. Two exceptions, because
+they would be wrong rather than late: of an invoice's missed reminder levels
+only the highest is drafted (a "due in 7 days" note is not sent when the
+invoice is 30 days late), and of a customer's missed update slots only the
+latest one, if it is younger than the cadence.
+
+Every time is moved into the customer's business hours (business.py). At most
+`max_per_week` items per customer fall in any 7 days; at the same moment a
+reminder goes first, then a follow-up, a satisfaction check, an update. An item
+over the limit waits until the oldest one counted is 7 days old; an update
+that waits past its next slot is dropped for it.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from mailflow.business import Place, add_business_days, local_moment, next_open, zone
+from mailflow.config_schedule import ScheduleSettings
+
+WEEK = timedelta(days=7)
+PRIORITY = {"reminder": 0, "followup": 1, "satisfaction": 2, "update": 3}
+_PERIOD = {
+    "weekly": 7,
+    "fortnightly": 14,
+    "monthly": 31,
+}  # days: how long a missed update stays worth sending
+_EPOCH_MONDAY = date(2001, 1, 1)  # fortnights count from here, so they do not jump at a new year
+
+
+@dataclass(frozen=True)
+class BookCustomer:
+    id: int
+    email: str
+    language: str
+    place: Place
+    klass: str  # A | B | C; "" = not on the reps' list, no updates
+    opted_out: bool
+    reachable: bool  # False: the address bounced, no automatic mail
+
+
+@dataclass(frozen=True)
+class BookInvoice:
+    id: int
+    number: str
+    customer_id: int
+    due: date
+    hold: str  # why its reminders wait ("" = they do not): the invoice's own hold or its company's
+    highest_level: int | None  # the highest ladder offset drafted so far
+
+
+@dataclass(frozen=True)
+class BookCase:
+    id: int
+    customer_id: int
+    status: str  # open | acknowledged | resolved
+    last_out_at: datetime | None  # our latest message on the case that went out
+    answered: bool  # the customer's company wrote after it
+    followups: int  # follow-ups drafted so far
+    followup_waiting: bool  # one is drafted and not yet sent
+    followups_stopped: bool  # one was rejected or cancelled: no more
+    resolved_at: datetime | None
+    satisfaction_drafted: bool
+
+
+@dataclass(frozen=True)
+class Book:
+    customers: dict[int, BookCustomer]
+    invoices: tuple[BookInvoice, ...]
+    cases: tuple[BookCase, ...]
+    update_keys: frozenset[str]  # keys of recent update drafts
+    recent: dict[int, tuple[datetime, ...]] = field(
+        default_factory=dict
+    )  # customer -> scheduled_for, last weeks
+
+
+@dataclass(frozen=True)
+class Due:
+    kind: str  # followup | satisfaction | update | reminder
+    customer_id: int
+    due_at: datetime  # UTC, inside the customer's business hours
+    key: str
+    template: str  # the template's category: <kind>.<template>.<lang>
+    policy: str  # required | auto
+    invoice_id: int | None = None
+    case_id: int | None = None
+    slot: date | None = None  # an update's local date
+
+    @property
+    def order(self) -> tuple[datetime, int, str]:
+        return (self.due_at, PRIORITY[self.kind], self.key)
+
+
+def plan(
+    book: Book, settings: ScheduleSettings, policies: dict[str, str], now: datetime, until: datetime
+) -> list[Due]:
+    """Every item due up to `until` that is not drafted yet, in time order, within the weekly limit."""
+    items: list[Due] = []
+    items += _followups(book, settings, policies, until)
+    items += _satisfaction(book, settings, policies, until)
+    items += _reminders(book, settings, now, until)
+    items += _updates(book, settings, policies, now, until)
+    by_customer: dict[int, list[Due]] = {}
+    for found in items:
+        item = found
+        if item.due_at < now:  # missed while we were down: due at the next moment it may go out
+            place = book.customers[item.customer_id].place
+            item = replace(item, due_at=next_open(now, place, settings.hours))
+        by_customer.setdefault(item.customer_id, []).append(item)
+    allowed: list[Due] = []
+    for customer_id, wanted in by_customer.items():
+        customer = book.customers[customer_id]
+        allowed += _within_limit(wanted, book.recent.get(customer_id, ()), customer.place, settings, until)
+    return sorted(allowed, key=lambda item: item.order)
+
+
+def _followups(
+    book: Book, settings: ScheduleSettings, policies: dict[str, str], until: datetime
+) -> Iterator[Due]:
+    for case in book.cases:
+        customer = book.customers[case.customer_id]
+        if (
+            case.status != "acknowledged"
+            or case.last_out_at is None
+            or case.answered
+            or case.followup_waiting
+            or case.followups_stopped
+            or not customer.reachable
+        ):
+            continue
+        at = case.last_out_at
+        for number in range(case.followups + 1, settings.followup_max + 1):
+            # The next one counts from the previous one, as if each went out when due.
+            at = next_open(
+                add_business_days(at, settings.followup_after_business_days, customer.place),
+                customer.place,
+                settings.hours,
+            )
+            if at > until:
+                break
+            yield Due(
+                "followup",
+                customer.id,
+                at,
+                f"followup:{case.id}:{number}",
+                "",
+                policies["followup"],
+                case_id=case.id,
+            )
+
+
+def _satisfaction(
+    book: Book, settings: ScheduleSettings, policies: dict[str, str], until: datetime
+) -> Iterator[Due]:
+    for case in book.cases:
+        customer = book.customers[case.customer_id]
+        if (
+            case.status != "resolved"
+            or case.resolved_at is None
+            or case.satisfaction_drafted
+            or not customer.reachable
+        ):
+            continue
+        day = case.resolved_at.astimezone(_tz(customer)).date() + timedelta(
+            days=settings.satisfaction_after_days
+        )
+        at = next_open(local_moment(day, settings.send_at, customer.place), customer.place, settings.hours)
+        if at <= until:
+            yield Due(
+                "satisfaction",
+                customer.id,
+                at,
+                f"satisfaction:{case.id}",
+                "",
+                policies["satisfaction"],
+                case_id=case.id,
+            )
+
+
+def _reminders(book: Book, settings: ScheduleSettings, now: datetime, until: datetime) -> Iterator[Due]:
+    for invoice in book.invoices:
+        customer = book.customers[invoice.customer_id]
+        if invoice.hold or not customer.reachable:
+            continue
+        missed: Due | None = None
+        for level in settings.ladder:
+            if invoice.highest_level is not None and level.offset_days <= invoice.highest_level:
+                continue
+            day = invoice.due + timedelta(days=level.offset_days)
+            at = next_open(
+                local_moment(day, settings.send_at, customer.place), customer.place, settings.hours
+            )
+            if at > until:
+                break
+            item = Due(
+                "reminder", customer.id, at, f"reminder:{invoice.number}:{level.offset_days:+d}", level.template,
+                level.policy, invoice_id=invoice.id,
+            )  # fmt: skip
+            if at <= now:
+                missed = item  # a higher level that is also due replaces it
+                continue
+            if missed is not None:
+                yield missed
+                missed = None
+            yield item
+        if missed is not None:
+            yield missed
+
+
+def _updates(
+    book: Book, settings: ScheduleSettings, policies: dict[str, str], now: datetime, until: datetime
+) -> Iterator[Due]:
+    for customer in book.customers.values():
+        if not customer.klass or customer.opted_out or not customer.reachable:
+            continue
+        cadence = settings.cadence[customer.klass]
+        period = timedelta(days=_PERIOD[cadence])
+        tz_now = now.astimezone(_tz(customer)).date()
+        day = tz_now - period
+        end = until.astimezone(_tz(customer)).date()
+        missed: Due | None = None
+        while day <= end:
+            if _is_slot(day, cadence, settings.update_weekday):
+                at = next_open(
+                    local_moment(day, settings.update_at, customer.place), customer.place, settings.hours
+                )
+                key = f"update:{customer.id}:{day.isoformat()}"
+                if at <= until and key not in book.update_keys:
+                    item = Due("update", customer.id, at, key, "", policies["update"], slot=day)
+                    if at <= now:
+                        missed = item if at > now - period else None
+                    else:
+                        if missed is not None:
+                            yield missed
+                            missed = None
+                        yield item
+                elif key in book.update_keys:
+                    missed = None
+            day += timedelta(days=1)
+        if missed is not None:
+            yield missed
+
+
+def _is_slot(day: date, cadence: str, weekday: int) -> bool:
+    if day.weekday() != weekday:
+        return False
+    if cadence == "fortnightly":
+        return (day - _EPOCH_MONDAY).days // 7 % 2 == 0
+    if cadence == "monthly":
+        return day.day <= 7  # the first such weekday of the month
+    return True
+
+
+def _within_limit(
+    wanted: list[Due], recent: tuple[datetime, ...], place: Place, settings: ScheduleSettings, until: datetime
+) -> list[Due]:
+    """Accept items in time order while fewer than max_per_week fall in the 7 days before each.
+
+    An update also leaves room for the reminders, follow-ups and checks due in the
+    7 days after it: it is the one that waits, never them.
+    """
+    counted = sorted(recent)
+    heap = [(item.order, item) for item in wanted]
+    heapq.heapify(heap)
+    accepted: list[Due] = []
+    updates = [item.due_at for item in wanted if item.kind == "update"]
+    pressing = [item.due_at for item in wanted if item.kind != "update"]
+    while heap:
+        _, item = heapq.heappop(heap)
+        window = [at for at in counted if item.due_at - WEEK < at <= item.due_at]
+        coming = 0
+        if item.kind == "update":
+            coming = sum(1 for at in pressing if item.due_at < at < item.due_at + WEEK)
+        if len(window) + coming < settings.max_per_week:
+            accepted.append(item)
+            counted.append(item.due_at)
+            continue
+        if len(window) >= settings.max_per_week:
+            later = next_open(min(window) + WEEK, place, settings.hours)
+        else:
+            later = next_open(item.due_at + timedelta(days=1), place, settings.hours)
+        if later > until:
+            continue
+        if item.kind == "update" and any(item.due_at < other <= later for other in updates):
+            continue  # the next slot's update replaces it
+        moved = replace(item, due_at=later)
+        heapq.heappush(heap, (moved.order, moved))
+    return accepted
+
+
+def _tz(customer: BookCustomer) -> ZoneInfo:
+    return zone(customer.place.timezone)

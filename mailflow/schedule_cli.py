@@ -1,0 +1,96 @@
+"""`mailflow schedule preview/run`, `mailflow jobs list` and `mailflow cases resolve`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from mailflow.config import Settings
+from mailflow.errors import MailflowError
+from mailflow.store import Store
+
+# The scheduler (Babel, holidays) is imported by the commands that use it, not by every mailflow start.
+
+PREVIEW_COLUMNS = ("due_at", "kind", "customer", "template", "key")
+JOB_COLUMNS = ("name", "every", "next_run", "last_started", "last_seconds", "last_result", "owner")
+
+
+def add_schedule_parsers(commands: Any) -> None:
+    schedule = commands.add_parser("schedule", help="follow-ups, updates and reminders that are due")
+    actions = schedule.add_subparsers(dest="action", required=True)
+    preview = actions.add_parser("preview", help="what would be drafted until DATE; writes nothing")
+    preview.add_argument("--until", required=True, help="YYYY-MM-DD (the end of that day, UTC) or ISO 8601")
+    preview.add_argument("--json", action="store_true")
+    actions.add_parser("run", help="draft what is due now, once (the daemon does this every tick)")
+    jobs = commands.add_parser("jobs", help="the daemon's scheduled ticks")
+    jobs.add_subparsers(dest="action", required=True).add_parser("list").add_argument(
+        "--json", action="store_true"
+    )
+
+
+def schedule_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from mailflow.cli import print_rows
+    from mailflow.scheduling import Scheduler
+
+    scheduler = Scheduler(settings, store)
+    now = datetime.now(UTC)
+    if args.action == "run":
+        print(f"schedule: {scheduler.tick(now)}")
+        return 0
+    until = _until(args.until)
+    if until < now:
+        raise MailflowError(f"--until {args.until} is in the past")
+    return print_rows(scheduler.preview(now, until), args.json, PREVIEW_COLUMNS)
+
+
+def jobs_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    """The ticks the daemon runs, with what the last run (of any daemon on this database) recorded."""
+    from mailflow.cli import print_rows
+    from mailflow.schedule_store import ScheduleStore
+    from mailflow.scheduling import TICK
+
+    recorded = {tick["name"]: tick for tick in ScheduleStore(store).ticks()}
+    jobs = [
+        {
+            "name": TICK,
+            "every": f"{settings.schedule.tick_seconds:g} s" if settings.schedule.enabled else "disabled",
+            **{key: None for key in ("next_run", "last_started", "last_seconds", "last_result", "owner")},
+            **recorded.get(TICK, {}),
+        },
+        {
+            "name": "send",
+            "every": f"{settings.send.interval_seconds:g} s",
+            "next_run": None,
+            "last_started": None,
+            "last_seconds": None,
+            "last_result": "runs in the daemon's send loop",
+            "owner": None,
+        },
+    ]
+    for job in jobs:
+        job.pop("running", None)
+    if args.json:
+        print(json.dumps(jobs, indent=2, ensure_ascii=False))
+        return 0
+    return print_rows(jobs, False, JOB_COLUMNS)
+
+
+def resolve_case_command(args: argparse.Namespace, store: Store) -> int:
+    from mailflow.review_cli import reviewer
+    from mailflow.schedule_store import ScheduleStore
+
+    resolved = ScheduleStore(store).resolve_case(args.id, reviewer(), datetime.now(UTC))
+    print(f"case {resolved['id']} resolved; a satisfaction check follows as scheduled")
+    return 0
+
+
+def _until(text: str) -> datetime:
+    try:
+        if len(text) == 10:
+            return datetime.combine(date.fromisoformat(text), time.max, tzinfo=UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise MailflowError(f"--until {text!r}: give a date (YYYY-MM-DD) or an ISO 8601 time") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

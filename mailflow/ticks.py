@@ -1,0 +1,74 @@
+"""The daemon's clock: APScheduler 3 fires the schedule tick; everything it decides is in the tables.
+
+The job store is APScheduler's in-memory one: no pickled job survives a
+deploy to break it. What is due is computed from the database at every tick
+(scheduling.py), so a restart, a changed interval or a second daemon loses
+nothing and doubles nothing. Misfires coalesce into one run.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from mailflow.config import Settings
+from mailflow.errors import MailflowError
+from mailflow.scheduling import TICK, Scheduler
+from mailflow.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class ScheduleTicks:
+    """Starts with the daemon, stops with it; join() waits for a tick in progress."""
+
+    name = "schedule-ticks"
+
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.scheduler = Scheduler(settings, store)
+        self.clock = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=UTC,
+        )
+        self.clock.add_job(
+            self.tick,
+            IntervalTrigger(seconds=settings.schedule.tick_seconds, timezone=UTC),
+            id=TICK,
+            name="draft the follow-ups, updates and reminders that are due",
+            next_run_time=datetime.now(UTC),  # catch up at once after downtime
+        )
+        self.stopped = threading.Event()
+
+    def start(self) -> None:
+        self.clock.start()
+
+    def tick(self) -> None:
+        job = self.clock.get_job(TICK)
+        try:
+            report = self.scheduler.tick(datetime.now(UTC), job.next_run_time if job else None)
+        except MailflowError as exc:
+            log.warning("schedule: %s; trying again at the next tick", exc)
+            return
+        except Exception:
+            # The database may be down for a while; the next tick computes everything again.
+            log.exception("schedule: unexpected error; trying again at the next tick")
+            return
+        if report.drafted or report.skipped or not report.ran:
+            log.info("schedule: %s", report)
+
+    def join(self, timeout: float | None = None) -> None:
+        """Stop firing; a tick in progress finishes (its drafts are one transaction)."""
+        if not self.stopped.is_set():
+            self.stopped.set()
+            self.clock.shutdown(wait=True)
+
+    def is_alive(self) -> bool:
+        return not self.stopped.is_set()
