@@ -45,6 +45,8 @@ bench: $(STAMP) test-deps
 	$(BIN)/python bench/memory.py
 	$(BIN)/python bench/send.py
 	$(BIN)/python bench/send.py --postgres
+	$(BIN)/python bench/schedule.py
+	$(BIN)/python bench/schedule.py --postgres
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -71,6 +71,7 @@ def holiday_name(day: date, country: str) -> str | None:
     return str(name) if name else None
 
 
+@functools.lru_cache(maxsize=65536)
 def next_open(moment: datetime, place: Place, hours: Hours) -> datetime:
     """The first instant at or after `moment` inside the customer's business hours (UTC)."""
     tz = zone(place.timezone)
@@ -92,6 +93,7 @@ def is_open(moment: datetime, place: Place, hours: Hours) -> bool:
     return next_open(moment, place, hours) == moment.astimezone(UTC)
 
 
+@functools.lru_cache(maxsize=65536)
 def local_moment(day: date, at: time, place: Place) -> datetime:
     """`day` at `at` on the customer's clock, in UTC (a time that a DST change skips moves forward)."""
     return _at(day, at, zone(place.timezone)).astimezone(UTC)

@@ -35,6 +35,7 @@ class ScheduleSettings:
     followup_after_business_days: int
     followup_max: int
     satisfaction_after_days: int
+    updates: bool  # customer updates at all
     update_weekday: int  # 0 = Monday
     update_at: time
     cadence: dict[str, str]  # class -> weekly | fortnightly | monthly
@@ -69,6 +70,7 @@ def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
         followup_after_business_days=positive(followup, "after_business_days", 3),
         followup_max=non_negative(followup, "max", 2),
         satisfaction_after_days=non_negative(table, "satisfaction_after_days", 7),
+        updates=updates.get("enabled", bool, True),
         update_weekday=_weekday(updates),
         update_at=_clock(updates, "at", "10:00"),
         cadence=_cadence(updates),

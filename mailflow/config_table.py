@@ -81,7 +81,7 @@ ALLOWED_KEYS = {
         "reminder",
     },
     "schedule.followup": {"after_business_days", "max"},
-    "schedule.updates": {"weekday", "at", "cadence", "news_dir"},
+    "schedule.updates": {"enabled", "weekday", "at", "cadence", "news_dir"},
     "schedule.updates.cadence": {"A", "B", "C"},
     "schedule.reminder[]": {"offset_days", "template", "policy"},
     "replies": {"max_per_sender_per_day"},

@@ -298,6 +298,7 @@ class Tick(Base):
     owner: Mapped[str] = mapped_column(String(200), default="")
     lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_started: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the book's "since the last tick"
     last_seconds: Mapped[float | None] = mapped_column(Float)
     last_result: Mapped[str] = mapped_column(Text, default="")
     next_run: Mapped[datetime | None] = mapped_column(UTCDateTime)

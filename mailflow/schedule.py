@@ -11,7 +11,8 @@ has passed and that was never drafted is due now. Two exceptions, because
 they would be wrong rather than late: of an invoice's missed reminder levels
 only the highest is drafted (a "due in 7 days" note is not sent when the
 invoice is 30 days late), and of a customer's missed update slots only the
-latest one, if it is younger than the cadence.
+latest one, if it is younger than the cadence and fell after the previous tick
+(a customer just added to the list starts with the next slot).
 
 Every time is moved into the customer's business hours (business.py). At most
 `max_per_week` items per customer fall in any 7 days; at the same moment a
@@ -22,16 +23,21 @@ that waits past its next slot is dropped for it.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import heapq
+import operator
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from mailflow.business import Place, add_business_days, local_moment, next_open, zone
+from mailflow.business import Hours, Place, add_business_days, local_moment, next_open, zone
 from mailflow.config_schedule import ScheduleSettings
 
 WEEK = timedelta(days=7)
+_ORDER = operator.attrgetter("due_at", "key")
 PRIORITY = {"reminder": 0, "followup": 1, "satisfaction": 2, "update": 3}
 _PERIOD = {
     "weekly": 7,
@@ -41,8 +47,7 @@ _PERIOD = {
 _EPOCH_MONDAY = date(2001, 1, 1)  # fortnights count from here, so they do not jump at a new year
 
 
-@dataclass(frozen=True)
-class BookCustomer:
+class BookCustomer(NamedTuple):
     id: int
     email: str
     language: str
@@ -52,8 +57,7 @@ class BookCustomer:
     reachable: bool  # False: the address bounced, no automatic mail
 
 
-@dataclass(frozen=True)
-class BookInvoice:
+class BookInvoice(NamedTuple):
     id: int
     number: str
     customer_id: int
@@ -82,13 +86,14 @@ class Book:
     invoices: tuple[BookInvoice, ...]
     cases: tuple[BookCase, ...]
     update_keys: frozenset[str]  # keys of recent update drafts
-    recent: dict[int, tuple[datetime, ...]] = field(
-        default_factory=dict
-    )  # customer -> scheduled_for, last weeks
+    # Customer -> when their scheduled drafts of the last weeks were due (the weekly limit).
+    recent: dict[int, tuple[datetime, ...]] = field(default_factory=dict)
+    last_tick: datetime | None = None  # when the previous tick ran: updates missed since then are caught up
 
 
-@dataclass(frozen=True)
-class Due:
+class Due(NamedTuple):
+    """One item to draft. A named tuple, not a dataclass: a preview makes hundreds of thousands."""
+
     kind: str  # followup | satisfaction | update | reminder
     customer_id: int
     due_at: datetime  # UTC, inside the customer's business hours
@@ -99,10 +104,6 @@ class Due:
     case_id: int | None = None
     slot: date | None = None  # an update's local date
 
-    @property
-    def order(self) -> tuple[datetime, int, str]:
-        return (self.due_at, PRIORITY[self.kind], self.key)
-
 
 def plan(
     book: Book, settings: ScheduleSettings, policies: dict[str, str], now: datetime, until: datetime
@@ -112,19 +113,20 @@ def plan(
     items += _followups(book, settings, policies, until)
     items += _satisfaction(book, settings, policies, until)
     items += _reminders(book, settings, now, until)
-    items += _updates(book, settings, policies, now, until)
+    if settings.updates:
+        items += _updates(book, settings, policies, now, until)
     by_customer: dict[int, list[Due]] = {}
     for found in items:
         item = found
         if item.due_at < now:  # missed while we were down: due at the next moment it may go out
             place = book.customers[item.customer_id].place
-            item = replace(item, due_at=next_open(now, place, settings.hours))
+            item = item._replace(due_at=next_open(now, place, settings.hours))
         by_customer.setdefault(item.customer_id, []).append(item)
     allowed: list[Due] = []
     for customer_id, wanted in by_customer.items():
         customer = book.customers[customer_id]
         allowed += _within_limit(wanted, book.recent.get(customer_id, ()), customer.place, settings, until)
-    return sorted(allowed, key=lambda item: item.order)
+    return sorted(allowed, key=_ORDER)
 
 
 def _followups(
@@ -133,7 +135,7 @@ def _followups(
     for case in book.cases:
         customer = book.customers[case.customer_id]
         if (
-            case.status != "acknowledged"
+            case.status == "resolved"
             or case.last_out_at is None
             or case.answered
             or case.followup_waiting
@@ -223,35 +225,51 @@ def _reminders(book: Book, settings: ScheduleSettings, now: datetime, until: dat
 def _updates(
     book: Book, settings: ScheduleSettings, policies: dict[str, str], now: datetime, until: datetime
 ) -> Iterator[Due]:
+    policy = policies["update"]
     for customer in book.customers.values():
         if not customer.klass or customer.opted_out or not customer.reachable:
             continue
         cadence = settings.cadence[customer.klass]
         period = timedelta(days=_PERIOD[cadence])
-        tz_now = now.astimezone(_tz(customer)).date()
-        day = tz_now - period
-        end = until.astimezone(_tz(customer)).date()
+        tz = _tz(customer)
+        slots = _slots(
+            customer.place, cadence, (now.astimezone(tz) - period).date(), until.astimezone(tz).date(),
+            settings.update_weekday, settings.update_at, settings.hours,
+        )  # fmt: skip
         missed: Due | None = None
-        while day <= end:
-            if _is_slot(day, cadence, settings.update_weekday):
-                at = next_open(
-                    local_moment(day, settings.update_at, customer.place), customer.place, settings.hours
-                )
-                key = f"update:{customer.id}:{day.isoformat()}"
-                if at <= until and key not in book.update_keys:
-                    item = Due("update", customer.id, at, key, "", policies["update"], slot=day)
-                    if at <= now:
-                        missed = item if at > now - period else None
-                    else:
-                        if missed is not None:
-                            yield missed
-                            missed = None
-                        yield item
-                elif key in book.update_keys:
-                    missed = None
-            day += timedelta(days=1)
+        for day, at in slots:
+            if at > until:
+                break
+            key = f"update:{customer.id}:{day.isoformat()}"
+            if key in book.update_keys:
+                missed = None
+                continue
+            item = Due("update", customer.id, at, key, "", policy, slot=day)
+            if at <= now:
+                # Missed while no tick ran (downtime), and still fresh: worth sending late.
+                caught = book.last_tick is not None and at > book.last_tick and at > now - period
+                missed = item if caught else None
+                continue
+            if missed is not None:
+                yield missed
+                missed = None
+            yield item
         if missed is not None:
             yield missed
+
+
+@functools.lru_cache(maxsize=4096)
+def _slots(
+    place: Place, cadence: str, start: date, end: date, weekday: int, at: time, hours: Hours
+) -> tuple[tuple[date, datetime], ...]:
+    """The update slots from `start` to `end` for everyone at one place: (local day, moment in UTC)."""
+    found = []
+    day = start + timedelta(days=(weekday - start.weekday()) % 7)
+    while day <= end:
+        if _is_slot(day, cadence, weekday):
+            found.append((day, next_open(local_moment(day, at, place), place, hours)))
+        day += WEEK
+    return tuple(found)
 
 
 def _is_slot(day: date, cadence: str, weekday: int) -> bool:
@@ -272,32 +290,33 @@ def _within_limit(
     An update also leaves room for the reminders, follow-ups and checks due in the
     7 days after it: it is the one that waits, never them.
     """
+    cap = settings.max_per_week
+    if len(wanted) + len(recent) <= cap:
+        return wanted  # nothing can ever be over the limit
     counted = sorted(recent)
-    heap = [(item.order, item) for item in wanted]
+    heap = [(item.due_at, PRIORITY[item.kind], item.key, item) for item in wanted]
     heapq.heapify(heap)
     accepted: list[Due] = []
-    updates = [item.due_at for item in wanted if item.kind == "update"]
-    pressing = [item.due_at for item in wanted if item.kind != "update"]
+    updates = sorted(item.due_at for item in wanted if item.kind == "update")
+    pressing = sorted(item.due_at for item in wanted if item.kind != "update")
+    right, left = bisect.bisect_right, bisect.bisect_left
     while heap:
-        _, item = heapq.heappop(heap)
-        window = [at for at in counted if item.due_at - WEEK < at <= item.due_at]
-        coming = 0
-        if item.kind == "update":
-            coming = sum(1 for at in pressing if item.due_at < at < item.due_at + WEEK)
-        if len(window) + coming < settings.max_per_week:
+        due_at, _, _, item = heapq.heappop(heap)
+        first = right(counted, due_at - WEEK)
+        window = right(counted, due_at) - first
+        is_update = item.kind == "update"
+        coming = left(pressing, due_at + WEEK) - right(pressing, due_at) if is_update and pressing else 0
+        if window + coming < cap:
             accepted.append(item)
-            counted.append(item.due_at)
+            bisect.insort(counted, due_at)
             continue
-        if len(window) >= settings.max_per_week:
-            later = next_open(min(window) + WEEK, place, settings.hours)
+        if window >= cap:
+            later = next_open(counted[first] + WEEK, place, settings.hours)
         else:
-            later = next_open(item.due_at + timedelta(days=1), place, settings.hours)
-        if later > until:
-            continue
-        if item.kind == "update" and any(item.due_at < other <= later for other in updates):
-            continue  # the next slot's update replaces it
-        moved = replace(item, due_at=later)
-        heapq.heappush(heap, (moved.order, moved))
+            later = next_open(due_at + timedelta(days=1), place, settings.hours)
+        if later > until or (is_update and right(updates, later) > right(updates, due_at)):
+            continue  # beyond the horizon, or an update the next slot's replaces
+        heapq.heappush(heap, (later, PRIORITY[item.kind], item.key, item._replace(due_at=later)))
     return accepted
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, and_, func, insert, or_, select, update
+from sqlalchemy import Table, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from mailflow.business import Place
@@ -49,6 +49,7 @@ class Thread:
     subject: str
     message_id: str
     references: list[str]
+    language: str  # the thread's language: the rest of the conversation stays in it
 
 
 class ScheduleStore:
@@ -81,12 +82,14 @@ class ScheduleStore:
             ):
                 if customer_id is not None and at is not None:
                     recent[customer_id].append(at)
+            last_tick = session.scalar(select(Tick.last_finished).where(Tick.name == "schedule"))
         return Book(
             {c.id: c for c in customers.values()},
             tuple(invoices),
             tuple(cases),
             update_keys,
             {key: tuple(value) for key, value in recent.items()},
+            last_tick,
         )
 
     def _customers(self, session: Any, default_timezone: str) -> dict[int, BookCustomer]:
@@ -98,21 +101,18 @@ class ScheduleStore:
                 )
             )
         )  # fmt: skip
-        listed = [row for row in rows if row.listed]
-        computed = abc_classes({row.id: row.annual_sales for row in listed})
+        computed = abc_classes({row[0]: row[6] for row in rows if row[8]})
         dead = set(session.scalars(select(BouncedAddress.email).where(BouncedAddress.cleared_at.is_(None))))
-        return {
-            row.id: BookCustomer(
-                row.id,
-                row.email,
-                row.language or "en",
-                Place(row.timezone or default_timezone, row.country),
-                (row.class_set or computed[row.id]) if row.listed else "",
-                row.opted_out,
-                row.email.lower() not in dead,
+        places: dict[tuple[str, str], Place] = {}  # shared: the planner caches its answers per place
+        found = {}
+        for id, email, language, timezone, country, class_set, _, opted_out, listed in rows:
+            where = (timezone or default_timezone, country)
+            place = places.get(where) or places.setdefault(where, Place(*where))
+            klass = (class_set or computed[id]) if listed else ""
+            found[id] = BookCustomer(
+                id, email, language or "en", place, klass, opted_out, email.lower() not in dead
             )
-            for row in rows
-        }
+        return found
 
     def _invoices(self, session: Any, companies: dict[int, str]) -> list[BookInvoice]:
         open_invoices = list(
@@ -129,14 +129,14 @@ class ScheduleStore:
         held = self._held_companies(session, companies)
         return [
             BookInvoice(
-                row.id,
-                row.number,
-                row.customer_id,
-                row.due,
-                row.hold or held.get(companies.get(row.customer_id, ""), ""),
-                highest.get(row.number),
+                id,
+                number,
+                customer_id,
+                due,
+                hold or held.get(companies[customer_id], ""),
+                highest.get(number),
             )
-            for row in open_invoices
+            for id, number, customer_id, due, hold in open_invoices
         ]
 
     def _held_companies(self, session: Any, companies: dict[int, str]) -> dict[str, str]:
@@ -176,10 +176,7 @@ class ScheduleStore:
         cases = []
         for case in session.execute(
             select(Case.id, Case.customer_id, Case.status, Case.resolved_at).where(
-                or_(
-                    Case.status == "acknowledged",
-                    and_(Case.status == "resolved", Case.resolved_at.is_not(None)),
-                )
+                or_(Case.status != "resolved", Case.resolved_at.is_not(None))
             )
         ):
             out = last_out.get(case.id)
@@ -206,12 +203,17 @@ class ScheduleStore:
     def customers(self, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         wanted = set(ids)
         with self.sessions() as session:
-            rows = session.execute(
-                select(Customer.id, Customer.email, Customer.name, Customer.company).where(
-                    Customer.id.in_(wanted)
-                )
-            )
-            return {row.id: {"email": row.email, "name": row.name, "company": row.company} for row in rows}
+            columns = (Customer.id, Customer.email, Customer.name, Customer.company, Customer.language)
+            rows = session.execute(select(*columns).where(Customer.id.in_(wanted)))
+            return {
+                row.id: {
+                    "email": row.email,
+                    "name": row.name,
+                    "company": row.company,
+                    "language": row.language,
+                }
+                for row in rows
+            }
 
     def open_invoices(self, customer_ids: Iterable[int] | None = None) -> dict[int, list[Invoice]]:
         query = select(Invoice).where(Invoice.cancelled.is_(False), Invoice.paid_amount < Invoice.amount)
@@ -254,6 +256,7 @@ class ScheduleStore:
                     draft.subject,
                     draft.message_id,
                     list(draft.thread_refs),
+                    draft.template.rpartition(".")[2],
                 )
             photos = set(
                 session.scalars(select(CaseEvidence.case_id).where(CaseEvidence.case_id.in_(wanted)))
@@ -327,13 +330,25 @@ class ScheduleStore:
             return bool(getattr(taken, "rowcount", 0) == 1)
 
     def finish_tick(
-        self, name: str, owner: str, seconds: float, result: str, next_run: datetime | None
+        self,
+        name: str,
+        owner: str,
+        finished: datetime,
+        seconds: float,
+        result: str,
+        next_run: datetime | None,
     ) -> None:
         with self.sessions.begin() as session:
             session.execute(
                 update(Tick)
                 .where(Tick.name == name, Tick.owner == owner)
-                .values(lease_until=None, last_seconds=seconds, last_result=result, next_run=next_run)
+                .values(
+                    lease_until=None,
+                    last_finished=finished,
+                    last_seconds=seconds,
+                    last_result=result,
+                    next_run=next_run,
+                )
             )
 
     def ticks(self) -> list[dict[str, Any]]:

@@ -74,10 +74,15 @@ class Templates:
         # Which files exist is read once; Jinja still reloads a file whose text changed.
         self.files = {path.name for path in directory.glob("*.j2")}
         self.names = template_names(directory)
+        self.chosen: dict[tuple[str, str | None, str], str] = {}
 
     def choose(self, kind: str, category: str | None, language: str) -> str:
+        known = self.chosen.get((kind, category, language))
+        if known is not None:
+            return known
         for name in fallback_chain(kind, category, language):
             if name in self.names:
+                self.chosen[(kind, category, language)] = name
                 return name
         raise TemplateProblem(
             f"no template for {kind} (looked for {', '.join(fallback_chain(kind, category, language))})"
@@ -87,9 +92,7 @@ class Templates:
         try:
             subject = self._part(name, "subject", context)
             text = self._part(name, "txt", context)
-            html = (
-                self._part(name, "html", context) if (self.directory / f"{name}.html.j2").exists() else None
-            )
+            html = self._part(name, "html", context) if f"{name}.html.j2" in self.files else None
         except TemplateError as exc:
             raise TemplateProblem(f"template {name}: {exc}") from exc
         if subject is None or text is None:

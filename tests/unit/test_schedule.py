@@ -20,16 +20,19 @@ def utc(*args: int) -> datetime:
 
 def customer(id: int = 1, klass: str = "", place: Place = BERLIN, **changes: object) -> BookCustomer:
     base = BookCustomer(id, f"buyer{id}@importer.example", "en", place, klass, False, True)
-    return replace(base, **changes)  # type: ignore[arg-type]
+    return base._replace(**changes)
 
 
 def invoice(due: date, highest: int | None = None, hold: str = "", number: str = "INV-1") -> BookInvoice:
     return BookInvoice(1, number, 1, due, hold, highest)
 
 
-def book(customers: list[BookCustomer], invoices=(), cases=(), update_keys=(), recent=None) -> Book:  # type: ignore[no-untyped-def]
+def book(
+    customers: list[BookCustomer], invoices=(), cases=(), update_keys=(), recent=None, last_tick=None
+) -> Book:  # type: ignore[no-untyped-def]
+    customers_by_id = {c.id: c for c in customers}
     return Book(
-        {c.id: c for c in customers}, tuple(invoices), tuple(cases), frozenset(update_keys), recent or {}
+        customers_by_id, tuple(invoices), tuple(cases), frozenset(update_keys), recent or {}, last_tick
     )
 
 
@@ -96,10 +99,16 @@ def test_weekly_updates_keep_the_local_hour_across_dst() -> None:
 
 
 def test_a_missed_update_is_sent_once_and_an_old_one_not_at_all() -> None:
-    now = utc(2026, 11, 25, 12, 0)  # Wednesday; Tuesday's slot was missed
-    due = plan(book([customer(1, "A")]), SETTINGS, POLICIES, now, now)
+    now = utc(2026, 11, 25, 12, 0)  # Wednesday; Tuesday's slot was missed: no tick since Monday
+    down = book([customer(1, "A")], last_tick=utc(2026, 11, 23, 12, 0))
+    due = plan(down, SETTINGS, POLICIES, now, now)
     assert [item.key for item in due] == ["update:1:2026-11-24"]
     assert due[0].due_at == now
+    # A customer added to the list today, with ticks running all along, starts with next week's slot.
+    assert not plan(
+        book([customer(1, "A")], last_tick=utc(2026, 11, 25, 11, 59)), SETTINGS, POLICIES, now, now
+    )
+    assert not plan(book([customer(1, "A")]), SETTINGS, POLICIES, now, now)  # the very first tick
     drafted = book([customer(1, "A")], update_keys=["update:1:2026-11-24"])
     assert not plan(drafted, SETTINGS, POLICIES, now, now)
 

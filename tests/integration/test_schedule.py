@@ -1,0 +1,398 @@
+"""Scheduled mail against a real database (SQLite and PostgreSQL), with the clock moved by time-machine.
+
+Reminders level by level, catch-up after downtime, partial payments, a "we
+have paid" message holding the ladder, follow-ups cancelled by the buyer's
+answer, satisfaction checks, updates across DST and opt-out replies, and two
+schedulers at once on the same database.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from sqlalchemy import update
+
+from mailflow import config
+from mailflow.config import Settings
+from mailflow.ingest import Ingest
+from mailflow.ledger import Ledger
+from mailflow.models import Draft
+from mailflow.outbox import Outbox
+from mailflow.records import CustomerRecord, InvoiceRecord
+from mailflow.schedule_store import ScheduleStore
+from mailflow.scheduling import Scheduler
+from mailflow.sender import Sender
+from mailflow.store import Store
+from tests.support.mail import buyer_mail
+from tests.support.memory_source import MemorySource
+from tests.support.settings import write_settings
+from tests.support.smtp_sink import running_sink
+
+MADRID = ZoneInfo("Europe/Madrid")
+
+
+def _customer(email: str, **changes: object) -> CustomerRecord:
+    fields: dict[str, object] = {
+        "email": email, "name": "Maria Lopez", "company": "Harbor Imports", "country": "ES",
+        "language": "es", "timezone": "Europe/Madrid", "class_set": "", "annual_sales": None, "opted_out": False,
+    }  # fmt: skip
+    return CustomerRecord(**(fields | changes))  # type: ignore[arg-type]
+
+
+def _invoice(number: str, email: str, amount: str, due: date, currency: str = "EUR") -> InvoiceRecord:
+    return InvoiceRecord(
+        row=2, number=number, customer_email=email, amount=Decimal(amount), currency=currency,
+        issued=due - timedelta(days=30), due=due, paid_amount=Decimal("0"), paid_on=None, order_ref="PO 4500123",
+    )  # fmt: skip
+
+
+class Office:
+    """A database with its settings, and the buyers' mail as it arrives."""
+
+    def __init__(self, tmp_path: Path, db_url: str, schedule: str = "", smtp_port: int | None = None) -> None:
+        smtp = f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\nsave_sent = false\n'
+        path = write_settings(tmp_path, db_url, 1, "u", "p", extra=smtp if smtp_port else "")
+        path.write_text(
+            path.read_text() + f'\n[company]\nname = "Ningbo Homeware"\n\n[schedule]\n{schedule}\n'
+        )
+        self.settings: Settings = config.load(path)
+        self.store = Store(self.settings.database_url)
+        self.store.create_schema()
+        self.ledger = Ledger(self.store)
+        self.outbox = Outbox(self.store)
+        self.inbox: list[bytes] = []
+
+    def receive(self, raw: bytes) -> None:
+        self.inbox.append(raw)
+        Ingest(self.settings, self.store).sync_folder(
+            MemorySource(self.inbox), self.settings.mailboxes[0], "INBOX"
+        )
+
+    def tick(self) -> int:
+        report = Scheduler(self.settings, self.store).tick()
+        assert report.ran
+        return report.drafted
+
+    def drafts(self, kind: str | None = None) -> list[dict[str, object]]:
+        return [d for d in self.outbox.drafts() if kind is None or d["kind"] == kind]
+
+    def keys(self, kind: str | None = None) -> list[str]:
+        with self.store.sessions() as session:
+            rows = session.query(Draft.idempotency_key, Draft.kind).order_by(Draft.id)
+            return [key for key, found in rows if kind is None or found == kind]
+
+
+@pytest.fixture
+def office(tmp_path: Path, db_url: str) -> Iterator[Office]:
+    # Updates are tested on their own; here they would only add noise.
+    made = Office(tmp_path, db_url, "[schedule.updates]\nenabled = false")
+    yield made
+    made.store.close()
+
+
+def _at(year: int, month: int, day: int, hour: int, minute: int = 0, zone: ZoneInfo = MADRID) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=zone)
+
+
+def test_reminders_level_by_level_catch_up_partial_payment_and_a_paid_message_holding_them(
+    office: Office,
+) -> None:
+    office.ledger.import_customers([_customer("maria@harbor-imports.example")])
+    office.ledger.import_invoices(
+        "i.csv", [_invoice("INV-7", "maria@harbor-imports.example", "12345.50", date(2026, 12, 10))]
+    )
+
+    with time_machine.travel(_at(2026, 12, 3, 11), tick=False):  # Thursday, a week before the due date
+        assert office.tick() == 1
+        assert office.tick() == 0  # drafted once, whatever the number of ticks
+    (upcoming,) = office.drafts("reminder")
+    assert upcoming["status"] == "pending_review"
+    assert "12.345,50\xa0€" in str(upcoming["body"])  # Spanish writes euros like this
+    assert str(upcoming["subject"]).startswith("Factura INV-7")
+
+    # The daemon was down from the 9th to the 11th: the due-date reminder is drafted once on return.
+    with time_machine.travel(_at(2026, 12, 11, 12), tick=False):
+        assert office.tick() == 1
+        assert office.tick() == 0
+    assert office.keys("reminder") == ["reminder:INV-7:-7", "reminder:INV-7:+0"]
+
+    office.ledger.record_payment("INV-7", Decimal("5000"), date(2026, 12, 14), "rep")
+    with time_machine.travel(_at(2026, 12, 17, 11), tick=False):
+        assert office.tick() == 1
+    overdue = office.drafts("reminder")[-1]
+    assert "7.345,50\xa0€" in str(overdue["body"]) and "7 días" in str(overdue["body"])
+
+    # "We have paid" from someone else at the company holds the ladder and flags the invoice.
+    with time_machine.travel(_at(2026, 12, 20, 9), tick=False):
+        office.receive(
+            buyer_mail(
+                "Pago INV-7",
+                "Hemos pagado el saldo, adjunto el comprobante de pago.",
+                "Pedro <pedro@harbor-imports.example>",
+            )
+        )
+    (invoice,) = [i for i in office.ledger.invoices() if i["number"] == "INV-7"]
+    assert invoice["hold"].startswith("the buyer says they paid")
+    with time_machine.travel(_at(2026, 12, 24, 11), tick=False):
+        assert office.tick() == 0
+        preview = Scheduler(office.settings, office.store).preview(
+            datetime.now(UTC), datetime(2027, 3, 1, tzinfo=UTC)
+        )
+        assert [item for item in preview if item.get("invoice") == "INV-7"] == []
+    # A person checked the bank: not paid after all. The ladder goes on where it stood.
+    assert office.ledger.resume("INV-7")
+    with time_machine.travel(_at(2026, 12, 28, 11), tick=False):
+        assert office.tick() == 1
+    assert office.keys("reminder")[-1] == "reminder:INV-7:+14"
+    office.ledger.record_payment("INV-7", None, date(2026, 12, 29), "rep")
+    with time_machine.travel(_at(2027, 1, 12, 11), tick=False):
+        assert office.tick() == 0  # paid: the +30 level never comes
+
+
+def test_reminders_wait_for_business_hours_weekends_and_holidays(office: Office) -> None:
+    office.ledger.import_customers(
+        [
+            _customer("ali@riyadh-trading.example", country="SA", timezone="Asia/Riyadh", language="en"),
+            _customer("hans@berlin-import.example", country="DE", timezone="Europe/Berlin", language="de"),
+        ]
+    )
+    office.ledger.import_invoices(
+        "i.csv",
+        [
+            # Due Friday 4 December 2026: the Saudi weekend. Sunday the 6th, at 09:00 Riyadh time when the office opens.
+            _invoice("INV-SA", "ali@riyadh-trading.example", "800", date(2026, 12, 11), "USD"),
+            # +0 on Friday 25 December: Christmas in Germany, then the weekend: Monday the 28th.
+            _invoice("INV-DE", "hans@berlin-import.example", "800", date(2026, 12, 25)),
+        ],
+    )
+    scheduler = Scheduler(office.settings, office.store)
+    with time_machine.travel(datetime(2026, 11, 22, 12, tzinfo=UTC), tick=False):
+        preview = scheduler.preview(datetime.now(UTC), datetime(2026, 12, 31, tzinfo=UTC))
+    due = {item["key"]: item["due_at"] for item in preview}
+    assert due["reminder:INV-SA:-7"] == "2026-12-06T06:00:00Z"
+    assert due["reminder:INV-DE:+0"] == "2026-12-28T08:00:00Z"
+    assert {item["template"] for item in preview if item["customer"] == "hans@berlin-import.example"} >= {
+        "reminder.upcoming.en"  # no German reminder templates: the English fallback
+    }
+
+
+def test_a_followup_until_the_buyer_answers_and_a_satisfaction_check_after_resolution(office: Office) -> None:
+    with time_machine.travel(_at(2026, 11, 23, 10), tick=False):  # Monday
+        office.receive(
+            buyer_mail("Cartones aplastados PO 4500123", "14 cartones llegaron aplastados y rotos.")
+        )
+        from mailflow.daemon import Drafter
+
+        assert Drafter(office.settings, office.store).run() == 1
+    (ack,) = office.drafts("ack")
+    _mark_sent(office, int(str(ack["id"])), _at(2026, 11, 23, 11))
+
+    with time_machine.travel(_at(2026, 11, 25, 12), tick=False):
+        assert office.tick() == 0  # two business days: not yet
+    with time_machine.travel(_at(2026, 11, 26, 12), tick=False):
+        assert office.tick() == 1
+    (followup,) = office.drafts("followup")
+    assert followup["in_reply_to"] == ack["message_id"] and followup["to"] == ack["to"]
+    assert "fotos" in str(followup["body"]) and str(followup["subject"]).startswith("Re: ")
+
+    # The buyer answers from another address at the company: the waiting follow-up is cancelled.
+    with time_machine.travel(_at(2026, 11, 27, 9), tick=False):
+        office.receive(
+            buyer_mail("Re: Cartones", "Adjuntamos las fotos.", "Pedro <pedro@harbor-imports.example>")
+        )
+    assert office.drafts("followup")[0]["status"] == "cancelled"
+    with time_machine.travel(_at(2026, 12, 10, 12), tick=False):
+        assert office.tick() == 0  # they answered: no second follow-up
+
+    case_id = ScheduleStore(office.store).resolve_case(int(str(ack["case"])), "rep", _at(2026, 12, 10, 12))[
+        "id"
+    ]
+    with time_machine.travel(_at(2026, 12, 16, 12), tick=False):
+        assert office.tick() == 0
+    with time_machine.travel(_at(2026, 12, 17, 12), tick=False):
+        assert office.tick() == 1
+    assert office.keys("satisfaction") == [f"satisfaction:{case_id}"]
+
+
+def _mark_sent(office: Office, draft_id: int, at: datetime) -> None:
+    """The ack went out (the send loop is tested on its own in test_send.py)."""
+    with office.store.sessions.begin() as session:
+        session.execute(update(Draft).where(Draft.id == draft_id).values(status="sent", sent_at=at))
+
+
+@pytest.mark.parametrize("zone", ["Europe/Berlin", "America/Los_Angeles"])
+def test_weekly_updates_neither_skip_nor_double_across_dst(tmp_path: Path, db_url: str, zone: str) -> None:
+    office = Office(tmp_path, db_url, "draft_ahead_hours = 3")  # each slot drafted ahead by one of the ticks
+    office.ledger.import_customers([_customer("a@weekly.example", class_set="A", timezone=zone, country="")])
+    moment = datetime(2026, 10, 19, tzinfo=UTC)  # the clocks go back on 25 October (Berlin), 1 November (LA)
+    while moment < datetime(2026, 11, 12, tzinfo=UTC):
+        with time_machine.travel(moment, tick=False):
+            office.tick()
+        moment += timedelta(hours=3)
+    drafts = [d for d in Outbox(office.store).drafts() if d["kind"] == "update"]
+    assert office.keys("update") == [f"update:1:2026-{day}" for day in ("10-20", "10-27", "11-03", "11-10")]
+    with office.store.sessions() as session:
+        planned = [
+            at
+            for (at,) in session.query(Draft.scheduled_for).where(Draft.kind == "update").order_by(Draft.id)
+        ]
+    local = [at.astimezone(ZoneInfo(zone)) for at in planned]
+    assert [(at.weekday(), at.hour) for at in local] == [(1, 10)] * 4
+    assert len(drafts) == 4
+    office.store.close()
+
+
+def test_an_unsubscribe_reply_opts_out_and_cancels_the_waiting_update(tmp_path: Path, db_url: str) -> None:
+    office = Office(tmp_path, db_url)
+    office.ledger.import_customers([_customer("maria@harbor-imports.example", class_set="A")])
+    with time_machine.travel(
+        _at(2026, 11, 23, 23), tick=False
+    ):  # Monday night: Tuesday's update is drafted ahead
+        assert office.tick() == 1
+    (update_draft,) = office.drafts("update")
+    assert update_draft["status"] == "pending_review"
+    with time_machine.travel(_at(2026, 11, 24, 8), tick=False):
+        office.receive(buyer_mail("Re: novedades", "Please unsubscribe us from these mails.\n\nThanks"))
+    assert office.drafts("update")[0]["status"] == "cancelled"
+    (customer,) = office.ledger.customers()
+    assert customer["opted_out"] is True
+    with time_machine.travel(_at(2026, 12, 1, 12), tick=False):
+        assert office.tick() == 0
+    office.store.close()
+
+
+def test_the_weekly_limit_lets_the_reminder_through_and_the_update_waits(tmp_path: Path, db_url: str) -> None:
+    office = Office(tmp_path, db_url, "max_automatic_per_week = 1")
+    office.ledger.import_customers([_customer("maria@harbor-imports.example", class_set="A")])
+    # Due Tuesday 1 December: the +0 reminder falls on the update's day and hour.
+    office.ledger.import_invoices(
+        "i.csv", [_invoice("INV-1", "maria@harbor-imports.example", "100", date(2026, 12, 1))]
+    )
+    with office.store.sessions.begin() as session:  # the -7 level and last week's update are long done
+        for key, kind in (("reminder:INV-1:-7", "reminder"), ("update:1:2026-11-24", "update")):
+            session.add(_done_draft(key, kind, datetime(2026, 11, 24, 9, tzinfo=UTC)))
+    with time_machine.travel(_at(2026, 12, 1, 10), tick=False):
+        assert office.tick() == 1
+    assert office.keys()[-1] == "reminder:INV-1:+0"
+    office.store.close()
+
+
+def _done_draft(key: str, kind: str, at: datetime) -> Draft:
+    return Draft(
+        kind=kind, status="sent", policy="required", mailbox="sales", customer_id=1, from_addr="s@x.example",
+        recipient="maria@harbor-imports.example", to_addrs=["maria@harbor-imports.example"], subject="s", text="t",
+        message_id=f"{key}@x.example", idempotency_key=key, template=kind, template_inputs={}, scheduled_for=at,
+        sent_at=at,
+    )  # fmt: skip
+
+
+def test_two_schedulers_at_once_draft_everything_once(tmp_path: Path, db_url: str) -> None:
+    office = Office(tmp_path, db_url)
+    office.ledger.import_customers(
+        [_customer(f"buyer{n}@importer{n}.example", class_set="ABC"[n % 3]) for n in range(30)]
+    )
+    office.ledger.import_invoices(
+        "i.csv",
+        [_invoice(f"INV-{n}", f"buyer{n}@importer{n}.example", "100", date(2026, 11, 24)) for n in range(30)],
+    )
+    now = _at(2026, 11, 24, 9)  # Tuesday morning: an update and a reminder due for many
+    results: list[int] = []
+    start = threading.Barrier(2)
+
+    def schedule() -> None:
+        scheduler = Scheduler(office.settings, office.store)
+        start.wait()
+        # Without the lease (run, not tick): the idempotency keys alone must keep it to one each.
+        results.append(
+            len(
+                scheduler.store.create_drafts(
+                    scheduler.rows(scheduler.due(now, now + timedelta(hours=12))[1], now)[0], now
+                )
+            )
+        )
+
+    threads = [threading.Thread(target=schedule) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    keys = office.keys()
+    assert len(keys) == len(set(keys)) == sum(results) > 30
+    # With the lease: the second tick at the same moment sees the first one holding it.
+    first = ScheduleStore(office.store).claim_tick("schedule", "a", now, timedelta(minutes=5))
+    second = ScheduleStore(office.store).claim_tick("schedule", "b", now, timedelta(minutes=5))
+    assert (first, second) == (True, False)
+    office.store.close()
+
+
+def test_an_approved_reminder_waits_for_business_hours_at_the_sender(tmp_path: Path, db_url: str) -> None:
+    with running_sink() as (handler, port):
+        office = Office(tmp_path, db_url, "[schedule.updates]\nenabled = false", smtp_port=port)
+        office.ledger.import_customers([_customer("maria@harbor-imports.example")])
+        office.ledger.import_invoices(
+            "i.csv", [_invoice("INV-9", "maria@harbor-imports.example", "100", date(2026, 12, 10))]
+        )
+        with time_machine.travel(_at(2026, 12, 3, 11), tick=False):
+            assert office.tick() == 1
+        (reminder,) = office.drafts("reminder")
+        office.outbox.decide(int(str(reminder["id"])), "approved", "manager")
+        # Approved on Friday evening, Madrid time: it waits for Monday morning.
+        with time_machine.travel(_at(2026, 12, 4, 19), tick=True):
+            assert Sender(office.settings, office.store).run_until_empty() == {"later": 1}
+        assert handler.received == []
+        with time_machine.travel(_at(2026, 12, 7, 9, 5), tick=True):
+            assert Sender(office.settings, office.store).run_until_empty() == {"sent": 1}
+        assert len(handler.received) == 1
+        office.store.close()
+
+
+def _mailflow(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mailflow", "--config", str(settings), *args],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def test_preview_run_and_jobs_from_the_command_line(tmp_path: Path, db_url: str) -> None:
+    office = Office(tmp_path, db_url)
+    today = date.today()
+    office.ledger.import_customers([_customer("maria@harbor-imports.example", class_set="B")])
+    office.ledger.import_invoices(
+        "i.csv", [_invoice("INV-3", "maria@harbor-imports.example", "100", today + timedelta(days=20))]
+    )
+    path = office.settings.path
+    until = (today + timedelta(days=60)).isoformat()
+    shown = _mailflow(path, "schedule", "preview", "--until", until, "--json")
+    assert shown.returncode == 0, shown.stderr
+    items = json.loads(shown.stdout)
+    reminders = [item for item in items if item["kind"] == "reminder"]
+    assert [item["key"] for item in reminders] == [f"reminder:INV-3:{n:+d}" for n in (-7, 0, 7, 14, 30)]
+    assert {item["invoice"] for item in reminders} == {"INV-3"}
+    assert all(
+        item["due_at"].endswith("Z") and item["customer"] == "maria@harbor-imports.example" for item in items
+    )
+    assert reminders[0]["template"] == "reminder.upcoming.es"
+    assert [item for item in items if item["kind"] == "update"]  # every other week for a B customer
+    assert office.drafts() == []  # a preview writes nothing
+    assert _mailflow(path, "schedule", "preview", "--until", "yesterday").returncode == 1
+
+    ran = _mailflow(path, "schedule", "run")
+    assert ran.returncode == 0 and "schedule: " in ran.stdout, ran.stderr
+    jobs = {job["name"]: job for job in json.loads(_mailflow(path, "jobs", "list", "--json").stdout)}
+    assert jobs["schedule"]["every"] == "60 s" and jobs["schedule"]["last_started"]
+    assert "drafted" in jobs["schedule"]["last_result"]
+    missing = _mailflow(path, "cases", "resolve", "99")
+    assert missing.returncode == 1 and "no case 99" in missing.stderr
+    held = _mailflow(path, "invoices", "resume", "INV-3")
+    assert held.returncode == 0 and "was not held" in held.stdout
+    office.store.close()
