@@ -193,6 +193,8 @@ def _satisfaction(
 
 
 def _reminders(book: Book, settings: ScheduleSettings, now: datetime, until: datetime) -> Iterator[Due]:
+    # A level the next tick drafts anyway (it is due, or within the drafting lead) replaces a missed one.
+    next_tick = now + timedelta(hours=settings.draft_ahead_hours)
     for invoice in book.invoices:
         customer = book.customers[invoice.customer_id]
         if invoice.hold or not customer.reachable:
@@ -211,7 +213,7 @@ def _reminders(book: Book, settings: ScheduleSettings, now: datetime, until: dat
                 "reminder", customer.id, at, f"reminder:{invoice.number}:{level.offset_days:+d}", level.template,
                 level.policy, invoice_id=invoice.id,
             )  # fmt: skip
-            if at <= now:
+            if at <= next_tick:
                 missed = item  # a higher level that is also due replaces it
                 continue
             if missed is not None:

@@ -33,6 +33,8 @@ from mailflow.schedule_store import ScheduleStore
 from mailflow.scheduling import Scheduler
 from mailflow.sender import Sender
 from mailflow.store import Store
+from tests.support.daemon import running_daemon, wait_for
+from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
@@ -396,3 +398,30 @@ def test_preview_run_and_jobs_from_the_command_line(tmp_path: Path, db_url: str)
     held = _mailflow(path, "invoices", "resume", "INV-3")
     assert held.returncode == 0 and "was not held" in held.stdout
     office.store.close()
+
+
+def test_the_daemon_ticks_at_start_and_jobs_list_shows_the_next_run(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD)
+    path.write_text(
+        path.read_text() + "\n[schedule]\ntick_seconds = 30\n\n[schedule.updates]\nenabled = false\n"
+    )
+    store = Store(config.load(path).database_url)
+    store.create_schema()
+    Ledger(store).import_customers([_customer("maria@harbor-imports.example")])
+    yesterday = date.today() - timedelta(days=1)
+    Ledger(store).import_invoices(
+        "i.csv", [_invoice("INV-5", "maria@harbor-imports.example", "100", yesterday)]
+    )
+    with running_daemon(path) as daemon:
+        drafted = wait_for(lambda: [d for d in Outbox(store).drafts() if d["kind"] == "reminder"])
+        jobs = wait_for(
+            lambda: [j for j in json.loads(_mailflow(path, "jobs", "list", "--json").stdout) if j["next_run"]]
+        )
+        daemon.stop()
+    assert [d["template"] for d in drafted] == ["reminder.due.es"]  # the missed level, once
+    (schedule,) = [job for job in jobs if job["name"] == "schedule"]
+    assert schedule["every"] == "30 s" and "1 drafted" in schedule["last_result"]
+    assert datetime.fromisoformat(schedule["next_run"]) > datetime.fromisoformat(schedule["last_started"])
+    store.close()

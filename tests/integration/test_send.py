@@ -8,11 +8,9 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from email import message_from_bytes, policy
 from pathlib import Path
-from typing import Any
 
 import pytest
 from imapclient import IMAPClient
@@ -27,7 +25,7 @@ from mailflow.models import Draft
 from mailflow.outbox import Outbox
 from mailflow.sender import Sender
 from mailflow.store import Store
-from tests.support.daemon import running_daemon
+from tests.support.daemon import running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.memory_source import MemorySource
@@ -377,25 +375,14 @@ def test_the_daemon_sends_a_draft_approved_while_it_runs_then_stops_on_sigterm(
     store.create_schema()
     with running_daemon(path) as daemon:
         imap_client.append("INBOX", buyer_mail("Broken handles", "The handles of 200 mugs are broken."))
-        drafts = _wait_for(lambda: Outbox(store).drafts("pending_review"))
+        drafts = wait_for(lambda: Outbox(store).drafts("pending_review"))
         Outbox(store).decide(drafts[0]["id"], "approved", "manager")
-        _wait_for(lambda: handler.received)
-        sent = _wait_for(lambda: Outbox(store).drafts("sent"))
+        wait_for(lambda: handler.received)
+        sent = wait_for(lambda: Outbox(store).drafts("sent"))
         assert [draft["id"] for draft in sent] == [drafts[0]["id"]]
         stderr = daemon.stop()
     assert len(handler.received) == 1 and "1 sent" in stderr
     store.close()
-
-
-def _wait_for(found: Callable[[], list[Any]], seconds: float = 30) -> list[Any]:
-    """Poll until `found` returns something (the daemon works on its own schedule)."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        result = found()
-        if result:
-            return result
-        time.sleep(0.05)
-    raise AssertionError(f"nothing after {seconds} s")
 
 
 def test_a_hostile_subject_a_bcc_and_two_languages_reach_only_the_buyer(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 class RunningDaemon:
@@ -36,3 +38,14 @@ def running_daemon(settings: Path) -> Iterator[RunningDaemon]:
     finally:
         if daemon.process.returncode is None:
             daemon.stop()
+
+
+def wait_for(found: Callable[[], list[Any]], seconds: float = 30) -> list[Any]:
+    """Poll until `found` returns something (the daemon works on its own clock)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        result = found()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"nothing after {seconds} s")

@@ -130,3 +130,24 @@ def test_the_word_prefilter_never_changes_a_result() -> None:
     for raw in texts:
         mail = parse(raw)
         assert classify(mail, RULES).hits == classify(mail, unfiltered).hits
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Please unsubscribe us from this list.",
+        "退订",
+        "请帮我们退订，谢谢",
+        "Por favor, darme de baja.",
+        "Bitte abmelden.",
+    ],
+)
+def test_an_unsubscribe_request_is_tagged(text: str) -> None:
+    assert "request:unsubscribe" in classify(parse(_mail("Re: news", text)), RULES).tags
+
+
+def test_keeping_the_updates_is_no_unsubscribe_request() -> None:
+    assert (
+        "request:unsubscribe"
+        not in classify(parse(_mail("Re: news", "Please do not unsubscribe us.")), RULES).tags
+    )

@@ -90,6 +90,34 @@ def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:
             "send.retry_seconds must be more than 0",
         ),
         (("[[mailbox]]", "[send]\nretries = 3\n[[mailbox]]"), "send.retries: unknown key"),
+        (
+            ("[[mailbox]]", '[schedule.updates]\nweekday = "tuesdy"\n[[mailbox]]'),
+            "schedule.updates.weekday must be one of monday",
+        ),
+        (
+            ("[[mailbox]]", '[schedule]\nbusiness_hours_start = "18:00"\n[[mailbox]]'),
+            "schedule.business_hours_start must be before schedule.business_hours_end",
+        ),
+        (
+            ("[[mailbox]]", '[schedule]\nsend_at = "ten"\n[[mailbox]]'),
+            'schedule.send_at must be a time like "09:00"',
+        ),
+        (
+            ("[[mailbox]]", '[schedule.updates.cadence]\nA = "daily"\n[[mailbox]]'),
+            "schedule.updates.cadence.A must be one of weekly, fortnightly, monthly",
+        ),
+        (
+            (
+                "[[mailbox]]",
+                '[[schedule.reminder]]\noffset_days = 7\ntemplate = "a"\n'
+                '[[schedule.reminder]]\noffset_days = 0\ntemplate = "b"\n[[mailbox]]',
+            ),
+            "schedule.reminder: offset_days must rise from level to level",
+        ),
+        (
+            ("[[mailbox]]", "[schedule.followup]\nevery = 3\n[[mailbox]]"),
+            "schedule.followup.every: unknown key",
+        ),
     ],
 )
 def test_a_bad_value_stops_with_the_key_named(tmp_path: Path, change: tuple[str, str], message: str) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from flask.testing import FlaskClient
@@ -11,6 +11,7 @@ from mailflow.accounts import MAX_FAILURES, Accounts
 from mailflow.ledger import Ledger
 from mailflow.outbox import Outbox
 from mailflow.records import InvoiceRecord
+from mailflow.scheduling import Scheduler
 from mailflow.sender import Sender
 from tests.web.conftest import PASSWORD, Site, csrf_token, log_in
 
@@ -186,3 +187,28 @@ def test_a_login_link_never_sends_the_reviewer_elsewhere(site: Site) -> None:
             f"/login?next={target}", data={"username": "manager", "password": PASSWORD, "csrf_token": token}
         )
         assert response.headers["Location"] == "/"
+
+
+def test_a_scheduled_reminder_is_reviewed_like_a_reply(client: FlaskClient, site: Site) -> None:
+    """No buyer message beside it: the page shows the draft, its customer and its invoice."""
+    customer = str(Outbox(site.store).drafts()[0]["customer"])
+    due = date.today() + timedelta(days=7)
+    record = InvoiceRecord(
+        row=2, number="INV-77", customer_email=customer, amount=Decimal("980"), currency="USD",
+        issued=due - timedelta(days=30), due=due, paid_amount=Decimal("0"), paid_on=None, order_ref="",
+    )  # fmt: skip
+    Ledger(site.store).import_invoices("invoices.csv", [record])
+    now = datetime.now(UTC)
+    scheduler = Scheduler(site.settings, site.store)
+    due_items = [i for i in scheduler.due(now, now + timedelta(days=4))[1] if i.kind == "reminder"]
+    rows, skipped = scheduler.rows(due_items, now)
+    assert skipped == 0 and scheduler.store.create_drafts(rows, now) == ["reminder:INV-77:-7"]
+    token = log_in(client)
+    queue = client.get("/").get_data(as_text=True)
+    assert "INV-77" in queue
+    reminder = next(d for d in Outbox(site.store).drafts() if d["kind"] == "reminder")
+    page = client.get(f"/drafts/{reminder['id']}")
+    assert page.status_code == 200 and "INV-77" in page.get_data(as_text=True)
+    response = client.post(f"/drafts/{reminder['id']}/approve", data={"csrf_token": token})
+    assert response.status_code == 302
+    assert Outbox(site.store).draft(int(reminder["id"]))["status"] == "approved"  # type: ignore[index]
