@@ -14,9 +14,11 @@ from mailflow.errors import ConfigError, MailflowError
 from mailflow.ingest import Ingest
 from mailflow.ledger import ImportRefused
 from mailflow.ledger_cli import add_ledger_parsers, report_refusal
+from mailflow.migrate import require_current
 from mailflow.pipeline import process
 from mailflow.review import STATES
 from mailflow.schedule_cli import add_schedule_parsers
+from mailflow.setup_cli import add_setup_parsers
 from mailflow.store import Store
 from mailflow.web.cli import add_web_parsers
 
@@ -73,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_web_parsers(commands)
     add_ledger_parsers(commands)
     add_schedule_parsers(commands)
+    add_setup_parsers(commands)
 
     templates = commands.add_parser("templates", help="the operator's reply templates")
     template_actions = templates.add_subparsers(dest="action", required=True)
@@ -82,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     template_check.add_argument(
         "--dir", help="templates folder (default: $MAILFLOW_TEMPLATES, then ./templates)"
     )
+
+    database = commands.add_parser("db", help="the database schema (Alembic migrations)")
+    database_actions = database.add_subparsers(dest="action", required=True)
+    database_actions.add_parser("upgrade", help="migrate to this mailflow's schema; again: no change")
+    database_actions.add_parser("status", help="the schema's migration and the one this mailflow needs")
 
     demo = commands.add_parser("demo", help="run the whole pipeline against an embedded IMAP server")
     demo.add_argument("--keep", metavar="DIR", help="keep the demo's database and files in DIR")
@@ -97,6 +105,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     if not args.verbose:
         logging.getLogger("imapclient").setLevel(logging.WARNING)
+        logging.getLogger("alembic").setLevel(logging.WARNING)  # `db upgrade` prints its own line
     try:
         return _dispatch(args)
     except ConfigError as exc:
@@ -118,13 +127,41 @@ def _dispatch(args: argparse.Namespace) -> int:
         return run_demo(args.keep)
     if args.command == "templates":
         return _check_templates(args.dir)
+    if args.command == "init":
+        from mailflow.setup_cli import init_command
+
+        return init_command(args, config_module.config_path(args.config))
+    if args.command == "doctor":
+        from mailflow.setup_cli import doctor_command
+
+        return doctor_command(config_module.config_path(args.config))
     settings = config_module.load(config_module.config_path(args.config))
     store = Store(settings.database_url)
     try:
-        store.create_schema()
+        if args.command == "db":
+            return _database(store, args.action)
+        require_current(store.engine)  # an unmigrated database is refused, with the command that fixes it
         return _with_store(args, settings, store)
     finally:
         store.close()
+
+
+def _database(store: Store, action: str) -> int:
+    from mailflow.migrate import current, head, upgrade
+
+    if action == "status":
+        found, wanted = current(store.engine), head()
+        print(
+            f"database: {found or 'no schema'}; this mailflow: {wanted}"
+            + ("" if found == wanted else " (run `mailflow db upgrade`)")
+        )
+        return 0 if found == wanted else 1
+    before, after = upgrade(store.engine)
+    if before == after:
+        print(f"database: already at {after}")
+    else:
+        print(f"database: migrated from {before or 'nothing'} to {after}")
+    return 0
 
 
 def _with_store(args: argparse.Namespace, settings: config_module.Settings, store: Store) -> int:

@@ -84,6 +84,7 @@ def run_demo(keep: str | None = None) -> int:
         print(f"== embedded IMAP on 127.0.0.1:{imap.port}, SMTP sink on 127.0.0.1:{smtp.port}")
         print(f"== {count} buyer messages in the inbox (the first one already read by a rep)\n")
         config = ["--config", str(settings)]
+        cli.main([*config, "db", "upgrade"])
         status = cli.main([*config, "run", "--once"])
         print("\n== contact log")
         cli.main([*config, "contacts", "list"])

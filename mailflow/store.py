@@ -19,7 +19,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from mailflow.batch import REFUSED_DATA, BatchOutcome, BatchWriter
 from mailflow.models import (
-    Base,
     Case,
     CaseEvidence,
     Checkpoint,
@@ -74,7 +73,10 @@ class Store:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_schema(self) -> None:
-        Base.metadata.create_all(self.engine)
+        """The schema at the code's migration head (Alembic); a no-op when it is there already."""
+        from mailflow.migrate import upgrade
+
+        upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()

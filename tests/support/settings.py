@@ -6,6 +6,7 @@ from pathlib import Path
 
 from mailflow import config
 from mailflow.config import Settings
+from mailflow.store import Store
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 
@@ -20,7 +21,9 @@ def write_settings(
     address: str = "sales@ningbo-homeware.example",
     extra: str = "",
     fetch: dict[str, float] | None = None,
+    migrate: bool = True,
 ) -> Path:
+    """settings.toml in `directory`; with `migrate`, its database is brought to the schema (`db upgrade`)."""
     fetch_keys = {"batch_size": 50, "noop_seconds": 5, "timeout_seconds": 5, "max_backoff_seconds": 2} | (
         fetch or {}
     )
@@ -56,6 +59,10 @@ folders = [{folder_list}]
 """,
         encoding="utf-8",
     )
+    if migrate:
+        store = Store(database_url)
+        store.create_schema()
+        store.close()
     return path
 
 

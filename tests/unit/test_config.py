@@ -30,11 +30,11 @@ def _load(tmp_path: Path, text: str) -> config.Settings:
 
 
 def test_the_shipped_settings_toml_loads() -> None:
-    settings = config.load(REPO / "settings.toml")
+    settings = config.load(REPO / "mailflow" / "settings.example.toml")
     (mailbox,) = settings.mailboxes
     assert (mailbox.imap.host, mailbox.imap.port, mailbox.imap.security) == ("imap.example.com", 993, "ssl")
     assert mailbox.imap.folders == ("INBOX",)
-    assert settings.database_url == f"sqlite:///{REPO / 'mailflow.db'}"
+    assert settings.database_url == f"sqlite:///{REPO / 'mailflow' / 'mailflow.db'}"
 
 
 def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:

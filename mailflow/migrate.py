@@ -1,0 +1,74 @@
+"""Schema migrations with Alembic: `mailflow db upgrade`, and the check every other command makes.
+
+The migration scripts live in mailflow/migrations/versions and ship with the
+package. An upgrade is idempotent (run twice, the second does nothing) and
+each step is transactional on PostgreSQL. A database that is behind the code
+(or empty) is refused by every command but `db upgrade`, `init` and `doctor`,
+with the command that fixes it; a database ahead of the code (a newer
+mailflow migrated it) is refused too, rather than written with old ideas.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine
+
+from mailflow.errors import MailflowError
+
+_SCRIPTS = Path(__file__).resolve().parent / "migrations"
+
+
+class NotMigrated(MailflowError):
+    """The database's schema is not the one this mailflow needs."""
+
+
+def _config(engine: Engine | None = None) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(_SCRIPTS))
+    if engine is not None:
+        config.attributes["engine"] = engine
+    return config
+
+
+def head() -> str:
+    found = ScriptDirectory.from_config(_config()).get_current_head()
+    assert found is not None, "no migration scripts shipped"
+    return found
+
+
+def current(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Brings the schema to the code's head; returns (before, after)."""
+    before = current(engine)
+    config = _config()
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+    return before, head()
+
+
+def require_current(engine: Engine) -> None:
+    """Raises NotMigrated, saying what to run, unless the schema is at the code's head."""
+    found, wanted = current(engine), head()
+    if found == wanted:
+        return
+    where = engine.url.render_as_string(hide_password=True)
+    if found is None:
+        raise NotMigrated(f"the database {where} has no mailflow schema yet: run `mailflow db upgrade`")
+    known = {script.revision for script in ScriptDirectory.from_config(_config()).walk_revisions()}
+    if found not in known:
+        raise NotMigrated(
+            f"the database {where} is at migration {found}, newer than this mailflow ({wanted}): upgrade mailflow"
+        )
+    raise NotMigrated(
+        f"the database {where} is at migration {found}, this mailflow needs {wanted}: run `mailflow db upgrade`"
+    )
