@@ -15,7 +15,7 @@ from mailflow.config_table import Table, non_negative, positive, positive_number
 from mailflow.errors import ConfigError
 
 __all__ = [
-    "FetchSettings", "ImapSettings", "MailboxSettings", "ReplySettings", "ScheduleSettings", "SendSettings", "Settings", "SmtpSettings",
+    "FetchSettings", "HealthSettings", "ImapSettings", "MailboxSettings", "ReplySettings", "ScheduleSettings", "SendSettings", "Settings", "SmtpSettings",
     "WebSettings", "config_path", "load", "parse_settings",
 ]  # fmt: skip
 
@@ -57,6 +57,13 @@ class WebSettings:
     secure_cookies: bool  # behind a TLS reverse proxy: cookies only over HTTPS
 
 
+@dataclass(frozen=True)
+class HealthSettings:
+    enabled: bool  # the daemon serves /healthz and /metrics
+    host: str
+    port: int
+
+
 REVIEW_KINDS = ("ack", "followup", "satisfaction", "update", "reminder")
 REVIEW_POLICIES = ("required", "auto")
 
@@ -74,6 +81,7 @@ class Settings:
     send: SendSettings
     web: WebSettings
     schedule: ScheduleSettings
+    health: HealthSettings
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -110,6 +118,13 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
     replies = _replies(root, base)
     send = _send_settings(root.table("send") or Table({}, "send"))
     schedule = schedule_settings(root, base)
+    health_table = root.table("health") or Table({}, "health")
+    health = HealthSettings(
+        enabled=health_table.get("enabled", bool, False),
+        host=health_table.get("host", str, "127.0.0.1"),
+        port=positive(health_table, "port", 8026),
+    )
+    health_table.done()
     web_table = root.table("web") or Table({}, "web")
     web = WebSettings(
         enabled=web_table.get("enabled", bool, False),
@@ -125,7 +140,18 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
             raise ConfigError(f"mailbox.name: {name!r} is used twice; names must be unique")
     root.done()
     return Settings(
-        path, url, data_dir, max_mb * 1024 * 1024, fetch, mailboxes, rules, replies, send, web, schedule
+        path,
+        url,
+        data_dir,
+        max_mb * 1024 * 1024,
+        fetch,
+        mailboxes,
+        rules,
+        replies,
+        send,
+        web,
+        schedule,
+        health,
     )
 
 

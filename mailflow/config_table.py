@@ -63,7 +63,7 @@ class Table:
 
 ALLOWED_KEYS = {
     "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies",
-        "send", "web", "schedule"},
+        "send", "web", "schedule", "health"},
     "database": {"url"},
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
@@ -86,6 +86,7 @@ ALLOWED_KEYS = {
     "schedule.reminder[]": {"offset_days", "template", "policy"},
     "replies": {"max_per_sender_per_day"},
     "web": {"enabled", "host", "port", "secure_cookies"},
+    "health": {"enabled", "host", "port"},
     "send": {
         "batch_size", "interval_seconds", "max_attempts", "retry_seconds", "claim_timeout_seconds", "timeout_seconds",
     },

@@ -22,6 +22,7 @@ from typing import Protocol
 from mailflow.config import MailboxSettings, Settings
 from mailflow.drafting import draft_acknowledgements
 from mailflow.errors import LoginFailed, MailflowError
+from mailflow.health import Health
 from mailflow.imap import ImapConnection
 from mailflow.ingest import Ingest, SyncReport
 from mailflow.outbox import Outbox
@@ -116,11 +117,13 @@ class FolderWatcher(threading.Thread):
         ingest: Ingest,
         stop: threading.Event,
         drafter: Drafter,
+        health: Health,
     ) -> None:
         super().__init__(name=f"watch-{watched.mailbox.name}-{watched.folder}", daemon=True)
         self.watched, self.settings, self.ingest = watched, settings, ingest
         self.stop_flag = stop
         self.drafter = drafter
+        self.health = health
 
     def run(self) -> None:
         backoff = 1.0
@@ -131,10 +134,12 @@ class FolderWatcher(threading.Thread):
                 backoff = 1.0
                 self._watch(connection)
             except LoginFailed as exc:
+                self.health.fetch_failed(self.watched.mailbox.name, str(exc))
                 # Retrying a refused password at once only gets the account locked.
                 log.error("%s; retrying in %.0f s", exc, self.settings.fetch.max_backoff_seconds)
                 self.stop_flag.wait(self.settings.fetch.max_backoff_seconds)
             except MailflowError as exc:
+                self.health.fetch_failed(self.watched.mailbox.name, str(exc))
                 log.warning("%s; reconnecting in %.0f s", exc, backoff)
                 self.stop_flag.wait(backoff)
                 backoff = min(backoff * 2, self.settings.fetch.max_backoff_seconds)
@@ -151,6 +156,9 @@ class FolderWatcher(threading.Thread):
             result = self.ingest.sync_folder(
                 connection, watched.mailbox, watched.folder, watched.sent, self.stop_flag
             )
+            self.health.fetch_ok(
+                watched.mailbox.name, result.fetched, result.quarantined, result.tags.items()
+            )
             if result.fetched:
                 log.info(_describe(watched.mailbox.name, watched.folder, result))
                 self.drafter.run()
@@ -162,9 +170,10 @@ class FolderWatcher(threading.Thread):
 class SendLoop(threading.Thread):
     """Sends approved drafts every send.interval_seconds; a batch in hand is finished on stop."""
 
-    def __init__(self, settings: Settings, store: Store, stop: threading.Event) -> None:
+    def __init__(self, settings: Settings, store: Store, stop: threading.Event, health: Health) -> None:
         super().__init__(name="send", daemon=True)
         self.sender = Sender(settings, store, stop)
+        self.health = health
         self.interval = settings.send.interval_seconds
         self.stop_flag = stop
 
@@ -172,6 +181,7 @@ class SendLoop(threading.Thread):
         while not self.stop_flag.is_set():
             try:
                 report = self.sender.run_until_empty()
+                self.health.sent(report)
                 if report:
                     log.info("outbox: %s", describe(report))
             except MailflowError as exc:
@@ -192,6 +202,7 @@ class Daemon:
         self.store = store
         self.stop_flag = threading.Event()
         self.watchers: list[_Joinable] = []
+        self.health = Health(settings, Outbox(store).counts)
 
     def install_signal_handlers(self) -> None:
         def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -206,18 +217,24 @@ class Daemon:
         drafter = Drafter(self.settings, self.store)
         for mailbox in self.settings.mailboxes:
             for watched in self._folders(mailbox):
-                watcher = FolderWatcher(watched, self.settings, ingest, self.stop_flag, drafter)
+                watcher = FolderWatcher(watched, self.settings, ingest, self.stop_flag, drafter, self.health)
                 watcher.start()
                 self.watchers.append(watcher)
-        sender = SendLoop(self.settings, self.store, self.stop_flag)
+        sender = SendLoop(self.settings, self.store, self.stop_flag, self.health)
         sender.start()
         self.watchers.append(sender)
         if self.settings.schedule.enabled:
             from mailflow.ticks import ScheduleTicks
 
-            ticks = ScheduleTicks(self.settings, self.store)
+            ticks = ScheduleTicks(self.settings, self.store, self.health)
             ticks.start()
             self.watchers.append(ticks)
+        if self.settings.health.enabled:
+            from mailflow.web.server import HealthServer
+
+            health_server = HealthServer(self.settings, self.health, self.stop_flag)
+            health_server.start()
+            self.watchers.append(health_server)
         if self.settings.web.enabled:
             from mailflow.web.server import PageServer
 

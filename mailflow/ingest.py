@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from mailflow import workers
@@ -40,12 +40,14 @@ class SyncReport:
     recorded: int = 0
     duplicates: int = 0
     quarantined: int = 0
+    tags: Counter[str] = field(default_factory=Counter)  # for the metrics
 
     def add(self, other: SyncReport) -> None:
         self.fetched += other.fetched
         self.recorded += other.recorded
         self.duplicates += other.duplicates
         self.quarantined += other.quarantined
+        self.tags.update(other.tags)
 
 
 class Ingest:
@@ -149,7 +151,10 @@ class Ingest:
         outcome = self.store.record_batch(
             target.mailbox.name, target.folder, target.uidvalidity, results, stored, max(batch), raw_by_uid
         )
-        return SyncReport(len(results), outcome.recorded, outcome.duplicates, outcome.quarantined)
+        tags = Counter(
+            tag for item in results if isinstance(item, Processed) for tag in item.classification.tags
+        )
+        return SyncReport(len(results), outcome.recorded, outcome.duplicates, outcome.quarantined, tags)
 
     def save_attachments(self, results: Sequence[Processed | Failed]) -> dict[str, bool]:
         return workers.save_all(self.attachments, results)

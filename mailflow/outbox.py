@@ -128,6 +128,12 @@ class Outbox:
             return False
         return True
 
+    def counts(self) -> dict[str, int]:
+        """Drafts by state, for the metrics."""
+        with self.sessions() as session:
+            rows = session.execute(select(Draft.status, func.count()).group_by(Draft.status))
+            return {status: int(count) for status, count in rows}
+
     def drafts(self, status: str | None = None) -> list[dict[str, Any]]:
         with self.sessions() as session:
             query = select(Draft, Customer.email).outerjoin(Customer, Draft.customer_id == Customer.id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import UTC, datetime
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from mailflow.config import Settings
 from mailflow.errors import MailflowError
+from mailflow.health import Health
 from mailflow.scheduling import TICK, Scheduler
 from mailflow.store import Store
 
@@ -30,8 +32,9 @@ class ScheduleTicks:
 
     name = "schedule-ticks"
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, health: Health | None = None) -> None:
         self.scheduler = Scheduler(settings, store)
+        self.health = health
         self.clock = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -52,8 +55,11 @@ class ScheduleTicks:
 
     def tick(self) -> None:
         job = self.clock.get_job(TICK)
+        started = time.monotonic()
         try:
             report = self.scheduler.tick(datetime.now(UTC), job.next_run_time if job else None)
+            if self.health is not None and report.ran:
+                self.health.ticks.labels(TICK).observe(time.monotonic() - started)
         except MailflowError as exc:
             log.warning("schedule: %s; trying again at the next tick", exc)
             return

@@ -1,0 +1,72 @@
+"""GET /healthz and /metrics from a running daemon, against Dovecot and a mailbox whose server is down."""
+
+from __future__ import annotations
+
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from imapclient import IMAPClient
+
+from mailflow.embedded import free_port
+from tests.support.daemon import running_daemon, wait_for
+from tests.support.dovecot import PASSWORD, Dovecot
+from tests.support.mail import buyer_mail
+from tests.support.settings import write_settings
+
+
+def _get(url: str) -> tuple[int, str]:
+    """(status, body); (0, "") while the daemon is not listening yet."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own http:// URL
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except urllib.error.URLError:
+        return 0, ""
+
+
+def test_health_follows_each_mailbox_and_metrics_count_what_happened(
+    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient
+) -> None:
+    port = free_port()
+    fast = {"noop_seconds": 1, "poll_seconds": 1, "timeout_seconds": 1, "max_backoff_seconds": 1}
+    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD, fetch=fast)
+    path.write_text(path.read_text() + f"\n[health]\nenabled = true\nport = {port}\n")
+    base = f"http://127.0.0.1:{port}"
+    imap_client.append("INBOX", buyer_mail("Cracked glaze", "Half the mugs arrived cracked."))
+    with running_daemon(path) as daemon:
+        wait_for(lambda: [True] if _get(f"{base}/healthz") == (200, "ok\n") else [])
+        metrics = wait_for(
+            lambda: [
+                text
+                for code, text in [_get(f"{base}/metrics")]
+                if 'state="pending_review"' in text and "tick_seconds_count" in text
+            ]
+        )[0]
+        assert 'mailflow_messages_fetched_total{mailbox="sales"} 1.0' in metrics
+        assert 'mailflow_messages_tagged_total{tag="complaint:quality"} 1.0' in metrics
+        assert 'mailflow_drafts{state="pending_review"} 1.0' in metrics
+        assert 'mailflow_fetch_lag_seconds{mailbox="sales"}' in metrics
+        assert "mailflow_tick_seconds_count" in metrics
+        assert _get(f"{base}/nothing")[0] == 404
+        daemon.stop()
+
+
+def test_a_mailbox_that_cannot_fetch_is_named_by_healthz(
+    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    port, dead = free_port(), free_port()
+    fast = {"noop_seconds": 1, "poll_seconds": 1, "timeout_seconds": 1, "max_backoff_seconds": 1}
+    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD, fetch=fast)
+    second = (
+        f'\n[[mailbox]]\nname = "export"\naddress = "export@ningbo-homeware.example"\n\n[mailbox.imap]\n'
+        f'host = "127.0.0.1"\nport = {dead}\nsecurity = "none"\npassword = "p"\n'
+    )
+    path.write_text(path.read_text() + second + f"\n[health]\nenabled = true\nport = {port}\n")
+    with running_daemon(path) as daemon:
+        _, text = wait_for(
+            lambda: [r for r in [_get(f"http://127.0.0.1:{port}/healthz")] if r[0] == 503], 40
+        )[0]
+        assert text.startswith("export: no successful fetch for") and "sales" not in text
+        daemon.stop()
