@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from mailflow.config_table import Table
 from mailflow.errors import ConfigError
+from mailflow.providers import PRESETS, Preset
 from mailflow.secretref import Secret
 
 SECURITY = ("ssl", "starttls", "none")
@@ -55,12 +56,14 @@ def _secret(table: Table, name: str) -> Secret | None:
     return Secret(value, table.key(name)) if value else None
 
 
-def _server(table: Table, default_port: int) -> tuple[str, int, str]:
-    host = table.get("host", str)
+def _server(
+    table: Table, default_port: int, default_host: str | None = None, default_security: str = "ssl"
+) -> tuple[str, int, str]:
+    host = table.get("host", str, default_host)
     port = table.get("port", int, default_port)
     if not 0 < port < 65536:
         raise ConfigError(f"{table.key('port')} must be between 1 and 65535")
-    security = table.get("security", str, "ssl")
+    security = table.get("security", str, default_security)
     if security not in SECURITY:
         raise ConfigError(f"{table.key('security')} must be one of {', '.join(SECURITY)}")
     insecure_ok = table.get("allow_insecure", bool, False)
@@ -92,16 +95,28 @@ def mailbox_settings(table: Table) -> MailboxSettings:
         table.get("callback_name", str, ""),
         table.get("callback_phone", str, ""),
     )
-    imap = _imap(table.table("imap", required=True), address)  # type: ignore[arg-type]
+    preset = _preset(table)
+    imap = _imap(table.table("imap", required=True), address, preset)  # type: ignore[arg-type]
     smtp_table = table.table("smtp")
-    smtp = _smtp(smtp_table, address) if smtp_table else None
+    if smtp_table is None and preset is not None:
+        smtp_table = Table({}, table.key("smtp"))  # the provider's SMTP, with the IMAP account's login
+    smtp = _smtp(smtp_table, address, preset, imap) if smtp_table else None
     table.done()
     return MailboxSettings(name, address, display_name, imap, smtp, *identity)
 
 
-def _imap(table: Table, address: str) -> ImapSettings:
-    host, port, security = _server(table, 993)
-    auth = table.get("auth", str, "password")
+def _preset(table: Table) -> Preset | None:
+    name = table.get("provider", str, "")
+    if not name:
+        return None
+    if name not in PRESETS:
+        raise ConfigError(f"{table.key('provider')} must be one of {', '.join(PRESETS)}")
+    return PRESETS[name]
+
+
+def _imap(table: Table, address: str, preset: Preset | None) -> ImapSettings:
+    host, port, security = _server(table, 993, preset.imap_host if preset else None)
+    auth = table.get("auth", str, preset.auth if preset else "password")
     if auth not in ("password", "xoauth2"):
         raise ConfigError(f"{table.key('auth')} must be password or xoauth2")
     folders = table.get("folders", list, ["INBOX"])
@@ -117,7 +132,7 @@ def _imap(table: Table, address: str) -> ImapSettings:
         oauth2_token=_secret(table, "oauth2_token"),
         folders=tuple(folders),
         watch_sent=table.get("watch_sent", bool, True),
-        send_id=table.get("send_id", bool, True),
+        send_id=table.get("send_id", bool, preset.send_id if preset else True),
     )
     if auth == "password" and settings.password is None:
         raise ConfigError(f'{table.key("password")} is required (or set auth = "xoauth2")')
@@ -127,20 +142,25 @@ def _imap(table: Table, address: str) -> ImapSettings:
     return settings
 
 
-def _smtp(table: Table, address: str) -> SmtpSettings:
-    host, port, security = _server(table, 465)
-    auth = table.get("auth", str, "password")
+def _smtp(table: Table, address: str, preset: Preset | None, imap: ImapSettings) -> SmtpSettings:
+    if preset is None:
+        host, port, security = _server(table, 465)
+    else:
+        host, port, security = _server(table, preset.smtp_port, preset.smtp_host, preset.smtp_security)
+    auth = table.get("auth", str, preset.auth if preset else "password")
     if auth not in ("password", "xoauth2"):
         raise ConfigError(f"{table.key('auth')} must be password or xoauth2")
+    # A provider's SMTP and IMAP are one account: what is not given again is the IMAP login.
+    same = preset is not None
     settings = SmtpSettings(
         host,
         port,
         security,
-        table.get("username", str, address),
-        _secret(table, "password"),
+        table.get("username", str, imap.username if same else address),
+        _secret(table, "password") or (imap.password if same else None),
         auth,
-        _secret(table, "oauth2_token"),
-        table.get("save_sent", bool, True),
+        _secret(table, "oauth2_token") or (imap.oauth2_token if same else None),
+        table.get("save_sent", bool, preset.save_sent if preset else True),
     )
     if auth == "xoauth2" and settings.oauth2_token is None:
         raise ConfigError(f'{table.key("oauth2_token")} is required with auth = "xoauth2"')

@@ -71,7 +71,9 @@ ALLOWED_KEYS = {
         "workers",
     },
     "classify": {"use_default_rules", "rules_file", "rule"},
-    "mailbox[]": {"name", "address", "display_name", "signature", "callback_name", "callback_phone", "imap", "smtp"},
+    "mailbox[]": {
+        "name", "address", "display_name", "signature", "callback_name", "callback_phone", "provider", "imap", "smtp",
+    },
     "company": {"name"},
     "templates": {"dir"},
     "review": {"ack", "followup", "satisfaction", "update", "reminder"},

@@ -154,3 +154,70 @@ def test_secret_errors_name_the_key_not_the_value(tmp_path: Path) -> None:
     with pytest.raises(SecretError, match="exited with status 3") as failure:
         Secret("cmd:sh -c 'echo leaked-secret; exit 3'", "k").reveal()
     assert "leaked-secret" not in str(failure.value)
+
+
+def _mailbox_toml(body: str) -> str:
+    return f'[[mailbox]]\nname = "sales"\naddress = "sales@ningbo-homeware.example"\n{body}'
+
+
+def test_a_gmail_preset_fills_servers_xoauth2_and_leaves_sent_to_gmail(tmp_path: Path) -> None:
+    text = _mailbox_toml('provider = "gmail"\n\n[mailbox.imap]\noauth2_token = "cmd:oauth2-token sales"\n')
+    (box,) = _load(tmp_path, text).mailboxes
+    assert (box.imap.host, box.imap.port, box.imap.security, box.imap.auth) == (
+        "imap.gmail.com",
+        993,
+        "ssl",
+        "xoauth2",
+    )
+    assert box.smtp is not None and (box.smtp.host, box.smtp.port, box.smtp.security) == (
+        "smtp.gmail.com",
+        465,
+        "ssl",
+    )
+    assert box.smtp.auth == "xoauth2" and box.smtp.oauth2_token is box.imap.oauth2_token  # one account
+    assert box.smtp.save_sent is False
+
+
+def test_outlook365_sends_over_starttls_and_every_preset_value_can_be_overridden(tmp_path: Path) -> None:
+    text = _mailbox_toml(
+        'provider = "outlook365"\n\n[mailbox.imap]\noauth2_token = "env:T"\nport = 1993\n\n'
+        "[mailbox.smtp]\nsave_sent = true\n"
+    )
+    (box,) = _load(tmp_path, text).mailboxes
+    assert (box.imap.host, box.imap.port) == ("outlook.office365.com", 1993)
+    assert box.smtp is not None and (box.smtp.host, box.smtp.port, box.smtp.security) == (
+        "smtp.office365.com", 587, "starttls",
+    )  # fmt: skip
+    assert box.smtp.save_sent is True and box.smtp.oauth2_token is not None
+
+
+@pytest.mark.parametrize(
+    ("provider", "imap_host", "smtp_host"),
+    [
+        ("qq", "imap.qq.com", "smtp.qq.com"),
+        ("exmail-qq", "imap.exmail.qq.com", "smtp.exmail.qq.com"),
+        ("163", "imap.163.com", "smtp.163.com"),
+        ("aliyun", "imap.qiye.aliyun.com", "smtp.qiye.aliyun.com"),
+    ],
+)
+def test_chinese_providers_take_an_app_password_over_ssl(
+    tmp_path: Path, provider: str, imap_host: str, smtp_host: str
+) -> None:
+    text = _mailbox_toml(f'provider = "{provider}"\n\n[mailbox.imap]\npassword = "env:AUTH_CODE"\n')
+    (box,) = _load(tmp_path, text).mailboxes
+    assert (box.imap.host, box.imap.auth, box.imap.send_id) == (imap_host, "password", True)
+    assert box.smtp is not None and (box.smtp.host, box.smtp.security, box.smtp.save_sent) == (
+        smtp_host,
+        "ssl",
+        True,
+    )
+    assert box.smtp.password is box.imap.password and box.smtp.username == "sales@ningbo-homeware.example"
+
+
+def test_an_unknown_provider_or_a_missing_token_is_named(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=re.escape("mailbox[0].provider must be one of gmail, outlook365")):
+        _load(tmp_path, _mailbox_toml('provider = "yahoo"\n\n[mailbox.imap]\npassword = "p"\n'))
+    with pytest.raises(
+        ConfigError, match=re.escape('mailbox[0].imap.oauth2_token is required with auth = "xoauth2"')
+    ):
+        _load(tmp_path, _mailbox_toml('provider = "gmail"\n\n[mailbox.imap]\npassword = "p"\n'))
