@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -12,6 +10,7 @@ import pytest
 from mailflow.classify import default_ruleset
 from mailflow.pipeline import Failed, process
 from mailflow.store import Store
+from tests.support.cli import run_mailflow
 from tests.support.mail import buyer_mail
 from tests.support.settings import write_settings
 
@@ -20,16 +19,6 @@ CONTACT_KEYS = {
     "severity", "language", "references",
 }  # fmt: skip
 QUARANTINE_KEYS = {"id", "mailbox", "folder", "uid", "reason", "at"}
-
-
-def _mailflow(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mailflow", "--config", str(settings), *args],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 @pytest.fixture
@@ -49,7 +38,7 @@ def settings_path(tmp_path: Path, db_url: str) -> Path:
 
 
 def test_contacts_list_json_has_the_documented_fields(settings_path: Path) -> None:
-    done = _mailflow(settings_path, "contacts", "list", "--json")
+    done = run_mailflow(settings_path, "contacts", "list", "--json")
     assert done.returncode == 0, done.stderr
     (contact,) = json.loads(done.stdout)
     assert set(contact) >= CONTACT_KEYS
@@ -62,28 +51,28 @@ def test_contacts_list_json_has_the_documented_fields(settings_path: Path) -> No
 def test_contacts_list_filters_by_customer_and_prints_a_table_without_json(settings_path: Path) -> None:
     assert (
         json.loads(
-            _mailflow(settings_path, "contacts", "list", "--customer", "nobody@x.example", "--json").stdout
+            run_mailflow(settings_path, "contacts", "list", "--customer", "nobody@x.example", "--json").stdout
         )
         == []
     )
-    table = _mailflow(settings_path, "contacts", "list").stdout
+    table = run_mailflow(settings_path, "contacts", "list").stdout
     assert "Crushed cartons" in table and "complaint:shipping" in table
 
 
 def test_quarantine_list_and_retry(settings_path: Path) -> None:
-    (entry,) = json.loads(_mailflow(settings_path, "quarantine", "list", "--json").stdout)
+    (entry,) = json.loads(run_mailflow(settings_path, "quarantine", "list", "--json").stdout)
     assert set(entry) >= QUARANTINE_KEYS and entry["reason"] == "RuntimeError: simulated"
-    retried = _mailflow(settings_path, "quarantine", "retry", str(entry["id"]))
+    retried = run_mailflow(settings_path, "quarantine", "retry", str(entry["id"]))
     assert retried.returncode == 0, retried.stderr
-    assert json.loads(_mailflow(settings_path, "quarantine", "list", "--json").stdout) == []
-    tags = [c["tags"] for c in json.loads(_mailflow(settings_path, "contacts", "list", "--json").stdout)]
+    assert json.loads(run_mailflow(settings_path, "quarantine", "list", "--json").stdout) == []
+    tags = [c["tags"] for c in json.loads(run_mailflow(settings_path, "contacts", "list", "--json").stdout)]
     assert ["payment:paid"] in tags
-    assert _mailflow(settings_path, "quarantine", "retry", "999").returncode == 1
+    assert run_mailflow(settings_path, "quarantine", "retry", "999").returncode == 1
 
 
 def test_a_bad_setting_is_one_line_and_exit_2(tmp_path: Path) -> None:
     path = tmp_path / "settings.toml"
     path.write_text('[database]\nurl = "sqlite:///x.db"\nulr = "typo"\n')
-    done = _mailflow(path, "contacts", "list")
+    done = run_mailflow(path, "contacts", "list")
     assert done.returncode == 2
     assert done.stderr.strip() == "mailflow: configuration error: database.ulr: unknown key"

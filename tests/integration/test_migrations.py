@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -13,30 +11,24 @@ from sqlalchemy import text
 from mailflow.migrate import head
 from mailflow.models import Base
 from mailflow.store import Store
+from tests.support.cli import run_mailflow
 from tests.support.settings import write_settings
-
-
-def _mailflow(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mailflow", "--config", str(settings), *args],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
 
 
 def test_an_unmigrated_database_is_refused_then_upgraded_once(tmp_path: Path, db_url: str) -> None:
     settings = write_settings(tmp_path, db_url, 1, "u", "p", migrate=False)
-    refused = _mailflow(settings, "contacts", "list")
+    refused = run_mailflow(settings, "contacts", "list")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr
     assert "has no mailflow schema yet: run `mailflow db upgrade`" in refused.stderr
-    assert _mailflow(settings, "db", "status").returncode == 1
+    assert run_mailflow(settings, "db", "status").returncode == 1
 
-    first = _mailflow(settings, "db", "upgrade")
+    first = run_mailflow(settings, "db", "upgrade")
     assert first.returncode == 0 and f"migrated from nothing to {head()}" in first.stdout, first.stderr
-    again = _mailflow(settings, "db", "upgrade")  # a migration run twice changes nothing
+    again = run_mailflow(settings, "db", "upgrade")  # a migration run twice changes nothing
     assert again.returncode == 0 and f"already at {head()}" in again.stdout, again.stderr
-    status = _mailflow(settings, "db", "status")
+    status = run_mailflow(settings, "db", "status")
     assert status.returncode == 0 and f"database: {head()}; this mailflow: {head()}" in status.stdout
-    assert _mailflow(settings, "contacts", "list").returncode == 0
+    assert run_mailflow(settings, "contacts", "list").returncode == 0
 
 
 def test_the_migrations_build_exactly_the_models_schema(db_url: str) -> None:
@@ -55,7 +47,7 @@ def test_a_database_from_a_newer_mailflow_is_refused(tmp_path: Path, db_url: str
     with store.engine.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
     store.close()
-    refused = _mailflow(settings, "run", "--once")
+    refused = run_mailflow(settings, "run", "--once")
     assert (
         refused.returncode == 1
         and "newer than this mailflow" in refused.stderr

@@ -9,8 +9,6 @@ schedulers at once on the same database.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -33,6 +31,7 @@ from mailflow.schedule_store import ScheduleStore
 from mailflow.scheduling import Scheduler
 from mailflow.sender import Sender
 from mailflow.store import Store
+from tests.support.cli import run_mailflow
 from tests.support.daemon import running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
@@ -358,13 +357,6 @@ def test_an_approved_reminder_waits_for_business_hours_at_the_sender(tmp_path: P
         office.store.close()
 
 
-def _mailflow(settings: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mailflow", "--config", str(settings), *args],
-        capture_output=True, text=True, timeout=60, check=False,
-    )  # fmt: skip
-
-
 def test_preview_run_and_jobs_from_the_command_line(tmp_path: Path, db_url: str) -> None:
     office = Office(tmp_path, db_url)
     today = date.today()
@@ -374,7 +366,7 @@ def test_preview_run_and_jobs_from_the_command_line(tmp_path: Path, db_url: str)
     )
     path = office.settings.path
     until = (today + timedelta(days=60)).isoformat()
-    shown = _mailflow(path, "schedule", "preview", "--until", until, "--json")
+    shown = run_mailflow(path, "schedule", "preview", "--until", until, "--json")
     assert shown.returncode == 0, shown.stderr
     items = json.loads(shown.stdout)
     reminders = [item for item in items if item["kind"] == "reminder"]
@@ -386,16 +378,16 @@ def test_preview_run_and_jobs_from_the_command_line(tmp_path: Path, db_url: str)
     assert reminders[0]["template"] == "reminder.upcoming.es"
     assert [item for item in items if item["kind"] == "update"]  # every other week for a B customer
     assert office.drafts() == []  # a preview writes nothing
-    assert _mailflow(path, "schedule", "preview", "--until", "yesterday").returncode == 1
+    assert run_mailflow(path, "schedule", "preview", "--until", "yesterday").returncode == 1
 
-    ran = _mailflow(path, "schedule", "run")
+    ran = run_mailflow(path, "schedule", "run")
     assert ran.returncode == 0 and "schedule: " in ran.stdout, ran.stderr
-    jobs = {job["name"]: job for job in json.loads(_mailflow(path, "jobs", "list", "--json").stdout)}
+    jobs = {job["name"]: job for job in json.loads(run_mailflow(path, "jobs", "list", "--json").stdout)}
     assert jobs["schedule"]["every"] == "60 s" and jobs["schedule"]["last_started"]
     assert "drafted" in jobs["schedule"]["last_result"]
-    missing = _mailflow(path, "cases", "resolve", "99")
+    missing = run_mailflow(path, "cases", "resolve", "99")
     assert missing.returncode == 1 and "no case 99" in missing.stderr
-    held = _mailflow(path, "invoices", "resume", "INV-3")
+    held = run_mailflow(path, "invoices", "resume", "INV-3")
     assert held.returncode == 0 and "was not held" in held.stdout
     office.store.close()
 
@@ -417,7 +409,9 @@ def test_the_daemon_ticks_at_start_and_jobs_list_shows_the_next_run(
     with running_daemon(path) as daemon:
         drafted = wait_for(lambda: [d for d in Outbox(store).drafts() if d["kind"] == "reminder"])
         jobs = wait_for(
-            lambda: [j for j in json.loads(_mailflow(path, "jobs", "list", "--json").stdout) if j["next_run"]]
+            lambda: [
+                j for j in json.loads(run_mailflow(path, "jobs", "list", "--json").stdout) if j["next_run"]
+            ]
         )
         daemon.stop()
     assert [d["template"] for d in drafted] == ["reminder.due.es"]  # the missed level, once

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 from mailflow.store import Store
+from tests.support.cli import run_mailflow
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import PASSWORD as SMTP_PASSWORD
@@ -15,23 +13,14 @@ from tests.support.smtp_sink import USER as SMTP_USER
 from tests.support.smtp_sink import running_sink
 
 
-def _mailflow(
-    settings: Path, *args: str, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "mailflow", "--config", str(settings), *args],
-        capture_output=True, text=True, timeout=60, check=False, env={**os.environ, **(env or {})},
-    )  # fmt: skip
-
-
 def test_init_writes_commented_settings_and_a_migrated_database(tmp_path: Path, db_url: str) -> None:
     path = tmp_path / "team" / "settings.toml"
-    made = _mailflow(path, "init", "--database", db_url)
+    made = run_mailflow(path, "init", "--database", db_url)
     assert made.returncode == 0, made.stderr
     assert "# mailflow settings." in path.read_text() and f'url = "{db_url}"' in path.read_text()
     assert (tmp_path / "team" / "templates" / "ack.en.txt.j2").exists()  # the operator's copy to adapt
-    assert _mailflow(path, "db", "status").returncode == 0  # migrated
-    again = _mailflow(path, "init")
+    assert run_mailflow(path, "db", "status").returncode == 0  # migrated
+    again = run_mailflow(path, "init")
     assert again.returncode == 1 and "exists; not overwritten" in again.stderr
 
 
@@ -47,23 +36,23 @@ def test_doctor_passes_on_a_working_setup_and_names_each_broken_part(
             tmp_path, db_url, dovecot.port, imap_user, "env:IMAP_SECRET", extra=smtp, migrate=False
         )
         secrets = {"IMAP_SECRET": PASSWORD, "SMTP_SECRET": SMTP_PASSWORD}
-        unmigrated = _mailflow(path, "doctor", env=secrets)
+        unmigrated = run_mailflow(path, "doctor", env=secrets)
         assert unmigrated.returncode == 1
         assert "FAIL database" in unmigrated.stdout and "fix: run `mailflow db upgrade`" in unmigrated.stdout
 
         Store(db_url).create_schema()
-        healthy = _mailflow(path, "doctor", env=secrets)
+        healthy = run_mailflow(path, "doctor", env=secrets)
         assert healthy.returncode == 0, healthy.stdout + healthy.stderr
         assert "ok   imap sales: logged in" in healthy.stdout and "IDLE yes" in healthy.stdout
         assert "SPECIAL-USE yes" in healthy.stdout and "ok   smtp sales: logged in" in healthy.stdout
         assert "ok   templates" in healthy.stdout and "all checks passed" in healthy.stdout
 
-        broken = _mailflow(
+        broken = run_mailflow(
             path, "doctor", env={"IMAP_SECRET": "wrong-password-123", "SMTP_SECRET": SMTP_PASSWORD}
         )
         assert broken.returncode == 1 and "FAIL imap sales" in broken.stdout and "fix:" in broken.stdout
         assert "wrong-password-123" not in broken.stdout + broken.stderr  # never the secret
-        unset = _mailflow(path, "doctor", env={"IMAP_SECRET": PASSWORD})
+        unset = run_mailflow(path, "doctor", env={"IMAP_SECRET": PASSWORD})
         assert (
             "FAIL secret mailbox[0].smtp.password: environment variable SMTP_SECRET is not set"
             in unset.stdout
