@@ -226,7 +226,7 @@ class Daemon:
         if self.settings.schedule.enabled:
             from mailflow.ticks import ScheduleTicks
 
-            ticks = ScheduleTicks(self.settings, self.store, self.health)
+            ticks = ScheduleTicks(self.settings, self.store, self.health, self.stop_flag)
             ticks.start()
             self.watchers.append(ticks)
         if self.settings.health.enabled:

@@ -15,6 +15,7 @@ import gc
 import logging
 import os
 import socket
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -80,7 +81,12 @@ class Scheduler:
         except TemplateProblem:
             return "(no template)"
 
-    def tick(self, now: datetime | None = None, next_run: datetime | None = None) -> TickReport:
+    def tick(
+        self,
+        now: datetime | None = None,
+        next_run: datetime | None = None,
+        stop: threading.Event | None = None,
+    ) -> TickReport:
         now = now or datetime.now(UTC)
         lease = timedelta(seconds=max(self.schedule.tick_seconds * 5, 300))
         if not self.store.claim_tick(TICK, self.owner, now, lease):
@@ -88,22 +94,33 @@ class Scheduler:
         started = time.monotonic()
         report = TickReport(True, 0, 0)
         try:
-            report = self.run(now)
+            report = self.run(now, stop)
         finally:
             seconds = time.monotonic() - started
             self.store.finish_tick(TICK, self.owner, now, seconds, str(report), next_run)
         return report
 
-    def run(self, now: datetime) -> TickReport:
-        """Draft everything due up to now plus the drafting lead (no lease: tick() holds it)."""
+    def run(self, now: datetime, stop: threading.Event | None = None, chunk: int = 500) -> TickReport:
+        """Draft everything due up to now plus the drafting lead (no lease: tick() holds it).
+
+        Drafts are written `chunk` at a time, each chunk one transaction, and a set
+        `stop` ends the run between chunks: a daemon told to stop does not wait for
+        ten thousand updates. What was not drafted is still due at the next tick.
+        """
         if not self.settings.mailboxes:
             return TickReport(True, 0, 0)
         _, items = self.due(now, now + timedelta(hours=self.schedule.draft_ahead_hours))
-        rows, skipped = self.rows(items, now)
-        written = self.store.create_drafts(rows, now)
-        for key in written:
-            audit.info("scheduled draft %s", key)
-        return TickReport(True, len(written), skipped)
+        drafted = skipped = 0
+        for start in range(0, len(items), chunk):
+            if stop is not None and stop.is_set():
+                log.info("schedule: stopping; %d item(s) left for the next tick", len(items) - start)
+                break
+            rows, failed = self.rows(items[start : start + chunk], now)
+            written = self.store.create_drafts(rows, now)
+            for key in written:
+                audit.info("scheduled draft %s", key)
+            drafted, skipped = drafted + len(written), skipped + failed
+        return TickReport(True, drafted, skipped)
 
     def rows(self, items: list[Due], now: datetime) -> tuple[list[dict[str, Any]], int]:
         writer = MailWriter(self.settings, self.templates)

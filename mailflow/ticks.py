@@ -32,9 +32,16 @@ class ScheduleTicks:
 
     name = "schedule-ticks"
 
-    def __init__(self, settings: Settings, store: Store, health: Health | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        health: Health | None = None,
+        stop: threading.Event | None = None,
+    ) -> None:
         self.scheduler = Scheduler(settings, store)
         self.health = health
+        self.stop_flag = stop  # the daemon's: a tick in progress ends between chunks of drafts
         self.clock = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -57,7 +64,9 @@ class ScheduleTicks:
         job = self.clock.get_job(TICK)
         started = time.monotonic()
         try:
-            report = self.scheduler.tick(datetime.now(UTC), job.next_run_time if job else None)
+            report = self.scheduler.tick(
+                datetime.now(UTC), job.next_run_time if job else None, self.stop_flag
+            )
             if self.health is not None and report.ran:
                 self.health.ticks.labels(TICK).observe(time.monotonic() - started)
         except MailflowError as exc:

@@ -419,3 +419,28 @@ def test_the_daemon_ticks_at_start_and_jobs_list_shows_the_next_run(
     assert schedule["every"] == "30 s" and "1 drafted" in schedule["last_result"]
     assert datetime.fromisoformat(schedule["next_run"]) > datetime.fromisoformat(schedule["last_started"])
     store.close()
+
+
+def test_a_stop_ends_a_tick_between_chunks_and_the_rest_is_drafted_next_time(
+    tmp_path: Path, db_url: str
+) -> None:
+    office = Office(tmp_path, db_url)
+    office.ledger.import_customers([_customer(f"b{n}@importer{n}.example", class_set="A") for n in range(25)])
+    scheduler = Scheduler(office.settings, office.store)
+    now = _at(2026, 11, 23, 23)  # Monday night: Tuesday's updates are within the lead
+    stop = threading.Event()
+    stop.set()
+    assert scheduler.run(now, stop, chunk=10).drafted == 0  # told to stop before the first chunk
+    stop.clear()
+    original = scheduler.store.create_drafts
+
+    def stop_after_first_chunk(rows: list[dict[str, object]], at: datetime) -> list[str]:
+        stop.set()
+        return original(rows, at)
+
+    scheduler.store.create_drafts = stop_after_first_chunk  # type: ignore[method-assign]
+    assert scheduler.run(now, stop, chunk=10).drafted == 10
+    scheduler.store.create_drafts = original  # type: ignore[method-assign]
+    assert scheduler.run(now).drafted == 15  # the rest, none twice
+    assert len(office.keys("update")) == len(set(office.keys("update"))) == 25
+    office.store.close()
