@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -55,18 +55,22 @@ class ScheduleTicks:
             name="draft the follow-ups, updates and reminders that are due",
             next_run_time=datetime.now(UTC),  # catch up at once after downtime
         )
+        self.every = timedelta(seconds=settings.schedule.tick_seconds)
         self.stopped = threading.Event()
+        self.idle = threading.Event()  # no tick running
+        self.idle.set()
 
     def start(self) -> None:
         self.clock.start()
 
     def tick(self) -> None:
-        job = self.clock.get_job(TICK)
+        # Not clock.get_job(): during shutdown APScheduler holds its job store lock while it
+        # waits for running jobs, and a tick asking for it then would never finish.
+        self.idle.clear()
         started = time.monotonic()
+        now = datetime.now(UTC)
         try:
-            report = self.scheduler.tick(
-                datetime.now(UTC), job.next_run_time if job else None, self.stop_flag
-            )
+            report = self.scheduler.tick(now, now + self.every, self.stop_flag)
             if self.health is not None and report.ran:
                 self.health.ticks.labels(TICK).observe(time.monotonic() - started)
         except MailflowError as exc:
@@ -76,14 +80,17 @@ class ScheduleTicks:
             # The database may be down for a while; the next tick computes everything again.
             log.exception("schedule: unexpected error; trying again at the next tick")
             return
+        finally:
+            self.idle.set()
         if report.drafted or report.skipped or not report.ran:
             log.info("schedule: %s", report)
 
     def join(self, timeout: float | None = None) -> None:
-        """Stop firing; a tick in progress finishes (its drafts are one transaction)."""
+        """Stop firing; wait up to `timeout` for a tick in progress (it stops between chunks)."""
         if not self.stopped.is_set():
             self.stopped.set()
-            self.clock.shutdown(wait=True)
+            self.clock.shutdown(wait=False)
+        self.idle.wait(timeout)
 
     def is_alive(self) -> bool:
         return not self.stopped.is_set()
