@@ -195,6 +195,8 @@ class SendLoop(threading.Thread):
 class _Joinable(Protocol):
     def join(self, timeout: float | None = None) -> None: ...
 
+    def is_alive(self) -> bool: ...
+
 
 class Daemon:
     def __init__(self, settings: Settings, store: Store) -> None:

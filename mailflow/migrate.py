@@ -27,11 +27,9 @@ class NotMigrated(MailflowError):
     """The database's schema is not the one this mailflow needs."""
 
 
-def _config(engine: Engine | None = None) -> Config:
+def _config() -> Config:
     config = Config()
     config.set_main_option("script_location", str(_SCRIPTS))
-    if engine is not None:
-        config.attributes["engine"] = engine
     return config
 
 

@@ -199,29 +199,29 @@ def _reminders(book: Book, settings: ScheduleSettings, now: datetime, until: dat
         customer = book.customers[invoice.customer_id]
         if invoice.hold or not customer.reachable:
             continue
-        missed: Due | None = None
-        for level in settings.ladder:
-            if invoice.highest_level is not None and level.offset_days <= invoice.highest_level:
-                continue
-            day = invoice.due + timedelta(days=level.offset_days)
-            at = next_open(
-                local_moment(day, settings.send_at, customer.place), customer.place, settings.hours
-            )
-            if at > until:
-                break
-            item = Due(
-                "reminder", customer.id, at, f"reminder:{invoice.number}:{level.offset_days:+d}", level.template,
-                level.policy, invoice_id=invoice.id,
-            )  # fmt: skip
-            if at <= next_tick:
-                missed = item  # a higher level that is also due replaces it
-                continue
-            if missed is not None:
-                yield missed
-                missed = None
-            yield item
-        if missed is not None:
-            yield missed
+        yield from _latest_missed_first(_levels(invoice, customer, settings, next_tick, until))
+
+
+def _levels(
+    invoice: BookInvoice,
+    customer: BookCustomer,
+    settings: ScheduleSettings,
+    next_tick: datetime,
+    until: datetime,
+) -> Iterator[tuple[Due | None, bool]]:
+    """(item, missed) per ladder level not yet drafted, up to `until`."""
+    for level in settings.ladder:
+        if invoice.highest_level is not None and level.offset_days <= invoice.highest_level:
+            continue
+        day = invoice.due + timedelta(days=level.offset_days)
+        at = next_open(local_moment(day, settings.send_at, customer.place), customer.place, settings.hours)
+        if at > until:
+            return
+        item = Due(
+            "reminder", customer.id, at, f"reminder:{invoice.number}:{level.offset_days:+d}", level.template,
+            level.policy, invoice_id=invoice.id,
+        )  # fmt: skip
+        yield item, at <= next_tick
 
 
 def _updates(
@@ -238,26 +238,50 @@ def _updates(
             customer.place, cadence, (now.astimezone(tz) - period).date(), until.astimezone(tz).date(),
             settings.update_weekday, settings.update_at, settings.hours,
         )  # fmt: skip
-        missed: Due | None = None
-        for day, at in slots:
-            if at > until:
-                break
-            key = f"update:{customer.id}:{day.isoformat()}"
-            if key in book.update_keys:
-                missed = None
-                continue
-            item = Due("update", customer.id, at, key, "", policy, slot=day)
-            if at <= now:
-                # Missed while no tick ran (downtime), and still fresh: worth sending late.
-                caught = book.last_tick is not None and at > book.last_tick and at > now - period
-                missed = item if caught else None
-                continue
-            if missed is not None:
-                yield missed
-                missed = None
-            yield item
+        yield from _latest_missed_first(_slot_items(book, customer, slots, policy, now, period, until))
+
+
+def _slot_items(
+    book: Book,
+    customer: BookCustomer,
+    slots: tuple[tuple[date, datetime], ...],
+    policy: str,
+    now: datetime,
+    period: timedelta,
+    until: datetime,
+) -> Iterator[tuple[Due | None, bool]]:
+    """(item, missed) per update slot up to `until`; (None, True) where a slot ends any earlier miss."""
+    for day, at in slots:
+        if at > until:
+            return
+        key = f"update:{customer.id}:{day.isoformat()}"
+        if key in book.update_keys:
+            yield None, True  # drafted: what was missed before it is superseded
+            continue
+        item = Due("update", customer.id, at, key, "", policy, slot=day)
+        if at <= now:
+            # Missed while no tick ran (downtime), and still fresh: worth sending late.
+            caught = book.last_tick is not None and at > book.last_tick and at > now - period
+            yield (item if caught else None), True
+            continue
+        yield item, False
+
+
+def _latest_missed_first(items: Iterator[tuple[Due | None, bool]]) -> Iterator[Due]:
+    """Items in time order, each (item, missed): of a run of missed ones only the latest is kept (None
+    keeps none), and it comes before the first item that is not missed."""
+    missed: Due | None = None
+    for item, late in items:
+        if late:
+            missed = item
+            continue
         if missed is not None:
             yield missed
+            missed = None
+        if item is not None:
+            yield item
+    if missed is not None:
+        yield missed
 
 
 @functools.lru_cache(maxsize=4096)

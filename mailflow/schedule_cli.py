@@ -52,25 +52,19 @@ def jobs_command(args: argparse.Namespace, settings: Settings, store: Store) -> 
     from mailflow.scheduling import TICK
 
     recorded = {tick["name"]: tick for tick in ScheduleStore(store).ticks()}
+    never = dict.fromkeys(("next_run", "last_started", "last_seconds", "last_result", "owner"))
+    schedule = {**never, **recorded.get(TICK, {})}
+    schedule.pop("running", None)
     jobs = [
         {
             "name": TICK,
             "every": f"{settings.schedule.tick_seconds:g} s" if settings.schedule.enabled else "disabled",
-            **{key: None for key in ("next_run", "last_started", "last_seconds", "last_result", "owner")},
-            **recorded.get(TICK, {}),
-        },
-        {
-            "name": "send",
-            "every": f"{settings.send.interval_seconds:g} s",
-            "next_run": None,
-            "last_started": None,
-            "last_seconds": None,
-            "last_result": "runs in the daemon's send loop",
-            "owner": None,
-        },
+        }
+        | schedule,
+        {"name": "send", "every": f"{settings.send.interval_seconds:g} s"}
+        | never
+        | {"last_result": "runs in the daemon's send loop"},
     ]
-    for job in jobs:
-        job.pop("running", None)
     if args.json:
         print(json.dumps(jobs, indent=2, ensure_ascii=False))
         return 0

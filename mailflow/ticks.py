@@ -30,8 +30,6 @@ log = logging.getLogger(__name__)
 class ScheduleTicks:
     """Starts with the daemon, stops with it; join() waits for a tick in progress."""
 
-    name = "schedule-ticks"
-
     def __init__(
         self,
         settings: Settings,
@@ -93,4 +91,5 @@ class ScheduleTicks:
         self.idle.wait(timeout)
 
     def is_alive(self) -> bool:
-        return not self.stopped.is_set()
+        """Like a thread's: the daemon's watchers are all asked this after a stop."""
+        return not self.stopped.is_set() or not self.idle.is_set()
