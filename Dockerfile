@@ -1,4 +1,5 @@
 # syntax=docker/dockerfile:1
+# Build: docker build -t mailflow .   Run: see docker-compose.yml and the README's Docker section.
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -6,7 +7,7 @@ COPY mailflow ./mailflow
 RUN python -m venv /opt/mailflow && /opt/mailflow/bin/pip install --no-cache-dir .
 
 FROM python:3.11-slim
-RUN useradd --system --create-home --home-dir /var/lib/mailflow mailflow
+RUN useradd --system --uid 10001 --create-home --home-dir /var/lib/mailflow mailflow
 COPY --from=build /opt/mailflow /opt/mailflow
 # Shipped templates: set templates.dir = "/opt/mailflow/templates" in settings.toml to use them.
 COPY templates /opt/mailflow/templates
@@ -16,4 +17,9 @@ ENV PATH=/opt/mailflow/bin:$PATH \
 USER mailflow
 WORKDIR /var/lib/mailflow
 VOLUME ["/var/lib/mailflow"]
+# /healthz needs [health] enabled = true; port 8026 is its default (the slim image has no curl).
+HEALTHCHECK --interval=30s --timeout=10s --start-period=60s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8026/healthz', timeout=5)"]
+# SIGTERM: finish the work in hand, exit 0 within 10 s (compose's default stop grace period).
+STOPSIGNAL SIGTERM
 CMD ["mailflow", "run"]

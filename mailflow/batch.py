@@ -294,6 +294,7 @@ class BatchWriter:
             customer.email if customer else "-",
             ",".join(result.tags) or "-",
             result.severity,
+            extra={"customer": customer.email} if customer else None,
         )
         return _PendingContact(row, customer, case, item.direction, self._attachment_rows(item))
 
@@ -375,7 +376,10 @@ class BatchWriter:
         ]
         for case, new_id in zip(new, self._insert(Case, rows), strict=True):
             case.id = new_id
-            audit.info("case %s opened for %s: %s", new_id, case.customer.email, ",".join(case.categories))
+            email = case.customer.email
+            audit.info(
+                "%s: case %s opened: %s", email, new_id, ",".join(case.categories), extra={"customer": email}
+            )
         for case in cases:
             if case.changed:
                 values = {"categories": case.categories, "severity": case.severity}

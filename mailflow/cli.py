@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mailflow import config as config_module
+from mailflow import logs
 from mailflow.errors import ConfigError, MailflowError
 from mailflow.ingest import Ingest
 from mailflow.ledger import ImportRefused
@@ -98,14 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not args.verbose:
-        logging.getLogger("imapclient").setLevel(logging.WARNING)
-        logging.getLogger("alembic").setLevel(logging.WARNING)  # `db upgrade` prints its own line
+    logs.configure(args.verbose)
     try:
         return _dispatch(args)
     except ConfigError as exc:
@@ -136,6 +130,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return doctor_command(config_module.config_path(args.config))
     settings = config_module.load(config_module.config_path(args.config))
+    if settings.log.format != "text":
+        logs.configure(args.verbose, settings.log.format)
     store = Store(settings.database_url)
     try:
         if args.command == "db":
@@ -202,7 +198,9 @@ def _run(settings: config_module.Settings, store: Store, once: bool) -> int:
         if secret is not None:
             secret.reveal()
     if once:
-        return run_once(settings, store, lambda line: print(line, file=sys.stderr))
+        # A log collector reading JSON lines gets the summary as log lines too.
+        report = log.info if settings.log.format == "json" else lambda line: print(line, file=sys.stderr)
+        return run_once(settings, store, report)
     daemon = Daemon(settings, store)
     daemon.install_signal_handlers()
     log.info("watching %d mailbox(es); SIGTERM or Ctrl-C stops", len(settings.mailboxes))

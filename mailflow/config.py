@@ -13,9 +13,11 @@ from mailflow.config_mailbox import ImapSettings, MailboxSettings, SmtpSettings,
 from mailflow.config_schedule import ScheduleSettings, schedule_settings
 from mailflow.config_table import Table, non_negative, positive, positive_number
 from mailflow.errors import ConfigError
+from mailflow.logs import FORMATS
+from mailflow.secretref import Secret
 
 __all__ = [
-    "FetchSettings", "HealthSettings", "ImapSettings", "MailboxSettings", "ReplySettings", "ScheduleSettings", "SendSettings", "Settings", "SmtpSettings",
+    "FetchSettings", "HealthSettings", "ImapSettings", "LogSettings", "MailboxSettings", "ReplySettings", "ScheduleSettings", "SendSettings", "Settings", "SmtpSettings",
     "WebSettings", "config_path", "load", "parse_settings",
 ]  # fmt: skip
 
@@ -29,6 +31,7 @@ class FetchSettings:
     timeout_seconds: float
     max_backoff_seconds: float
     workers: int
+    lease_seconds: float  # a mailbox lease not renewed for this long belongs to a dead daemon
 
 
 @dataclass(frozen=True)
@@ -58,6 +61,11 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class LogSettings:
+    format: str  # "text" (readable) or "json" (one object per line)
+
+
+@dataclass(frozen=True)
 class HealthSettings:
     enabled: bool  # the daemon serves /healthz and /metrics
     host: str
@@ -82,6 +90,7 @@ class Settings:
     web: WebSettings
     schedule: ScheduleSettings
     health: HealthSettings
+    log: LogSettings = LogSettings("text")
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -107,7 +116,7 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
     root = Table(document, "")
     base = path.parent
     database = root.table("database") or Table({}, "database")
-    url = _resolve_sqlite(database.get("url", str, "sqlite:///mailflow.db"), base)
+    url = _resolve_sqlite(_database_url(database.get("url", str, "sqlite:///mailflow.db")), base)
     database.done()
     storage = root.table("storage") or Table({}, "storage")
     data_dir = base / Path(storage.get("data_dir", str, "data")).expanduser()
@@ -125,6 +134,11 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
         port=positive(health_table, "port", 8026),
     )
     health_table.done()
+    log_table = root.table("log") or Table({}, "log")
+    log_format = log_table.get("format", str, "text")
+    if log_format not in FORMATS:
+        raise ConfigError("log.format must be text or json")
+    log_table.done()
     web_table = root.table("web") or Table({}, "web")
     web = WebSettings(
         enabled=web_table.get("enabled", bool, False),
@@ -152,6 +166,7 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
         web,
         schedule,
         health,
+        LogSettings(log_format),
     )
 
 
@@ -176,6 +191,13 @@ def _replies(root: Table, base: Path) -> ReplySettings:
     return ReplySettings(company_name, templates_dir, policies, limit)
 
 
+def _database_url(value: str) -> str:
+    """A URL with a password in it may be a secret reference too: env:MAILFLOW_DATABASE_URL."""
+    if value.partition(":")[0] in ("env", "file", "cmd"):
+        return Secret(value, "database.url").reveal()
+    return value
+
+
 def _resolve_sqlite(url: str, base: Path) -> str:
     """A relative SQLite path is relative to settings.toml, not to wherever mailflow was started."""
     prefix = "sqlite:///"
@@ -198,6 +220,7 @@ def _fetch_settings(table: Table) -> FetchSettings:
         timeout_seconds=table.get("timeout_seconds", float, 30.0),
         max_backoff_seconds=table.get("max_backoff_seconds", float, 300.0),
         workers=non_negative(table, "workers", 2),
+        lease_seconds=positive_number(table, "lease_seconds", 30.0),
     )
     table.done()
     return settings

@@ -63,12 +63,12 @@ class Table:
 
 ALLOWED_KEYS = {
     "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies",
-        "send", "web", "schedule", "health"},
+        "send", "web", "schedule", "health", "log"},
     "database": {"url"},
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
         "batch_size", "idle_renew_seconds", "noop_seconds", "timeout_seconds", "poll_seconds", "max_backoff_seconds",
-        "workers",
+        "workers", "lease_seconds",
     },
     "classify": {"use_default_rules", "rules_file", "rule"},
     "mailbox[]": {
@@ -89,6 +89,7 @@ ALLOWED_KEYS = {
     "replies": {"max_per_sender_per_day"},
     "web": {"enabled", "host", "port", "secure_cookies"},
     "health": {"enabled", "host", "port"},
+    "log": {"format"},
     "send": {
         "batch_size", "interval_seconds", "max_attempts", "retry_seconds", "claim_timeout_seconds", "timeout_seconds",
     },

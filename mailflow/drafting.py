@@ -197,10 +197,11 @@ def draft_acknowledgements(settings: Settings, store: Any, templates: Templates,
         if store.create_draft(row):
             created += 1
             audit.info(
-                "case %s: %s drafted for %s (%s)",
+                "%s: case %s: %s drafted (%s)",
+                row["recipient"],
                 candidate.case_id,
                 row["template"],
-                row["recipient"],
                 row["status"],
+                extra={"customer": row["recipient"]},
             )
     return created

@@ -1,9 +1,10 @@
 """What the daemon knows about itself: each mailbox's last good fetch, and the Prometheus metrics.
 
-`/healthz` answers 200 while every mailbox fetched successfully within its
-expected interval (a watcher syncs at least every fetch.noop_seconds, or every
+`/healthz` answers 200 while every mailbox this daemon watches (the ones it
+holds the lease of) fetched successfully within its expected interval (a watcher syncs at least every fetch.noop_seconds, or every
 poll_seconds without IDLE, plus the timeouts), 503 naming the failing ones
-otherwise. `/metrics` is Prometheus's text format: messages fetched, tagged by
+otherwise, and 503 when the daemon could not reach the database for its lease
+heartbeat for longer than that. `/metrics` is Prometheus's text format: messages fetched, tagged by
 tag and quarantined, drafts by state (counted in the database at each scrape,
 so it is true for every worker on it), sends and send failures, the fetch lag
 per mailbox, and tick durations. One registry per daemon, not the global one.
@@ -34,8 +35,10 @@ class Health:
         # A healthy watcher syncs at least this often: after every IDLE wake-up, NOOP or poll.
         self.expected_seconds = max(fetch.noop_seconds, fetch.poll_seconds) + 2 * fetch.timeout_seconds + 5
         self.started = time.monotonic()
-        self.mailboxes = [box.name for box in settings.mailboxes]
         self.lock = threading.Lock()
+        self.watched: dict[str, float] = {}  # mailbox -> when this daemon began watching it
+        self.last_beat = self.started
+        self.beat_error = ""
         self.last_ok: dict[str, float] = {}
         self.last_error: dict[str, str] = {}
         self.registry = CollectorRegistry(auto_describe=True)
@@ -61,6 +64,24 @@ class Health:
             self.registry.register(_Drafts(draft_counts))
 
     # -- reported by the workers ---------------------------------------------------
+
+    def watch(self, mailbox: str) -> None:
+        with self.lock:
+            self.watched[mailbox] = time.monotonic()
+            self.last_ok.pop(mailbox, None)
+            self.last_error.pop(mailbox, None)
+
+    def unwatch(self, mailbox: str) -> None:
+        with self.lock:
+            self.watched.pop(mailbox, None)
+
+    def beat(self, error: str = "") -> None:
+        """The lease heartbeat reached the database (no error) or not."""
+        with self.lock:
+            if error:
+                self.beat_error = error
+            else:
+                self.last_beat, self.beat_error = time.monotonic(), ""
 
     def fetch_ok(self, mailbox: str, fetched: int, quarantined: int, tags: Iterable[tuple[str, int]]) -> None:
         with self.lock:
@@ -88,13 +109,16 @@ class Health:
     def lag(self) -> dict[str, float]:
         now = time.monotonic()
         with self.lock:
-            return {name: now - self.last_ok.get(name, self.started) for name in self.mailboxes}
+            return {name: now - self.last_ok.get(name, since) for name, since in self.watched.items()}
 
     def failing(self) -> list[str]:
         """Mailboxes without a good fetch within the expected interval, each with why if known."""
         with self.lock:
             errors = dict(self.last_error)
+            silent, beat_error = time.monotonic() - self.last_beat, self.beat_error
         found = []
+        if beat_error and silent > self.expected_seconds:
+            found.append(f"database: no lease heartbeat for {silent:.0f} s ({beat_error})")
         for name, seconds in self.lag().items():
             if seconds > self.expected_seconds:
                 reason = errors.get(name, "no fetch yet")

@@ -16,11 +16,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from mailflow.errors import MailflowError
 
 _SCRIPTS = Path(__file__).resolve().parent / "migrations"
+_UPGRADE_LOCK = 0x6D61696C  # "mail": the advisory lock `db upgrade` holds on PostgreSQL
 
 
 class NotMigrated(MailflowError):
@@ -46,9 +47,13 @@ def current(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Brings the schema to the code's head; returns (before, after)."""
-    before = current(engine)
     config = _config()
     with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            # Workers started together each run `db upgrade` (systemd's ExecStartPre): one at a
+            # time, and the later ones find the schema done. SQLite's BEGIN IMMEDIATE already queues.
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _UPGRADE_LOCK})
+        before = MigrationContext.configure(connection).get_current_revision()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
     return before, head()

@@ -302,3 +302,22 @@ class Tick(Base):
     last_seconds: Mapped[float | None] = mapped_column(Float)
     last_result: Mapped[str] = mapped_column(Text, default="")
     next_run: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Worker(Base):
+    """One running daemon, seen alive at heartbeat_at; the live ones share the mailboxes fairly."""
+
+    __tablename__ = "workers"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:random
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class MailboxLease(Base):
+    """Which worker watches a mailbox; a lease not renewed within fetch.lease_seconds is free to take."""
+
+    __tablename__ = "mailbox_leases"
+    mailbox: Mapped[str] = mapped_column(String(200), primary_key=True)
+    worker: Mapped[str | None] = mapped_column(String(200))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    since: Mapped[datetime | None] = mapped_column(UTCDateTime)

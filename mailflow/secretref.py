@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 from mailflow.errors import SecretError
+from mailflow.logs import remember_secret
 
 _CMD_TIMEOUT_SECONDS = 30
 
@@ -38,6 +39,7 @@ class Secret:
         """The secret's value, resolved once; SecretError names the key, never the value."""
         if self._cached is None:
             self._cached = self._resolve()
+            remember_secret(self._cached)
         return self._cached
 
     def _resolve(self) -> str:

@@ -45,11 +45,9 @@ def _postgres_url(schema: str) -> str:
     return f"{POSTGRES_URL}?options=-csearch_path%3D{schema}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'mailflow.db'}"
-        return
+@contextlib.contextmanager
+def _postgres_schema() -> Iterator[str]:
+    """A fresh schema on the local PostgreSQL, dropped afterwards; fails loudly when it is down."""
     if os.environ.get("MAILFLOW_SKIP_POSTGRES") == "1":
         pytest.skip("MAILFLOW_SKIP_POSTGRES=1: PostgreSQL tests explicitly opted out")
     schema = f"t_{uuid.uuid4().hex[:12]}"
@@ -60,6 +58,21 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     with admin.begin() as connection:
         connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'mailflow.db'}"
+        return
+    with _postgres_schema() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    with _postgres_schema() as url:
+        yield url
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic.autogenerate import compare_metadata
@@ -9,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
 from mailflow.migrate import head
+from mailflow.migrate import upgrade as upgrade_schema
 from mailflow.models import Base
 from mailflow.store import Store
 from tests.support.cli import run_mailflow
@@ -53,3 +55,21 @@ def test_a_database_from_a_newer_mailflow_is_refused(tmp_path: Path, db_url: str
         and "newer than this mailflow" in refused.stderr
         and "upgrade mailflow" in refused.stderr
     )
+
+
+def test_workers_upgrading_together_queue_and_all_succeed(db_url: str) -> None:
+    stores = [Store(db_url) for _ in range(3)]
+    start, results = threading.Barrier(len(stores)), list[tuple[str | None, str]]()
+
+    def upgrade(store: Store) -> None:
+        start.wait()
+        results.append(upgrade_schema(store.engine))
+
+    threads = [threading.Thread(target=upgrade, args=(store,)) for store in stores]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert sorted(results, key=str) == sorted([(None, head())] + [(head(), head())] * 2, key=str)
+    for store in stores:
+        store.close()

@@ -11,8 +11,10 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from imapclient import IMAPClient
 
 from mailflow.embedded import free_port
+from tests.support.dovecot import PASSWORD as DOVECOT_PASSWORD
 
 USER, PASSWORD, TOKEN = "sales@ningbo-homeware.example", "smtp-secret", "ya29.smtp-token"
 
@@ -58,6 +60,29 @@ class FaultyHandler:
         return AuthResult(success=ok, handled=False, message=None if ok else "535 5.7.8 Token invalid")
 
 
+class FilingHandler(FaultyHandler):
+    """Files every accepted message in the sender's Sent folder on Dovecot before its 250.
+
+    That is what Gmail and Microsoft 365 do (mailflow's `save_sent = false`): the
+    Sent copy and the 250 are one step, so a sender killed at any moment can
+    tell afterwards whether its message went out.
+    """
+
+    def __init__(self, imap_port: int, sent_folder: str = "Gesendet") -> None:
+        super().__init__()
+        self.imap_port, self.sent_folder = imap_port, sent_folder
+        self.clients: dict[str, IMAPClient] = {}
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        user = envelope.mail_from  # the test's IMAP user is the mailbox address
+        if user not in self.clients:
+            client = IMAPClient("127.0.0.1", port=self.imap_port, ssl=False)
+            client.login(user, DOVECOT_PASSWORD)
+            self.clients[user] = client
+        self.clients[user].append(self.sent_folder, envelope.original_content or envelope.content)
+        return await super().handle_DATA(server, session, envelope)
+
+
 def _authenticator(handler: FaultyHandler) -> Any:
     def check(server: Any, session: Any, envelope: Any, mechanism: str, data: Any) -> AuthResult:
         ok = isinstance(data, LoginPassword) and (data.login, data.password) == (
@@ -73,14 +98,18 @@ def _authenticator(handler: FaultyHandler) -> Any:
 
 @contextmanager
 def running_sink(
-    auth: bool = False, without: tuple[str, ...] = (), tls: str = "", certificates: Path | None = None
+    auth: bool = False,
+    without: tuple[str, ...] = (),
+    tls: str = "",
+    certificates: Path | None = None,
+    handler: FaultyHandler | None = None,
 ) -> Iterator[tuple[FaultyHandler, int]]:
     """(handler, port); with auth, the server refuses mail until a login succeeds (`without` those mechanisms).
 
     tls: "ssl" (TLS from the first byte) or "starttls" (required before MAIL), with the
     server certificate in `certificates` (tests.support.dovecot.make_certificates).
     """
-    handler = FaultyHandler()
+    handler = handler or FaultyHandler()
     port = free_port()
     options: dict[str, Any] = {}
     if tls:

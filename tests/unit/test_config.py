@@ -221,3 +221,18 @@ def test_an_unknown_provider_or_a_missing_token_is_named(tmp_path: Path) -> None
         ConfigError, match=re.escape('mailbox[0].imap.oauth2_token is required with auth = "xoauth2"')
     ):
         _load(tmp_path, _mailbox_toml('provider = "gmail"\n\n[mailbox.imap]\npassword = "p"\n'))
+
+
+def test_a_database_url_with_a_password_can_come_from_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = "postgresql+psycopg://mailflow:s3cret-pw@db:5432/mailflow"
+    monkeypatch.setenv("MAILFLOW_TEST_DATABASE_URL", url)
+    settings = config.parse_settings(
+        {"database": {"url": "env:MAILFLOW_TEST_DATABASE_URL"}}, tmp_path / "s.toml"
+    )
+    assert settings.database_url == url
+    monkeypatch.delenv("MAILFLOW_TEST_DATABASE_URL")
+    with pytest.raises(ConfigError, match=r"database\.url") as refused:
+        config.parse_settings({"database": {"url": "env:MAILFLOW_TEST_DATABASE_URL"}}, tmp_path / "s.toml")
+    assert "s3cret" not in str(refused.value)
