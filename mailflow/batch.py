@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
@@ -347,11 +348,8 @@ class BatchWriter:
         new = {
             id(e.customer): e.customer for e in pending if e.customer is not None and e.customer.id is None
         }
-        customers = list(new.values())
-        fields = ("email", "name", "company", "domain")
-        rows = [{name: getattr(c, name) for name in fields} | {"created_at": utcnow()} for c in customers]
-        for customer, new_id in zip(customers, self._insert(Customer, rows), strict=True):
-            customer.id = new_id
+        if new:
+            self._insert_customers(list(new.values()))
         for customer in {
             id(e.customer): e.customer for e in pending if e.customer and e.customer.renamed
         }.values():
@@ -359,6 +357,28 @@ class BatchWriter:
                 update(Customer).where(Customer.id == customer.id).values(name=customer.name)
             )
             customer.renamed = False
+
+    def _insert_customers(self, customers: list[_CustomerRow]) -> None:
+        """New buyers; one that another folder's batch created meanwhile is taken as it is.
+
+        Two mailboxes (or workers) can hear from the same new buyer at the same moment.
+        ON CONFLICT DO NOTHING waits for the other transaction and skips its row, which
+        a plain INSERT would turn into a refused batch and quarantined messages.
+        """
+        fields = ("email", "name", "company", "domain")
+        rows = [_clamped(Customer, {name: getattr(c, name) for name in fields} | {"created_at": utcnow()})
+                for c in customers]  # fmt: skip
+        dialect_insert = (
+            postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        )
+        statement = dialect_insert(Customer).on_conflict_do_nothing(index_elements=["email"])
+        ids = dict(self.session.execute(statement.returning(Customer.email, Customer.id), rows).all())
+        missing = [row["email"] for row in rows if row["email"] not in ids]
+        if missing:
+            found = select(Customer.email, Customer.id).where(Customer.email.in_(missing))
+            ids |= dict(self.session.execute(found).all())
+        for customer, row in zip(customers, rows, strict=True):
+            customer.id = ids[row["email"]]
 
     def _write_cases(self, pending: list[_PendingContact]) -> None:
         cases = list({id(e.case): e.case for e in pending if e.case is not None}.values())

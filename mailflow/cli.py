@@ -9,9 +9,11 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.exc import InterfaceError, OperationalError
+
 from mailflow import config as config_module
 from mailflow import logs
-from mailflow.errors import ConfigError, MailflowError
+from mailflow.errors import ConfigError, DatabaseUnreachable, MailflowError
 from mailflow.ingest import Ingest
 from mailflow.ledger import ImportRefused
 from mailflow.ledger_cli import add_ledger_parsers, report_refusal
@@ -138,6 +140,8 @@ def _dispatch(args: argparse.Namespace) -> int:
             return _database(store, args.action)
         require_current(store.engine)  # an unmigrated database is refused, with the command that fixes it
         return _with_store(args, settings, store)
+    except (OperationalError, InterfaceError) as exc:
+        raise DatabaseUnreachable(store.engine.url, exc) from None
     finally:
         store.close()
 

@@ -17,8 +17,10 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Protocol
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from mailflow.config import Settings
-from mailflow.errors import MailflowError
+from mailflow.errors import MailflowError, database_reason
 from mailflow.health import Health
 from mailflow.imap import ImapConnection
 from mailflow.ingest import Ingest
@@ -80,8 +82,12 @@ class SendLoop(threading.Thread):
                     log.info("outbox: %s", describe(report))
             except MailflowError as exc:
                 log.warning("outbox: %s; trying again in %.0f s", exc, self.interval)
+            except SQLAlchemyError as exc:
+                # The database is down for a while: drafts wait in it, nothing is lost.
+                log.warning(
+                    "outbox: database error (%s); trying again in %.0f s", database_reason(exc), self.interval
+                )
             except Exception:
-                # The database may be down for a while; drafts wait in it, nothing is lost.
                 log.exception("outbox: unexpected error; trying again in %.0f s", self.interval)
             self.stop_flag.wait(self.interval)
 

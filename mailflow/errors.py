@@ -26,3 +26,18 @@ class LoginFailed(MailServerError):
 
 class ConnectionLost(MailServerError):
     """The connection died mid-conversation; reconnecting may help."""
+
+
+class DatabaseUnreachable(MailflowError):
+    """The database refused or dropped the connection; the message names it without its password."""
+
+    def __init__(self, url: object, error: BaseException) -> None:
+        render = getattr(url, "render_as_string", None)
+        where = render(hide_password=True) if render else "the database"
+        super().__init__(f"cannot reach the database {where}: {database_reason(error)}")
+
+
+def database_reason(error: BaseException) -> str:
+    """The driver's first line (psycopg's "connection failed: ..."), not SQLAlchemy's page of SQL."""
+    cause = getattr(error, "orig", None) or error
+    return (str(cause).strip().splitlines() or [type(cause).__name__])[0]

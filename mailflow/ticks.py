@@ -17,9 +17,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 from mailflow.config import Settings
-from mailflow.errors import MailflowError
+from mailflow.errors import MailflowError, database_reason
 from mailflow.health import Health
 from mailflow.scheduling import TICK, Scheduler
 from mailflow.store import Store
@@ -74,8 +75,11 @@ class ScheduleTicks:
         except MailflowError as exc:
             log.warning("schedule: %s; trying again at the next tick", exc)
             return
+        except SQLAlchemyError as exc:
+            # The database is down for a while: the next tick computes everything again.
+            log.warning("schedule: database error (%s); trying again at the next tick", database_reason(exc))
+            return
         except Exception:
-            # The database may be down for a while; the next tick computes everything again.
             log.exception("schedule: unexpected error; trying again at the next tick")
             return
         finally:

@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mailflow.config import MailboxSettings, Settings
 from mailflow.drafting import draft_acknowledgements
-from mailflow.errors import LoginFailed, MailflowError
+from mailflow.errors import LoginFailed, MailflowError, database_reason
 from mailflow.health import Health
 from mailflow.imap import ImapConnection
 from mailflow.ingest import Ingest, SyncReport
@@ -110,6 +110,13 @@ class FolderWatcher(threading.Thread):
             except MailflowError as exc:
                 self.health.fetch_failed(self.watched.mailbox.name, str(exc))
                 log.warning("%s; reconnecting in %.0f s", exc, backoff)
+                self.stop_flag.wait(backoff)
+                backoff = min(backoff * 2, self.settings.fetch.max_backoff_seconds)
+            except SQLAlchemyError as exc:
+                # The database is down: the checkpoint did not move, the batch is fetched again later.
+                reason = f"database error: {database_reason(exc)}"
+                self.health.fetch_failed(self.watched.mailbox.name, reason)
+                log.warning("%s: %s; trying again in %.0f s", self.name, reason, backoff)
                 self.stop_flag.wait(backoff)
                 backoff = min(backoff * 2, self.settings.fetch.max_backoff_seconds)
             except Exception:
@@ -209,11 +216,9 @@ class LeaseKeeper(threading.Thread):
                     self.health.beat()
                 except SQLAlchemyError as exc:
                     # The database is down: the watchers go on (their batches wait for it), leases are kept.
-                    reason = type(getattr(exc, "orig", None) or exc).__name__
-                    self.health.beat(f"database unreachable: {reason}")
-                    log.warning(
-                        "leases: database unreachable (%s); trying again in %.0f s", reason, self.every
-                    )
+                    reason = database_reason(exc)
+                    self.health.beat(f"database error: {reason}")
+                    log.warning("leases: database error (%s); trying again in %.0f s", reason, self.every)
                 self.stop_flag.wait(self.every)
         finally:
             self._stop_all()
@@ -258,5 +263,5 @@ class LeaseKeeper(threading.Thread):
             self.leases.leave()
         except SQLAlchemyError as exc:
             log.warning(
-                "leases: not released (%s); they expire in %.0f s", type(exc).__name__, self.every * 3
+                "leases: not released (%s); they expire in %.0f s", database_reason(exc), self.every * 3
             )

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
+from sqlalchemy import insert
+
+from mailflow.batch import BatchOutcome
 from mailflow.classify import default_ruleset
+from mailflow.models import Customer, utcnow
 from mailflow.pipeline import Failed, Processed, process
 from mailflow.store import Store
 from tests.support.mail import buyer_mail
@@ -73,6 +78,40 @@ def test_two_processes_recording_the_same_batch_at_once_record_it_once(db_url: s
     assert len(stores[0].contacts()) == 50
     for store in stores:
         store.close()
+
+
+def test_buyers_another_transaction_is_creating_meanwhile_are_taken_not_refused(postgres_url: str) -> None:
+    """Two folders hear from the same new buyers at once; neither may quarantine a message for it.
+
+    Two open transactions (another folder's batches) hold 50 new buyers each when
+    our batch of 100 messages from them starts: it must wait for them, then use their rows.
+    """
+    store = _store(postgres_url)
+    batch = [
+        process(uid, buyer_mail(message_id=f"<m{uid}@x>", sender=f"Buyer <buyer{uid}@new{uid}.example>"), RULES, OWN)
+        for uid in range(1, 101)
+    ]  # fmt: skip
+    others = [store.engine.connect() for _ in range(2)]
+    for other, uids in zip(others, (range(1, 51), range(51, 101)), strict=True):
+        other.begin()
+        other.execute(
+            insert(Customer),
+            [{"email": f"buyer{uid}@new{uid}.example", "created_at": utcnow()} for uid in uids],
+        )
+    outcome: list[BatchOutcome] = []
+    ours = threading.Thread(
+        target=lambda: outcome.append(store.record_batch("sales", "INBOX", 1, batch, {}, 100))
+    )
+    ours.start()
+    for other in others:
+        time.sleep(0.5)  # ours is waiting on this transaction's buyers by now
+        other.commit()
+        other.close()
+    ours.join(60)
+    assert [(o.recorded, o.quarantined) for o in outcome] == [(100, 0)]
+    assert store.quarantined() == []
+    assert len({contact["customer"] for contact in store.contacts()}) == 100
+    store.close()
 
 
 def test_quarantine_retry_records_the_message_and_closes_the_entry(db_url: str, tmp_path: Path) -> None:

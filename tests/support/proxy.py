@@ -3,6 +3,8 @@
 - `reset_on(marker)`: the next server->client chunk containing `marker` is cut in
   half and the connection reset (a connection dropped in the middle of a FETCH).
 - `blackhole()`: stop forwarding without closing (a dead NAT entry, a pulled cable).
+- `down()` / `down(False)`: the server is gone, then back: open connections are
+  reset and new ones are refused at once (a restarting server, a failed-over host).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ class FaultProxy:
         self._stop = threading.Event()
         self._reset_marker: bytes | None = None
         self._blackholed = threading.Event()
+        self._down = threading.Event()
         self.resets = 0
         self.connections = 0
         self._lock = threading.Lock()
@@ -39,6 +42,12 @@ class FaultProxy:
         else:
             self._blackholed.clear()
 
+    def down(self, on: bool = True) -> None:
+        if on:
+            self._down.set()
+        else:
+            self._down.clear()
+
     def close(self) -> None:
         self._stop.set()
         self._listener.close()
@@ -49,6 +58,9 @@ class FaultProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
+            if self._down.is_set():
+                _reset(client)
+                continue
             self.connections += 1
             server = socket.create_connection(self.target)
             threading.Thread(target=self._pump, args=(client, server), daemon=True).start()
@@ -65,6 +77,9 @@ class FaultProxy:
             stack.enter_context(client)
             stack.enter_context(server)
             while not self._stop.is_set():
+                if self._down.is_set():
+                    _reset(client)
+                    return
                 readable, _, _ = select.select([client, server], [], [], 0.2)
                 for sock in readable:
                     chunk = sock.recv(65536)
