@@ -333,22 +333,18 @@ class ScheduleStore:
         self,
         name: str,
         owner: str,
-        finished: datetime,
+        finished: datetime | None,
         seconds: float,
         result: str,
         next_run: datetime | None,
     ) -> None:
+        """The lease given back; `finished` (None: the tick was cut short) moves "since the last tick"."""
+        values: dict[str, Any] = {"lease_until": None, "last_seconds": seconds, "last_result": result}
+        if finished is not None:
+            values["last_finished"] = finished
         with self.sessions.begin() as session:
             session.execute(
-                update(Tick)
-                .where(Tick.name == name, Tick.owner == owner)
-                .values(
-                    lease_until=None,
-                    last_finished=finished,
-                    last_seconds=seconds,
-                    last_result=result,
-                    next_run=next_run,
-                )
+                update(Tick).where(Tick.name == name, Tick.owner == owner).values(next_run=next_run, **values)
             )
 
     def ticks(self) -> list[dict[str, Any]]:

@@ -48,11 +48,13 @@ class TickReport:
     ran: bool  # False: another process held the lease
     drafted: int
     skipped: int  # items whose template or headers failed; they stay due
+    complete: bool = True  # False: stopped or failed part-way; the next tick looks back as far again
 
     def __str__(self) -> str:
         if not self.ran:
             return "another process is running the schedule tick"
-        return f"{self.drafted} drafted" + (f", {self.skipped} skipped (see the log)" if self.skipped else "")
+        text = f"{self.drafted} drafted" + (f", {self.skipped} skipped (see the log)" if self.skipped else "")
+        return text if self.complete else text + "; stopped part-way, the rest at the next tick"
 
 
 class Scheduler:
@@ -92,12 +94,15 @@ class Scheduler:
         if not self.store.claim_tick(TICK, self.owner, now, lease):
             return TickReport(False, 0, 0)
         started = time.monotonic()
-        report = TickReport(True, 0, 0)
+        report = TickReport(True, 0, 0, complete=False)
         try:
             report = self.run(now, stop)
         finally:
             seconds = time.monotonic() - started
-            self.store.finish_tick(TICK, self.owner, now, seconds, str(report), next_run)
+            # Only a whole tick moves "since the last tick": updates missed before it are caught up
+            # only after it, so a tick cut short must leave its own to the next one.
+            finished = now if report.complete else None
+            self.store.finish_tick(TICK, self.owner, finished, seconds, str(report), next_run)
         return report
 
     def run(self, now: datetime, stop: threading.Event | None = None, chunk: int = 500) -> TickReport:
@@ -109,12 +114,18 @@ class Scheduler:
         """
         if not self.settings.mailboxes:
             return TickReport(True, 0, 0)
-        _, items = self.due(now, now + timedelta(hours=self.schedule.draft_ahead_hours))
+        with _collector_paused():
+            book = self.store.book(now, self.schedule.default_timezone)
+            if stop is not None and stop.is_set():  # reading a big book takes seconds: look again
+                log.info("schedule: stopping before planning; all of it is left for the next tick")
+                return TickReport(True, 0, 0, complete=False)
+            until = now + timedelta(hours=self.schedule.draft_ahead_hours)
+            items = plan(book, self.schedule, self.settings.replies.review, now, until)
         drafted = skipped = 0
         for start in range(0, len(items), chunk):
             if stop is not None and stop.is_set():
                 log.info("schedule: stopping; %d item(s) left for the next tick", len(items) - start)
-                break
+                return TickReport(True, drafted, skipped, complete=False)
             rows, failed = self.rows(items[start : start + chunk], now)
             written = self.store.create_drafts(rows, now)
             for key in written:

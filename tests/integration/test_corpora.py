@@ -13,10 +13,10 @@ from tests.support.memory_source import MemorySource
 from tests.support.settings import load_settings, write_settings
 
 
-def test_every_corpus_message_is_logged_or_quarantined(tmp_path: Path, sqlite_url: str) -> None:
+def test_every_corpus_message_is_logged_or_quarantined(tmp_path: Path, db_url: str) -> None:
     files = corpus_files()
     assert len(files) > 200
-    settings = load_settings(write_settings(tmp_path, sqlite_url, 1, "u", "p"))
+    settings = load_settings(write_settings(tmp_path, db_url, 1, "u", "p"))
     store = Store(settings.database_url)
     store.create_schema()
     messages = [path.read_bytes() for path in files]

@@ -82,10 +82,10 @@ def test_sigkill_mid_batch_then_rerun_logs_every_message_exactly_once(
 
 
 def test_sigterm_stops_the_daemon_cleanly_with_exit_0(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     imap_client.append("INBOX", buyer_mail(message_id="<before-term@x>"))
-    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD)
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD)
     daemon = subprocess.Popen(
         [sys.executable, "-m", "mailflow", "--config", str(path), "run"],
         stdout=subprocess.DEVNULL,
@@ -93,9 +93,9 @@ def test_sigterm_stops_the_daemon_cleanly_with_exit_0(
         text=True,
     )
     deadline = time.monotonic() + 30
-    while _count(sqlite_url) < 1 and time.monotonic() < deadline:
+    while _count(db_url) < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert _count(sqlite_url) == 1
+    assert _count(db_url) == 1
     started = time.monotonic()
     daemon.send_signal(signal.SIGTERM)
     _, stderr = daemon.communicate(timeout=15)

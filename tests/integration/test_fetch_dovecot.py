@@ -102,11 +102,11 @@ def test_a_complaint_opens_a_case_that_the_reply_joins_with_its_photos_as_eviden
 
 
 def test_uidvalidity_change_rescans_without_logging_twice(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     imap_client.create_folder("Orders")
     _fill(imap_client, "Orders", "o", 3)
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url, folders=("Orders",))
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url, folders=("Orders",))
     _once(settings, store)
     before = store.folder_state("sales", "Orders")
 
@@ -124,13 +124,13 @@ def test_uidvalidity_change_rescans_without_logging_twice(
 
 
 def test_the_same_message_id_in_two_folders_is_logged_once(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     imap_client.create_folder("Claims")
     raw = buyer_mail(message_id="<twice@x>")
     imap_client.append("INBOX", raw)
     imap_client.append("Claims", raw)
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url, folders=("INBOX", "Claims"))
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url, folders=("INBOX", "Claims"))
     code, lines = _once(settings, store)
     assert code == 0
     assert _message_ids(store) == ["twice@x"]
@@ -139,10 +139,10 @@ def test_the_same_message_id_in_two_folders_is_logged_once(
 
 
 def test_a_message_without_message_id_is_logged_once_across_runs(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     imap_client.append("INBOX", b"From: buyer@acme.example\r\nSubject: no id\r\n\r\nbroken mugs\r\n")
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
     _once(settings, store)
     store.engine.dispose()
     with store.sessions.begin() as session:  # forget the checkpoint: only dedupe stands in the way
@@ -154,7 +154,7 @@ def test_a_message_without_message_id_is_logged_once_across_runs(
 
 @pytest.mark.parametrize("folder", ["Gesendet", "INBOX"])
 def test_our_own_messages_are_logged_as_outbound_in_the_sent_folder_and_in_cc(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str, folder: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str, folder: str
 ) -> None:
     """Gesendet is this Dovecot's \\Sent folder, found by SPECIAL-USE, not by name."""
     ours = buyer_mail(
@@ -164,7 +164,7 @@ def test_our_own_messages_are_logged_as_outbound_in_the_sent_folder_and_in_cc(
         to="maria@harbor-imports.example",
     )
     imap_client.append(folder, ours)
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
     _once(settings, store)
     (contact,) = store.contacts()
     assert (contact["direction"], contact["customer"], contact["folder"]) == (
@@ -177,10 +177,10 @@ def test_our_own_messages_are_logged_as_outbound_in_the_sent_folder_and_in_cc(
 
 
 def test_a_message_expunged_between_search_and_fetch_is_skipped(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     _fill(imap_client, "INBOX", "e", 3)
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
     store.close()
     connection = ImapConnection(settings.mailboxes[0], settings.fetch)
     connection.connect()
@@ -195,11 +195,11 @@ def test_a_message_expunged_between_search_and_fetch_is_skipped(
 
 
 def test_a_connection_reset_in_the_middle_of_a_fetch_loses_nothing(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     _fill(imap_client, "INBOX", "r", 120, padding=2000)
     proxy = FaultProxy(dovecot.host, dovecot.port)
-    settings, store = _setup(tmp_path, proxy.port, imap_user, sqlite_url)
+    settings, store = _setup(tmp_path, proxy.port, imap_user, db_url)
     proxy.reset_on(b"BODY[]")
     code, lines = _once(settings, store)
     assert code == 1 and proxy.resets == 1
@@ -211,11 +211,11 @@ def test_a_connection_reset_in_the_middle_of_a_fetch_loses_nothing(
 
 
 def test_a_dead_connection_is_noticed_by_the_idle_loop(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     proxy = FaultProxy(dovecot.host, dovecot.port)
     settings, store = _setup(
-        tmp_path, proxy.port, imap_user, sqlite_url, fetch={"noop_seconds": 1, "timeout_seconds": 1}
+        tmp_path, proxy.port, imap_user, db_url, fetch={"noop_seconds": 1, "timeout_seconds": 1}
     )
     connection = ImapConnection(settings.mailboxes[0], settings.fetch)
     connection.connect()
@@ -231,10 +231,10 @@ def test_a_dead_connection_is_noticed_by_the_idle_loop(
 
 
 def test_mail_arriving_between_search_and_idle_is_reported_at_once(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     """Dovecot does not announce, in IDLE, what came before IDLE began: we must not wait a NOOP cycle for it."""
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url, fetch={"noop_seconds": 30})
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url, fetch={"noop_seconds": 30})
     store.close()
     connection = ImapConnection(settings.mailboxes[0], settings.fetch)
     connection.connect()
@@ -248,9 +248,9 @@ def test_mail_arriving_between_search_and_idle_is_reported_at_once(
 
 
 def test_a_wrong_password_is_one_clear_line_and_exit_1(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, db_url: str
 ) -> None:
-    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, "not-the-password")
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, "not-the-password")
     import subprocess
     import sys
 
@@ -270,10 +270,10 @@ def test_a_wrong_password_is_one_clear_line_and_exit_1(
 
 
 def test_a_wrong_password_in_the_daemon_backs_off_instead_of_hammering(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, sqlite_url: str, caplog: pytest.LogCaptureFixture
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, db_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     path = write_settings(
-        tmp_path, sqlite_url, dovecot.port, imap_user, "not-the-password", fetch={"max_backoff_seconds": 2}
+        tmp_path, db_url, dovecot.port, imap_user, "not-the-password", fetch={"max_backoff_seconds": 2}
     )
     settings = load_settings(path)
     store = Store(settings.database_url)
@@ -299,15 +299,13 @@ def test_a_wrong_password_in_the_daemon_backs_off_instead_of_hammering(
 
 
 def test_the_daemon_picks_up_new_mail_over_idle_and_survives_a_server_restart(
-    tmp_path: Path, imap_user: str, sqlite_url: str
+    tmp_path: Path, imap_user: str, db_url: str
 ) -> None:
     if os.environ.get("MAILFLOW_SKIP_DOVECOT") == "1":
         pytest.skip("MAILFLOW_SKIP_DOVECOT=1: Dovecot tests explicitly opted out")
     server = Dovecot().start()
     try:
-        settings, store = _setup(
-            tmp_path, server.port, imap_user, sqlite_url, fetch={"max_backoff_seconds": 1}
-        )
+        settings, store = _setup(tmp_path, server.port, imap_user, db_url, fetch={"max_backoff_seconds": 1})
         daemon = Daemon(settings, store)
         daemon.start()
         client = IMAPClient(server.host, port=server.port, ssl=False)
@@ -330,7 +328,7 @@ def test_the_daemon_picks_up_new_mail_over_idle_and_survives_a_server_restart(
 
 
 def test_a_25_mb_message_is_logged_and_its_attachment_stored_by_content(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     from email.message import EmailMessage
 
@@ -345,7 +343,7 @@ def test_a_25_mb_message_is_logged_and_its_attachment_stored_by_content(
     assert len(raw) > 24 * 1024 * 1024
     imap_client.append("INBOX", raw)
     imap_client.append("INBOX", buyer_mail(message_id="<after-big@x>"))
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
     assert _once(settings, store)[0] == 0
     assert _message_ids(store) == ["big@x", "after-big@x"]
     digest = hashlib.sha256(video).hexdigest()
@@ -363,10 +361,10 @@ def _wait_for(condition: object, seconds: float) -> None:
 
 
 def test_ingest_stops_between_batches_when_asked(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     _fill(imap_client, "INBOX", "s", 120)
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url)
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
     connection = ImapConnection(settings.mailboxes[0], settings.fetch)
     connection.connect()
     stop = threading.Event()
@@ -378,7 +376,7 @@ def test_ingest_stops_between_batches_when_asked(
 
 
 def test_several_mailboxes_each_keep_their_own_checkpoints(
-    tmp_path: Path, dovecot: Dovecot, imap_client: IMAPClient, imap_user: str, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_client: IMAPClient, imap_user: str, db_url: str
 ) -> None:
     second_user = imap_user.replace("sales-", "export-")
     other = IMAPClient(dovecot.host, port=dovecot.port, ssl=False)
@@ -386,7 +384,7 @@ def test_several_mailboxes_each_keep_their_own_checkpoints(
     imap_client.append("INBOX", buyer_mail(message_id="<to-sales@x>"))
     other.append("INBOX", buyer_mail(message_id="<to-export@x>"))
     other.logout()
-    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD)
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD)
     path.write_text(
         path.read_text()
         + f"""
@@ -418,12 +416,12 @@ password = "{PASSWORD}"
 
 
 def test_the_drafts_folder_is_never_read_as_buyer_mail_even_when_configured(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     """Entwürfe is this Dovecot's \\\\Drafts folder: the reps' unsent mail, found by SPECIAL-USE."""
     imap_client.append("Entwürfe", buyer_mail("Offer draft", "Half-written offer", message_id="<draft@x>"))
     imap_client.append("INBOX", buyer_mail(message_id="<real@x>"))
-    settings, store = _setup(tmp_path, dovecot.port, imap_user, sqlite_url, folders=("INBOX", "Entwürfe"))
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url, folders=("INBOX", "Entwürfe"))
     code, lines = _once(settings, store)
     assert code == 0, lines
     assert _message_ids(store) == ["real@x"]

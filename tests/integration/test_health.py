@@ -27,11 +27,11 @@ def _get(url: str) -> tuple[int, str]:
 
 
 def test_health_follows_each_mailbox_and_metrics_count_what_happened(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient
 ) -> None:
     port = free_port()
     fast = {"noop_seconds": 1, "poll_seconds": 1, "timeout_seconds": 1, "max_backoff_seconds": 1}
-    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD, fetch=fast)
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD, fetch=fast)
     path.write_text(path.read_text() + f"\n[health]\nenabled = true\nport = {port}\n")
     base = f"http://127.0.0.1:{port}"
     imap_client.append("INBOX", buyer_mail("Cracked glaze", "Half the mugs arrived cracked."))
@@ -54,11 +54,11 @@ def test_health_follows_each_mailbox_and_metrics_count_what_happened(
 
 
 def test_a_mailbox_that_cannot_fetch_is_named_by_healthz(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str
 ) -> None:
     port, dead = free_port(), free_port()
     fast = {"noop_seconds": 1, "poll_seconds": 1, "timeout_seconds": 1, "max_backoff_seconds": 1}
-    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD, fetch=fast)
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD, fetch=fast)
     second = (
         f'\n[[mailbox]]\nname = "export"\naddress = "export@ningbo-homeware.example"\n\n[mailbox.imap]\n'
         f'host = "127.0.0.1"\nport = {dead}\nsecurity = "none"\npassword = "p"\n'

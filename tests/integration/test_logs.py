@@ -14,12 +14,12 @@ from tests.support.settings import write_settings
 
 
 def test_json_lines_lead_with_the_message_id_and_never_hold_the_password_or_body(
-    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, sqlite_url: str
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
     body = "The mugs arrived cracked, 40 of 600 pieces. Private detail 7f3c."
     imap_client.append("INBOX", buyer_mail(body=body, message_id="<json-log-1@harbor-imports.example>"))
     path = write_settings(
-        tmp_path, sqlite_url, dovecot.port, imap_user, "env:MAILFLOW_TEST_IMAP_PASSWORD",
+        tmp_path, db_url, dovecot.port, imap_user, "env:MAILFLOW_TEST_IMAP_PASSWORD",
         extra='\n[log]\nformat = "json"\n',
     )  # fmt: skip
     done = run_mailflow(path, "-v", "run", "--once", env={"MAILFLOW_TEST_IMAP_PASSWORD": PASSWORD})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -18,13 +19,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
 from mailflow import config
 from mailflow.config import Settings
 from mailflow.ingest import Ingest
 from mailflow.ledger import Ledger
-from mailflow.models import Draft
+from mailflow.models import Customer, Draft, Tick, utcnow
 from mailflow.outbox import Outbox
 from mailflow.records import CustomerRecord, InvoiceRecord
 from mailflow.schedule_store import ScheduleStore
@@ -444,3 +445,55 @@ def test_a_stop_ends_a_tick_between_chunks_and_the_rest_is_drafted_next_time(
     assert scheduler.run(now).drafted == 15  # the rest, none twice
     assert len(office.keys("update")) == len(set(office.keys("update"))) == 25
     office.store.close()
+
+
+def test_a_tick_cut_short_leaves_the_updates_it_missed_to_the_next_tick(tmp_path: Path, db_url: str) -> None:
+    """A stopped (or failed) tick must not count as "the last tick": missed updates are caught up after it."""
+    office = Office(tmp_path, db_url, "draft_ahead_hours = 1")
+    office.ledger.import_customers([_customer(f"b{n}@importer{n}.example", class_set="A") for n in range(5)])
+    scheduler = Scheduler(office.settings, office.store)
+    assert scheduler.tick(_at(2026, 11, 23, 13)).drafted == 0  # Monday: Tuesday 10:00 is not within the lead
+    stop = threading.Event()
+    stop.set()
+    tuesday = _at(2026, 11, 24, 10, 30)  # the daemon was down at 10:00 and stops again at once
+    cut_short = scheduler.tick(tuesday, stop=stop)
+    assert (cut_short.drafted, cut_short.complete) == (0, False)
+    assert len(office.keys("update")) == 0
+    assert scheduler.tick(tuesday + timedelta(minutes=15)).drafted == 5  # caught up, not lost
+
+
+def test_sigterm_during_a_big_tick_exits_0_within_10_s_and_the_rest_comes_next_time(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    """6,000 updates due at the daemon's first tick; SIGTERM while it runs. Nothing half-written."""
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD)
+    path.write_text(path.read_text() + "\n[schedule]\ndraft_ahead_hours = 168\n")  # everyone's next slot
+    store = Store(config.load(path).database_url)
+    customers = 6_000
+    with store.sessions.begin() as session:
+        session.execute(
+            insert(Customer),
+            [{"email": f"b{n}@importer{n}.example", "domain": f"importer{n}.example", "class_set": "A",
+              "language": "en", "timezone": "Europe/Madrid", "listed": True, "created_at": utcnow()}
+             for n in range(customers)],
+        )  # fmt: skip
+    with running_daemon(path) as daemon:
+        wait_for(lambda: _tick_leases(store))
+        asked = time.monotonic()
+        stderr = daemon.stop()  # exit 0, no traceback
+        assert time.monotonic() - asked <= 10, stderr
+    drafted = len(Outbox(store).drafts())
+    assert drafted % 500 == 0 and drafted < customers, drafted  # whole chunks only; it was cut short
+    assert "left for the next tick" in stderr
+    done = run_mailflow(path, "schedule", "run")
+    assert done.returncode == 0, done.stderr
+    with store.sessions() as session:
+        keys = list(session.scalars(select(Draft.idempotency_key)))
+    assert len(keys) == len(set(keys)) == customers
+    store.close()
+
+
+def _tick_leases(store: Store) -> list[datetime]:
+    """A tick running now (a session per look: an open SQLite transaction would hold the write lock)."""
+    with store.sessions() as session:
+        return list(session.scalars(select(Tick.lease_until).where(Tick.lease_until.is_not(None))))

@@ -166,12 +166,12 @@ def _make_due(store: Store, draft_id: int) -> None:
 
 
 def test_retries_are_bounded_then_the_draft_fails_saying_why(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = sink
     handler.fail_data = "451 4.7.1 Greylisted, come back later"
     send = "max_attempts = 3\nretry_seconds = 0.001"
-    settings, store, (draft_id,), _ = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 1, send)
+    settings, store, (draft_id,), _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 1, send)
     for expected in ({"retry": 1}, {"retry": 1}, {"failed": 1}):
         _make_due(store, draft_id)
         assert Sender(settings, store).run_batch() == expected
@@ -259,11 +259,11 @@ def test_421_on_connect_sends_nothing_and_every_draft_waits(
 
 
 def test_a_connection_dropped_after_the_final_dot_is_retried_once_the_server_is_back(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = sink
     handler.drop_after_dot = True
-    settings, store, ids, _ = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 2)
+    settings, store, ids, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 2)
     assert Sender(settings, store).run_until_empty() == {"retry": 2}  # each on a fresh connection
     handler.drop_after_dot = False
     for draft_id in ids:
@@ -334,11 +334,11 @@ def test_sigkill_before_the_send_sends_it_after_the_restart(
 
 
 def test_an_abandoned_draft_is_not_resent_while_its_sent_folder_cannot_be_checked(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = sink
     send = "claim_timeout_seconds = 0.001"
-    settings, store, (draft_id,), path = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 1, send)
+    settings, store, (draft_id,), path = _setup(tmp_path, db_url, dovecot, imap_user, port, 1, send)
     _send_and_die(path, "smtp", "SmtpConnection.send")
     path.write_text(path.read_text().replace(f"port = {dovecot.port}", "port = 1"))  # IMAP unreachable
     assert Sender(config.load(path), store).run_until_empty() == {"unsure": 1}
@@ -349,10 +349,10 @@ def test_an_abandoned_draft_is_not_resent_while_its_sent_folder_cannot_be_checke
 
 
 def test_a_stop_puts_the_unsent_part_of_a_batch_back(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = sink
-    settings, store, _, _ = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 2)
+    settings, store, _, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 2)
     stop = threading.Event()
     stop.set()
     assert Sender(settings, store, stop).run_batch() == {"released": 2}
@@ -363,14 +363,14 @@ def test_a_stop_puts_the_unsent_part_of_a_batch_back(
 
 def test_the_daemon_sends_a_draft_approved_while_it_runs_then_stops_on_sigterm(
     tmp_path: Path,
-    sqlite_url: str,
+    db_url: str,
     dovecot: Dovecot,
     imap_user: str,
     imap_client: IMAPClient,
     sink: tuple[FaultyHandler, int],
 ) -> None:
     handler, port = sink
-    path = _settings(tmp_path, sqlite_url, dovecot.port, imap_user, port, "interval_seconds = 0.2")
+    path = _settings(tmp_path, db_url, dovecot.port, imap_user, port, "interval_seconds = 0.2")
     store = Store(config.load(path).database_url)
     store.create_schema()
     with running_daemon(path) as daemon:
@@ -416,10 +416,10 @@ def test_a_hostile_subject_a_bcc_and_two_languages_reach_only_the_buyer(
 
 
 def test_an_approved_draft_to_an_address_that_bounced_meanwhile_is_held_back(
-    tmp_path: Path, sqlite_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
 ) -> None:
     handler, port = sink
-    settings, store, (draft_id,), _ = _setup(tmp_path, sqlite_url, dovecot, imap_user, port, 1)
+    settings, store, (draft_id,), _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 1)
     (draft,) = Outbox(store).drafts("approved")
     dead = draft["to"][0]
     report = (

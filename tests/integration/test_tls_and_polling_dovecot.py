@@ -57,14 +57,14 @@ def test_mail_is_fetched_over_tls_with_the_certificate_verified(
     tmp_path: Path,
     tls_dovecot: Dovecot,
     imap_user: str,
-    sqlite_url: str,
+    db_url: str,
     security: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(tls_dovecot.ca_file))
     _append(tls_dovecot, imap_user, "tls@x")
     port = tls_dovecot.tls_port if security == "ssl" else tls_dovecot.port
-    path = write_settings(tmp_path, sqlite_url, port, imap_user, PASSWORD)
+    path = write_settings(tmp_path, db_url, port, imap_user, PASSWORD)
     path.write_text(path.read_text().replace('security = "none"', f'security = "{security}"'))
     settings = load_settings(path)
     store = Store(settings.database_url)
@@ -76,10 +76,10 @@ def test_mail_is_fetched_over_tls_with_the_certificate_verified(
 
 
 def test_an_untrusted_certificate_is_one_clear_error(
-    tmp_path: Path, tls_dovecot: Dovecot, imap_user: str, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, tls_dovecot: Dovecot, imap_user: str, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "no-such-ca.pem"))
-    path = write_settings(tmp_path, sqlite_url, tls_dovecot.tls_port, imap_user, PASSWORD)
+    path = write_settings(tmp_path, db_url, tls_dovecot.tls_port, imap_user, PASSWORD)
     path.write_text(path.read_text().replace('security = "none"', 'security = "ssl"'))
     settings = load_settings(path)
     store = Store(settings.database_url)
@@ -92,14 +92,14 @@ def test_an_untrusted_certificate_is_one_clear_error(
 
 
 def test_without_idle_the_daemon_polls(
-    tmp_path: Path, no_idle_dovecot: Dovecot, imap_user: str, sqlite_url: str
+    tmp_path: Path, no_idle_dovecot: Dovecot, imap_user: str, db_url: str
 ) -> None:
     probe = IMAPClient(no_idle_dovecot.host, port=no_idle_dovecot.port, ssl=False)
     probe.login(imap_user, PASSWORD)
     assert not probe.has_capability("IDLE")
     probe.logout()
     path = write_settings(
-        tmp_path, sqlite_url, no_idle_dovecot.port, imap_user, PASSWORD, fetch={"poll_seconds": 1}
+        tmp_path, db_url, no_idle_dovecot.port, imap_user, PASSWORD, fetch={"poll_seconds": 1}
     )
     settings = load_settings(path)
     store = Store(settings.database_url)
@@ -124,12 +124,12 @@ def test_without_idle_the_daemon_polls(
     ("lifetime", "logged"), [(600, True), (-60, False)], ids=["valid-token", "expired-token"]
 )
 def test_xoauth2_login_takes_the_token_from_a_secret_command(
-    tmp_path: Path, oauth_dovecot: Dovecot, imap_user: str, sqlite_url: str, lifetime: int, logged: bool
+    tmp_path: Path, oauth_dovecot: Dovecot, imap_user: str, db_url: str, lifetime: int, logged: bool
 ) -> None:
     _append(oauth_dovecot, imap_user, "oauth@x")
     token_file = tmp_path / "token"
     token_file.write_text(oauth_dovecot.oauth2_token(imap_user, lifetime))
-    path = write_settings(tmp_path, sqlite_url, oauth_dovecot.port, imap_user, PASSWORD)
+    path = write_settings(tmp_path, db_url, oauth_dovecot.port, imap_user, PASSWORD)
     text = path.read_text().replace(
         f'password = "{PASSWORD}"', f'auth = "xoauth2"\noauth2_token = "cmd:cat {token_file}"'
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,18 +15,24 @@ from typing import Any
 
 class RunningDaemon:
     def __init__(self, settings: Path) -> None:
+        # A file, not a pipe: a daemon logging more than a pipe holds would block on a full pipe.
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mailflow", "--config", str(settings), "run"],
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
+            stderr=self.log,
         )
         self.stderr = ""
 
     def stop(self) -> str:
         """SIGTERM; the daemon must exit 0 without a traceback. Returns what it logged."""
         self.process.send_signal(signal.SIGTERM)
-        _, self.stderr = self.process.communicate(timeout=15)
+        try:
+            self.process.wait(timeout=15)
+        finally:
+            self.log.seek(0)
+            self.stderr = self.log.read().decode(errors="replace")
+            self.log.close()
         assert self.process.returncode == 0 and "Traceback" not in self.stderr, self.stderr
         return self.stderr
 

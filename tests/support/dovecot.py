@@ -58,6 +58,13 @@ namespace inbox {{
   }}
 }}
 imap_idle_notify_interval = 1 mins
+# Every test logs in from 127.0.0.1: without this, each wrong password in the suite would lengthen
+# the next one's delay (2, 4, 8, 15 s), and a login would time out depending on test order.
+service anvil {{
+  unix_listener anvil-auth-penalty {{
+    mode = 0
+  }}
+}}
 service imap-login {{
   inet_listener imap {{
     address = 127.0.0.1

@@ -65,11 +65,11 @@ def chromium() -> Iterator[webdriver.Chrome]:
 
 
 def test_a_reviewer_edits_and_approves_a_chinese_complaint_reply_in_chromium(
-    tmp_path: Path, sqlite_url: str, chromium: webdriver.Chrome
+    tmp_path: Path, db_url: str, chromium: webdriver.Chrome
 ) -> None:
     with running_sink() as (handler, smtp_port):
         smtp = f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\nsave_sent = false\n'
-        settings = config.load(write_settings(tmp_path, sqlite_url, 1, "u", "p", extra=smtp))
+        settings = config.load(write_settings(tmp_path, db_url, 1, "u", "p", extra=smtp))
         store = Store(settings.database_url)
         store.create_schema()
         messages = [chinese_complaint(), hostile_complaint()]

@@ -13,8 +13,8 @@ from tests.support.daemon import running_daemon
 from tests.support.settings import write_settings
 
 
-def test_reviewer_accounts_are_added_listed_and_removed(tmp_path: Path, sqlite_url: str) -> None:
-    path = write_settings(tmp_path, sqlite_url, 1, "u", "p")
+def test_reviewer_accounts_are_added_listed_and_removed(tmp_path: Path, db_url: str) -> None:
+    path = write_settings(tmp_path, db_url, 1, "u", "p")
     added = run_mailflow(
         path, "reviewers", "add", "wang", "--language", "zh", "--password-stdin", stdin="long enough pw\n"
     )
@@ -28,13 +28,13 @@ def test_reviewer_accounts_are_added_listed_and_removed(tmp_path: Path, sqlite_u
 
 
 def test_the_daemon_serves_the_page_when_enabled_and_stops_with_it(
-    tmp_path: Path, sqlite_url: str, dovecot: object, imap_user: str
+    tmp_path: Path, db_url: str, dovecot: object, imap_user: str
 ) -> None:
     from tests.support.dovecot import PASSWORD, Dovecot
 
     assert isinstance(dovecot, Dovecot)
     port = free_port()
-    path = write_settings(tmp_path, sqlite_url, dovecot.port, imap_user, PASSWORD)
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD)
     path.write_text(path.read_text() + f"\n[web]\nenabled = true\nport = {port}\n")
     with running_daemon(path):
         deadline, page = time.monotonic() + 30, ""
