@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError, IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
 from mailflow.classify import is_photo
+from mailflow.errors import database_reason
 from mailflow.models import (
     BouncedAddress,
     Case,
@@ -31,6 +31,7 @@ from mailflow.models import (
 )
 from mailflow.pipeline import Failed, Processed, company_for
 from mailflow.reactions import react
+from mailflow.sql import dialect_insert
 
 log = logging.getLogger("mailflow.store")
 audit = logging.getLogger("mailflow.audit")
@@ -43,10 +44,7 @@ REFUSED_DATA = (IntegrityError, DataError, InternalError)
 
 def _first_line(exc: Exception) -> str:
     """The driver's own words, without SQL or parameters (they could hold message text)."""
-    original = getattr(exc, "orig", None) or exc
-    return (
-        f"{type(original).__name__}: {str(original).strip().splitlines()[0] if str(original).strip() else ''}"
-    )
+    return f"{type(getattr(exc, 'orig', None) or exc).__name__}: {database_reason(exc)}"
 
 
 @dataclass(frozen=True)
@@ -368,10 +366,8 @@ class BatchWriter:
         fields = ("email", "name", "company", "domain")
         rows = [_clamped(Customer, {name: getattr(c, name) for name in fields} | {"created_at": utcnow()})
                 for c in customers]  # fmt: skip
-        dialect_insert = (
-            postgresql.insert if self.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-        )
-        statement = dialect_insert(Customer).on_conflict_do_nothing(index_elements=["email"])
+        dialect = self.session.get_bind().dialect.name
+        statement = dialect_insert(dialect, Customer).on_conflict_do_nothing(index_elements=["email"])
         ids = dict(self.session.execute(statement.returning(Customer.email, Customer.id), rows).all())
         missing = [row["email"] for row in rows if row["email"] not in ids]
         if missing:

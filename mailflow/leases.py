@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mailflow.models import MailboxLease, Worker
+from mailflow.sql import dialect_insert
 from mailflow.store import Store
 
 
@@ -44,7 +44,7 @@ class Leases:
         self.lease = lease
 
     def _insert(self, table: Any) -> Any:
-        return (postgresql.insert if self.dialect == "postgresql" else sqlite.insert)(table)
+        return dialect_insert(self.dialect, table)
 
     def beat(self, now: datetime) -> int:
         """This worker is alive; returns how many are (itself included)."""

@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Table, func, insert, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from mailflow.business import Place
 from mailflow.classes import abc_classes
@@ -33,6 +32,7 @@ from mailflow.models import (
 )
 from mailflow.pipeline import FREE_MAIL_DOMAINS
 from mailflow.schedule import Book, BookCase, BookCustomer, BookInvoice
+from mailflow.sql import dialect_insert
 from mailflow.store import Store
 
 SCHEDULED_KINDS = ("followup", "satisfaction", "update", "reminder")
@@ -271,10 +271,9 @@ class ScheduleStore:
         """Insert the drafts whose keys are new; returns the keys written (the others existed)."""
         if not rows:
             return []
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         table: Table = Draft.__table__  # type: ignore[assignment]
         statement = (
-            dialect_insert(table)
+            dialect_insert(self.dialect, table)
             .on_conflict_do_nothing(index_elements=["idempotency_key"])
             .returning(table.c.id, table.c.idempotency_key, table.c.template)
         )
@@ -317,10 +316,11 @@ class ScheduleStore:
 
     def claim_tick(self, name: str, owner: str, now: datetime, lease: timedelta) -> bool:
         """Ours to run now, unless another process holds an unexpired lease on it."""
-        dialect_insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
         with self.sessions.begin() as session:
             session.execute(
-                dialect_insert(Tick).values(name=name).on_conflict_do_nothing(index_elements=["name"])
+                dialect_insert(self.dialect, Tick)
+                .values(name=name)
+                .on_conflict_do_nothing(index_elements=["name"])
             )
             taken = session.execute(
                 update(Tick)
