@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from imapclient import IMAPClient
 
 from mailflow.embedded import free_port
-from tests.support.daemon import running_daemon, wait_for
+from tests.support.daemon import http_get, running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.settings import write_settings
-
-
-def _get(url: str) -> tuple[int, str]:
-    """(status, body); (0, "") while the daemon is not listening yet."""
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own http:// URL
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except urllib.error.URLError:
-        return 0, ""
 
 
 def test_health_follows_each_mailbox_and_metrics_count_what_happened(
@@ -36,24 +23,24 @@ def test_health_follows_each_mailbox_and_metrics_count_what_happened(
     base = f"http://127.0.0.1:{port}"
     imap_client.append("INBOX", buyer_mail("Cracked glaze", "Half the mugs arrived cracked."))
     with running_daemon(path) as daemon:
-        wait_for(lambda: [True] if _get(f"{base}/healthz") == (200, "ok\n") else [])
+        wait_for(lambda: [True] if http_get(f"{base}/healthz") == (200, "ok\n") else [])
         wait_for(
             lambda: [
                 text
-                for code, text in [_get(f"{base}/metrics")]
+                for code, text in [http_get(f"{base}/metrics")]
                 if 'state="pending_review"' in text and "tick_seconds_count" in text
             ]
         )
         # A fresh scrape: one scrape is not a snapshot. Its counters are read before its draft
         # count is queried, so a scrape that began just before the draft was made shows the draft
         # but not yet the fetch that caused it.
-        _, metrics = _get(f"{base}/metrics")
+        _, metrics = http_get(f"{base}/metrics")
         assert 'mailflow_messages_fetched_total{mailbox="sales"} 1.0' in metrics
         assert 'mailflow_messages_tagged_total{tag="complaint:quality"} 1.0' in metrics
         assert 'mailflow_drafts{state="pending_review"} 1.0' in metrics
         assert 'mailflow_fetch_lag_seconds{mailbox="sales"}' in metrics
         assert "mailflow_tick_seconds_count" in metrics
-        assert _get(f"{base}/nothing")[0] == 404
+        assert http_get(f"{base}/nothing")[0] == 404
         daemon.stop()
 
 
@@ -70,7 +57,7 @@ def test_a_mailbox_that_cannot_fetch_is_named_by_healthz(
     path.write_text(path.read_text() + second + f"\n[health]\nenabled = true\nport = {port}\n")
     with running_daemon(path) as daemon:
         _, text = wait_for(
-            lambda: [r for r in [_get(f"http://127.0.0.1:{port}/healthz")] if r[0] == 503], 40
+            lambda: [r for r in [http_get(f"http://127.0.0.1:{port}/healthz")] if r[0] == 503], 40
         )[0]
         assert text.startswith("export: no successful fetch for") and "sales" not in text
         daemon.stop()

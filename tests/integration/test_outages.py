@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import os
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 
 from mailflow.embedded import free_port
 from tests.support.cli import run_mailflow
-from tests.support.daemon import running_daemon, wait_for
+from tests.support.daemon import http_get, running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.proxy import FaultProxy
@@ -39,20 +37,16 @@ FAST = {
 }
 
 
-def _health(port: int) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-    except urllib.error.URLError:
-        return 0, ""
-
-
 def _with_health(path: Path) -> int:
     port = free_port()
     path.write_text(path.read_text() + f"\n[health]\nenabled = true\nport = {port}\n")
     return port
+
+
+def _logged(database: Engine) -> int:
+    """Messages in the contact log, read directly (never through the proxy under test)."""
+    with database.connect() as connection:
+        return int(connection.execute(text("SELECT count(DISTINCT message_id) FROM contacts")).scalar_one())
 
 
 def _append(client: IMAPClient, prefix: str, count: int) -> None:
@@ -85,25 +79,21 @@ def test_the_daemon_waits_out_a_database_outage_and_logs_everything_once(
     health = _with_health(path)
     database = create_engine(postgres_url)  # the test's own view, not through the proxy
 
-    def logged() -> int:
-        with database.connect() as connection:
-            return int(
-                connection.execute(text("SELECT count(DISTINCT message_id) FROM contacts")).scalar_one()
-            )
-
     _append(imap_client, "before", 3)
     with running_daemon(path) as daemon:
-        wait_for(lambda: [True] if logged() == 3 else [], 60)
+        wait_for(lambda: [True] if _logged(database) == 3 else [], 60)
         proxy.down()
         went_down = time.monotonic()
         _append(imap_client, "during", 10)
-        _, text_ = wait_for(lambda: [r for r in [_health(health)] if r[0] == 503], 40)[0]
+        _, text_ = wait_for(
+            lambda: [r for r in [http_get(f"http://127.0.0.1:{health}/healthz")] if r[0] == 503], 40
+        )[0]
         assert "database error" in text_, text_
         time.sleep(max(0.0, DATABASE_OUTAGE_SECONDS - (time.monotonic() - went_down)))
-        assert logged() == 3
+        assert _logged(database) == 3
         proxy.down(False)
-        wait_for(lambda: [True] if logged() == 13 else [], 60)
-        wait_for(lambda: [True] if _health(health)[0] == 200 else [], 30)
+        wait_for(lambda: [True] if _logged(database) == 13 else [], 60)
+        wait_for(lambda: [True] if http_get(f"http://127.0.0.1:{health}/healthz")[0] == 200 else [], 30)
         stderr = daemon.stop()  # exit 0, no traceback
     with database.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM contacts")).scalar_one() == 13
@@ -120,26 +110,22 @@ def test_the_daemon_waits_out_an_imap_outage(
     health = _with_health(path)
     database = create_engine(db_url)
 
-    def logged() -> int:
-        with database.connect() as connection:
-            return int(
-                connection.execute(text("SELECT count(DISTINCT message_id) FROM contacts")).scalar_one()
-            )
-
     _append(imap_client, "before", 2)
     with running_daemon(path) as daemon:
-        wait_for(lambda: [True] if logged() == 2 else [], 60)
+        wait_for(lambda: [True] if _logged(database) == 2 else [], 60)
         proxy.down()
         went_down = time.monotonic()
         _append(imap_client, "during", 5)
-        _, text_ = wait_for(lambda: [r for r in [_health(health)] if r[0] == 503], 40)[0]
+        _, text_ = wait_for(
+            lambda: [r for r in [http_get(f"http://127.0.0.1:{health}/healthz")] if r[0] == 503], 40
+        )[0]
         assert text_.startswith("sales: no successful fetch"), text_
         time.sleep(max(0.0, IMAP_OUTAGE_SECONDS - (time.monotonic() - went_down)))
         proxy.down(False)
         came_back = time.monotonic()
-        wait_for(lambda: [True] if logged() == 7 else [], 30)
+        wait_for(lambda: [True] if _logged(database) == 7 else [], 30)
         assert time.monotonic() - came_back < 10  # within a backoff step and a sync
-        wait_for(lambda: [True] if _health(health)[0] == 200 else [], 30)
+        wait_for(lambda: [True] if http_get(f"http://127.0.0.1:{health}/healthz")[0] == 200 else [], 30)
         daemon.stop()
     database.dispose()
     proxy.close()

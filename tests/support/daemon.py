@@ -7,6 +7,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -56,3 +58,14 @@ def wait_for(found: Callable[[], list[Any]], seconds: float = 30) -> list[Any]:
             return result
         time.sleep(0.05)
     raise AssertionError(f"nothing after {seconds} s")
+
+
+def http_get(url: str) -> tuple[int, str]:
+    """(status, body) of one of the daemon's pages; (0, "") while it is not listening yet."""
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 - our own http:// URL
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+    except urllib.error.URLError:
+        return 0, ""
