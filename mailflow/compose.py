@@ -16,12 +16,12 @@ read it back with the email package's strict parser.
 
 from __future__ import annotations
 
+import base64
 import binascii
 import functools
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
-from email.header import Header
 from email.utils import format_datetime, parseaddr
 from typing import Any
 
@@ -46,7 +46,7 @@ def outgoing_message(draft: dict[str, Any], now: datetime) -> Outgoing:
         ("From", draft["from"]),
         ("To", ", ".join(draft["to"])),
         ("Subject", draft["subject"]),
-        ("Date", format_datetime(now)),
+        ("Date", _date(now.replace(microsecond=0))),
         ("Message-ID", f"<{draft['message_id']}>"),
     ]
     if draft["in_reply_to"]:
@@ -72,6 +72,12 @@ def outgoing_message(draft: dict[str, Any], now: datetime) -> Outgoing:
     )
 
 
+@functools.lru_cache(maxsize=4)
+def _date(now: datetime) -> str:
+    """The Date header; a batch sends many messages within one second."""
+    return format_datetime(now)
+
+
 @functools.lru_cache(maxsize=256)
 def address_of(mailbox: str) -> str:
     """'Sales <sales@x.example>' -> 'sales@x.example'; a mailbox's From repeats, parsing it once is enough."""
@@ -81,10 +87,36 @@ def address_of(mailbox: str) -> str:
 def _header(name: str, value: str) -> str:
     safe_header(value, name)
     if not value.isascii():
-        # Encoded words, folded by the email package (it knows where a word may be split).
-        encoded = Header(value, "utf-8", header_name=name).encode(linesep="\r\n")
-        return f"{name}: {encoded}\r\n"
+        return f"{name}: {_encoded_words(value, len(name) + 2)}\r\n"
     return f"{name}: {_fold(value, len(name) + 2)}\r\n"
+
+
+def _encoded_words(value: str, used: int) -> str:
+    """RFC 2047 B-encoded UTF-8 words, every line within 76 characters, no character split.
+
+    The email package's Header does the same, but measures each candidate split by
+    encoding it again: for a Chinese subject that cost more than the SMTP round trip.
+    A reader joins adjacent encoded words without the folding between them.
+    """
+    words: list[str] = []
+    start, size, room = 0, 0, _payload_bytes(_FOLD_AT - used)
+    for index, char in enumerate(value):
+        width = _utf8_width(ord(char))
+        if size + width > room:
+            words.append(value[start:index])
+            start, size, room = index, 0, _payload_bytes(_FOLD_AT - 1)  # continuation lines: one space
+        size += width
+    words.append(value[start:])
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word.encode()).decode('ascii')}?=" for word in words)
+
+
+def _payload_bytes(room: int) -> int:
+    """How many bytes fit one encoded word in `room` characters: 12 go to =?utf-8?b? and ?=."""
+    return max((room - 12) // 4 * 3, 12)
+
+
+def _utf8_width(code: int) -> int:
+    return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
 
 
 def _fold(value: str, used: int) -> str:

@@ -94,6 +94,26 @@ def test_a_long_subject_is_folded_and_reads_back_whole() -> None:
 
 
 @pytest.mark.parametrize(
+    "subject",
+    [
+        "Re: 货物破损投诉 订单PO20261102 集装箱CSQU3054383 纸箱压坏 请尽快处理" * 3,
+        "Re: Жалоба: разбитые коробки 😀 в контейнере MSCU1234567, заказ № 45",
+        "RV: Reclamación — cajas aplastadas, pedido nº 7781 (urgente) " * 2,
+        "回复: 😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀 four-byte characters at every split",
+        "Ä",
+    ],
+)
+def test_non_ascii_subjects_become_encoded_words_that_read_back_exactly(subject: str) -> None:
+    raw = outgoing_message(_draft(subject=subject), NOW).raw
+    head = raw.split(b"\r\n\r\n")[0].decode("ascii")
+    folded = head.split("Subject: ")[1].split("\r\nDate:")[0]
+    lines = ("Subject: " + folded).split("\r\n")
+    assert all(len(line) <= 76 for line in lines)  # RFC 2047's limit for lines with encoded words
+    assert all(len(word) <= 75 for word in folded.split())  # and for each encoded word
+    assert _read(_draft(subject=subject))["Subject"] == subject
+
+
+@pytest.mark.parametrize(
     "change",
     [
         {"subject": "Re: x\r\nBcc: victim@evil.example"},
