@@ -11,12 +11,29 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import JSON, String, Table, and_, bindparam, exists, insert, literal, or_, select, update
+from sqlalchemy import (
+    JSON,
+    Integer,
+    String,
+    Table,
+    and_,
+    any_,
+    bindparam,
+    exists,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.sql.elements import BindParameter
 
 from mailflow.batch import mark_bounced
 from mailflow.business import Place
@@ -62,14 +79,14 @@ class SendQueue:
         return self._take(candidates, and_(Draft.status == "sending", Draft.claimed_at < stale_before), now)
 
     def _take(self, candidates: Any, still: Any, now: datetime) -> list[dict[str, Any]]:
+        # One statement picks, locks, moves and hands back what sending needs; no ORM objects.
+        # The pick is a MATERIALIZED CTE: as a plain IN (subquery), PostgreSQL may run the
+        # subquery more than once, and LIMIT ... SKIP LOCKED then claimed more than the limit.
+        picked = candidates.cte("picked").prefix_with("MATERIALIZED", dialect="postgresql")
         with self.sessions.begin() as session:
-            ids = list(session.scalars(candidates))
-            if not ids:
-                return []
-            # One UPDATE ... RETURNING hands back what sending needs: no second query, no ORM objects.
             rows = session.execute(
                 _table.update()
-                .where(_table.c.id.in_(ids), still)
+                .where(_table.c.id.in_(select(picked.c.id)), still)
                 .values(status="sending", claimed_at=now, updated_at=now)
                 .returning(*(_table.c[column] for column in _SENDING))
             )
@@ -119,12 +136,13 @@ class SendQueue:
     def _record(self, outcomes: Sequence[Outcome], drafts: dict[int, dict[str, Any]], now: datetime) -> None:
         with self.sessions.begin() as session:
             connection = session.connection()
-            connection.execute(_STATE_UPDATE, [_state(o, drafts[o.draft_id], now) for o in outcomes])
+            statements = _BY_DIALECT[connection.dialect.name]
+            statements.set_states(connection, [_state(o, drafts[o.draft_id], now) for o in outcomes], now)
             # The rest is copied from the drafts' rows by the database itself (INSERT ... SELECT):
             # per-row parameters cost more than the SMTP round trip they follow.
             plain = [o.draft_id for o in outcomes if o.result == "sent" and not o.detail]
             if plain:
-                connection.execute(_SENT_EVENTS, {"ids": plain})
+                connection.execute(statements.sent_events, {"ids": plain})
             events = [
                 _event(o)
                 for o in outcomes
@@ -140,11 +158,11 @@ class SendQueue:
                     )
             for (folder, sender), ids in went.items():
                 connection.execute(
-                    _LOG_CONTACTS, {"ids": ids, "folder": folder, "sender": sender, "now": now}
+                    statements.log_contacts, {"ids": ids, "folder": folder, "sender": sender, "now": now}
                 )
             if went:
                 ids = [draft_id for group in went.values() for draft_id in group]
-                connection.execute(_ACKNOWLEDGE, {"ids": ids})
+                connection.execute(statements.acknowledge, {"ids": ids})
             for outcome in outcomes:
                 for address in outcome.bounced:  # "no such user" at RCPT: the same as a bounce report
                     mark_bounced(session, address, outcome.detail)
@@ -202,34 +220,76 @@ def _event(outcome: Outcome) -> dict[str, Any]:
 
 
 _contacts = cast(Table, Contact.__table__)
-_ids: BindParameter[Any] = bindparam("ids", expanding=True)
-_sent = and_(_table.c.id.in_(_ids), _table.c.status == "sent")
-_dedupe_key = literal("mid:") + _table.c.message_id
-# The outbound contact of each message that went, unless the Sent folder's watcher logged it first.
-_LOG_CONTACTS = insert(_contacts).from_select(
-    [
-        "direction", "customer_id", "case_id", "mailbox", "folder", "dedupe_key", "message_id", "in_reply_to",
-        "thread_refs", "sender", "reply_to", "subject", "body", "at", "tags", "reasons", "severity", "language",
-        "trade_refs", "automatic", "created_at",
-    ],
-    select(
-        literal("out"), _table.c.customer_id, _table.c.case_id, _table.c.mailbox,
-        bindparam("folder", type_=String), _dedupe_key, _table.c.message_id, _table.c.in_reply_to,
-        _table.c.thread_refs, bindparam("sender", type_=String), literal(""), _table.c.subject, _table.c.text,
-        _table.c.sent_at, literal([], JSON), literal([], JSON), literal("low"), literal(""), literal([], JSON),
-        _table.c.policy == "auto", bindparam("now", type_=UTCDateTime),
-    ).where(_sent, ~exists().where(_contacts.c.dedupe_key == _dedupe_key)),
-)  # fmt: skip
-_SENT_EVENTS = insert(cast(Table, DraftEvent.__table__)).from_select(
-    ["draft_id", "at", "actor", "action", "detail"],
-    select(_table.c.id, _table.c.sent_at, literal("mailflow"), literal("sent"), literal("")).where(_sent),
-)
 _cases = cast(Table, Case.__table__)
-_ACKNOWLEDGE = (
-    _cases.update()
-    .where(
-        _cases.c.status == "open",
-        _cases.c.id.in_(select(_table.c.case_id).where(_sent, _table.c.kind == "ack")),
+_dedupe_key = literal("mid:") + _table.c.message_id
+
+
+@dataclass(frozen=True)
+class _Statements:
+    """What the record of a batch runs: the new states, then INSERT ... SELECT and UPDATE over its ids.
+
+    On PostgreSQL the ids go as one array (`id = ANY(:ids)`), and the states as one array
+    per column: each statement's text stays the same whatever the batch's size, so it is
+    prepared once, and the server gets one statement instead of one per draft. SQLite has
+    no arrays: an expanding IN list and executemany, which cost little in-process.
+    """
+
+    log_contacts: Any
+    sent_events: Any
+    acknowledge: Any
+    arrays: bool
+
+    def set_states(self, connection: Connection, states: list[dict[str, Any]], now: datetime) -> None:
+        if self.arrays:
+            columns = {key: [state[key] for state in states] for key in _STATE_KEYS}
+            connection.execute(_STATE_UPDATE_ARRAYS, {**columns, "now": now})
+        else:
+            connection.execute(_STATE_UPDATE, states)
+
+
+def _statements(ids: Any, arrays: bool) -> _Statements:
+    sent = and_(ids, _table.c.status == "sent")
+    # The outbound contact of each message that went, unless the Sent folder's watcher logged it first.
+    log_contacts = insert(_contacts).from_select(
+        [
+            "direction", "customer_id", "case_id", "mailbox", "folder", "dedupe_key", "message_id", "in_reply_to",
+            "thread_refs", "sender", "reply_to", "subject", "body", "at", "tags", "reasons", "severity", "language",
+            "trade_refs", "automatic", "created_at",
+        ],
+        select(
+            literal("out"), _table.c.customer_id, _table.c.case_id, _table.c.mailbox,
+            bindparam("folder", type_=String), _dedupe_key, _table.c.message_id, _table.c.in_reply_to,
+            _table.c.thread_refs, bindparam("sender", type_=String), literal(""), _table.c.subject, _table.c.text,
+            _table.c.sent_at, literal([], JSON), literal([], JSON), literal("low"), literal(""), literal([], JSON),
+            _table.c.policy == "auto", bindparam("now", type_=UTCDateTime),
+        ).where(sent, ~exists().where(_contacts.c.dedupe_key == _dedupe_key)),
+    )  # fmt: skip
+    sent_events = insert(cast(Table, DraftEvent.__table__)).from_select(
+        ["draft_id", "at", "actor", "action", "detail"],
+        select(_table.c.id, _table.c.sent_at, literal("mailflow"), literal("sent"), literal("")).where(sent),
     )
-    .values(status="acknowledged")
+    acknowledge = (
+        _cases.update()
+        .where(
+            _cases.c.status == "open",
+            _cases.c.id.in_(select(_table.c.case_id).where(sent, _table.c.kind == "ack")),
+        )
+        .values(status="acknowledged")
+    )
+    return _Statements(log_contacts, sent_events, acknowledge, arrays)
+
+
+_BY_DIALECT = {
+    "postgresql": _statements(_table.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer))), True),
+    "sqlite": _statements(_table.c.id.in_(bindparam("ids", expanding=True)), False),
+}
+_STATE_KEYS = ("draft_id", "new_status", "new_attempts", "new_next_attempt_at", "new_failure", "new_sent_at")
+# _STATE_UPDATE for a whole batch in one statement, on PostgreSQL: one array per column, unnested into rows.
+_STATE_UPDATE_ARRAYS = text(
+    "UPDATE drafts SET status = v.status, attempts = v.attempts, next_attempt_at = v.next_attempt_at,"
+    " failure = v.failure, sent_at = v.sent_at, claimed_at = NULL, updated_at = :now"
+    " FROM unnest(CAST(:draft_id AS integer[]), CAST(:new_status AS varchar[]), CAST(:new_attempts AS integer[]),"
+    " CAST(:new_next_attempt_at AS timestamptz[]), CAST(:new_failure AS text[]),"
+    " CAST(:new_sent_at AS timestamptz[])) AS v(id, status, attempts, next_attempt_at, failure, sent_at)"
+    " WHERE drafts.id = v.id AND drafts.status = 'sending'"
 )

@@ -17,10 +17,8 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +30,7 @@ from mailflow.drafting import UnsafeHeader
 from mailflow.errors import MailflowError
 from mailflow.imap import ImapConnection
 from mailflow.send_queue import SendQueue
+from mailflow.send_round import SendRound
 from mailflow.smtp import SendFailed, SmtpConnection, dead_addresses, partly_refused
 from mailflow.store import Store
 
@@ -54,46 +53,62 @@ class Sender:
     def run_until_empty(self) -> Counter[str]:
         """Send batch after batch until nothing approved is due; counts by outcome.
 
-        The connections stay open for the whole round, and a batch's outcomes are
-        committed by a second thread while the next batch is on the wire: both
-        threads mostly wait (for the SMTP server, for the database), so the commit
-        hides in the SMTP round trips. At most one commit is in flight behind the
-        sending; every message it covers is in the Sent folder already.
+        The connections stay open for the whole round, and a second thread does the
+        database's share while the SMTP server answers: it claims the next batch while
+        this one is on the wire, and commits a batch's outcomes while the next one is.
         """
-        deliveries: dict[str, _MailboxDelivery] = {}
-        recorder = _Recorder(self.queue)
-        try:
-            # Abandoned drafts are looked at once per round: one whose Sent folder cannot be
-            # checked stays 'sending', and must not be claimed again and again.
-            report = self._batch(deliveries, recorder.record, recover=True)
-            totals = Counter(report)
-            while report and not self.stop.is_set():
-                report = self._batch(deliveries, recorder.record, recover=False)
-                totals.update(report)
-        finally:
-            try:
-                recorder.finish()
-            finally:
-                for delivery in deliveries.values():
-                    delivery.close()
-        return totals
+        return self._round(until_empty=True)
 
     def run_batch(self, recover: bool = True) -> Counter[str]:
         """One claimed batch (drafts abandoned by a crash first, when `recover`), sent and recorded."""
-        deliveries: dict[str, _MailboxDelivery] = {}
-        try:
-            return self._batch(deliveries, self.queue.record, recover)
-        finally:
-            for delivery in deliveries.values():
-                delivery.close()
+        return self._round(until_empty=False, recover=recover)
 
-    def _batch(self, deliveries: dict[str, _MailboxDelivery], record: _Record, recover: bool) -> Counter[str]:
+    def _round(self, until_empty: bool, recover: bool = True) -> Counter[str]:
         send = self.settings.send
-        now = datetime.now(UTC)
         names = list(self.mailboxes)
-        stale_before = now - timedelta(seconds=send.claim_timeout_seconds)
-        unsure = self.queue.claim_abandoned(names, stale_before, now, send.batch_size) if recover else []
-        drafts = unsure or self.queue.claim(names, now, send.batch_size)
+
+        def claim() -> list[dict[str, Any]]:
+            return self.queue.claim(names, datetime.now(UTC), send.batch_size)
+
+        deliveries: dict[str, _MailboxDelivery] = {}
+        round_ = SendRound(self.queue, send.claim_timeout_seconds / 3)
+        totals: Counter[str] = Counter()
+        try:
+            # Abandoned drafts are looked at once per round: one whose Sent folder cannot be
+            # checked stays 'sending', and must not be claimed again and again.
+            unsure = recover and bool(round_.claim(self._abandoned))
+            if not unsure:
+                round_.claim(claim)
+            while drafts := round_.next():
+                if until_empty and not self.stop.is_set():
+                    round_.claim_ahead(claim)
+                totals.update(self._batch(drafts, unsure, deliveries, round_))
+                unsure = False
+                if self.stop.is_set():
+                    totals["released"] += round_.release_ahead()
+                    break
+        finally:
+            try:
+                round_.finish()
+            finally:
+                for delivery in deliveries.values():
+                    delivery.close()
+        return +totals
+
+    def _abandoned(self) -> list[dict[str, Any]]:
+        now = datetime.now(UTC)
+        stale_before = now - timedelta(seconds=self.settings.send.claim_timeout_seconds)
+        return self.queue.claim_abandoned(
+            list(self.mailboxes), stale_before, now, self.settings.send.batch_size
+        )
+
+    def _batch(
+        self,
+        drafts: list[dict[str, Any]],
+        unsure: bool,
+        deliveries: dict[str, _MailboxDelivery],
+        round_: SendRound,
+    ) -> Counter[str]:
         report: Counter[str] = Counter()
         by_mailbox: dict[str, list[dict[str, Any]]] = {}
         for draft in drafts:
@@ -103,33 +118,11 @@ class Sender:
                 deliveries[name] = _MailboxDelivery(
                     self.mailboxes[name], self.settings, self.queue, self.stop
                 )
-            outcomes = deliveries[name].deliver(group, unsure=bool(unsure))
-            record(outcomes, {draft["id"]: draft for draft in group}, datetime.now(UTC))
+            outcomes = deliveries[name].deliver(group, unsure, round_.keep_claims)
+            round_.record(outcomes, {draft["id"]: draft for draft in group}, datetime.now(UTC))
             report.update(outcome.result for outcome in outcomes)
             report["unsure"] += len(group) - len(outcomes)
-        return +report
-
-
-_Record = Callable[[list[Outcome], dict[int, dict[str, Any]], datetime], None]
-
-
-class _Recorder:
-    """Commits outcomes in a second thread, in order, one commit at most behind the sending."""
-
-    def __init__(self, queue: SendQueue) -> None:
-        self.queue = queue
-        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="send-commit")
-        self.pending: list[Future[None]] = []
-
-    def record(self, outcomes: list[Outcome], drafts: dict[int, dict[str, Any]], now: datetime) -> None:
-        while self.pending:  # the previous batch's commit ran while this batch was sent
-            self.pending.pop(0).result()  # a failed commit (database gone) stops the round here
-        self.pending.append(self.pool.submit(self.queue.record, outcomes, drafts, now))
-
-    def finish(self) -> None:
-        self.pool.shutdown(wait=True)
-        for future in self.pending:
-            future.result()
+        return report
 
 
 class _MailboxDelivery:
@@ -146,21 +139,20 @@ class _MailboxDelivery:
         self.imap: ImapConnection | None = None
         self.sent_folder: str | None = None
 
-    def deliver(self, drafts: list[dict[str, Any]], unsure: bool) -> list[Outcome]:
+    def deliver(
+        self, drafts: list[dict[str, Any]], unsure: bool, keep_claims: Callable[[], None]
+    ) -> list[Outcome]:
         outcomes: list[Outcome] = []
         if unsure:
             drafts = self._not_yet_sent(drafts, outcomes)
         drafts = self._in_business_hours(drafts, outcomes)
         drafts = self._not_bounced(drafts, outcomes)
-        renewed = time.monotonic()
         for index, draft in enumerate(drafts):
             if self.stop.is_set():
                 now = datetime.now(UTC)
                 outcomes += [Outcome(left["id"], "released", now) for left in drafts[index:]]
                 break
-            if time.monotonic() - renewed > self.settings.send.claim_timeout_seconds / 3:
-                self.queue.renew([left["id"] for left in drafts[index:]], datetime.now(UTC))
-                renewed = time.monotonic()
+            keep_claims()  # a long batch, or one that waited its turn, must not look abandoned
             try:
                 smtp = self._smtp()
             except SendFailed as exc:

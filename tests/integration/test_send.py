@@ -9,12 +9,13 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
 
 import pytest
 from imapclient import IMAPClient
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from mailflow import config
 from mailflow.config import Settings
@@ -358,6 +359,43 @@ def test_a_stop_puts_the_unsent_part_of_a_batch_back(
     assert Sender(settings, store, stop).run_batch() == {"released": 2}
     assert {draft["status"] for draft in Outbox(store).drafts()} == {"approved"}
     assert Sender(settings, store).run_until_empty() == {"sent": 2} and len(handler.received) == 2
+    store.close()
+
+
+def test_a_stop_mid_round_also_puts_back_the_batch_claimed_ahead(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    settings, store, _, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 5, "batch_size = 2")
+    stop = threading.Event()
+    handler.on_accept = stop.set  # the daemon is told to stop while its first message is on the wire
+    # Sent: the first. Released: the second (its batch) and the next batch, claimed while the first went.
+    assert Sender(settings, store, stop).run_until_empty() == {"sent": 1, "released": 3}
+    statuses = sorted(draft["status"] for draft in Outbox(store).drafts())
+    assert statuses == ["approved", "approved", "approved", "approved", "sent"]  # none left 'sending'
+    handler.on_accept = lambda: None
+    assert Sender(settings, store).run_until_empty() == {"sent": 4} and len(handler.received) == 5
+    store.close()
+
+
+def test_claimed_drafts_never_look_abandoned_while_they_wait_their_turn(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    """A slow server: the batch claimed ahead waits longer than claim_timeout for its turn."""
+    handler, port = sink
+    send = "batch_size = 3\nclaim_timeout_seconds = 0.9"  # renewed every 0.3 s
+    settings, store, _, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 6, send)
+    handler.delay = 0.25  # a batch takes 0.75 s; its successor, claimed at its start, waits as long
+    ages: list[float] = []
+
+    def oldest_claim() -> None:
+        with store.sessions() as session:
+            claimed = session.scalars(select(Draft.claimed_at).where(Draft.status == "sending")).all()
+        ages.append(max((datetime.now(UTC) - at).total_seconds() for at in claimed))
+
+    handler.on_accept = oldest_claim
+    assert Sender(settings, store).run_until_empty() == {"sent": 6}
+    assert len(ages) == 6 and max(ages) < 0.9, ages  # another sender would have taken none of them
     store.close()
 
 

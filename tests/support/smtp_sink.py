@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import ssl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,8 @@ class FaultyHandler:
         self.envelopes: list[list[str]] = []  # RCPT TO addresses per accepted message
         self.peers: list[tuple[str, int]] = []  # the client's address per accepted message
         self.logins: list[str] = []  # mechanism per successful login
+        self.delay = 0.0  # seconds before each 250 after DATA: a slow server
+        self.on_accept: Callable[[], None] = lambda: None  # runs as each message is accepted
 
     async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
         if self.fail_rcpt:
@@ -46,6 +49,8 @@ class FaultyHandler:
             return "250 never seen"
         if self.fail_data:
             return self.fail_data
+        await asyncio.sleep(self.delay)
+        self.on_accept()
         self.received.append(envelope.original_content or envelope.content)
         self.envelopes.append(list(envelope.rcpt_tos))
         self.peers.append(session.peer)
