@@ -58,6 +58,9 @@ class ScheduleTicks:
         self.stopped = threading.Event()
         self.idle = threading.Event()  # no tick running
         self.idle.set()
+        # A tick fired just before join() must not start after join() found no tick running:
+        # the daemon would close the database under it.
+        self.starting = threading.Lock()
 
     def start(self) -> None:
         self.clock.start()
@@ -65,7 +68,10 @@ class ScheduleTicks:
     def tick(self) -> None:
         # Not clock.get_job(): during shutdown APScheduler holds its job store lock while it
         # waits for running jobs, and a tick asking for it then would never finish.
-        self.idle.clear()
+        with self.starting:
+            if self.stopped.is_set() or (self.stop_flag is not None and self.stop_flag.is_set()):
+                return
+            self.idle.clear()
         started = time.monotonic()
         now = datetime.now(UTC)
         try:
@@ -89,8 +95,10 @@ class ScheduleTicks:
 
     def join(self, timeout: float | None = None) -> None:
         """Stop firing; wait up to `timeout` for a tick in progress (it stops between chunks)."""
-        if not self.stopped.is_set():
+        with self.starting:
+            first = not self.stopped.is_set()
             self.stopped.set()
+        if first and self.clock.running:
             self.clock.shutdown(wait=False)
         self.idle.wait(timeout)
 

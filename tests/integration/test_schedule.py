@@ -32,6 +32,7 @@ from mailflow.schedule_store import ScheduleStore
 from mailflow.scheduling import Scheduler
 from mailflow.sender import Sender
 from mailflow.store import Store
+from mailflow.ticks import ScheduleTicks
 from tests.support.cli import run_mailflow
 from tests.support.daemon import running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
@@ -460,6 +461,24 @@ def test_a_tick_cut_short_leaves_the_updates_it_missed_to_the_next_tick(tmp_path
     assert (cut_short.drafted, cut_short.complete) == (0, False)
     assert len(office.keys("update")) == 0
     assert scheduler.tick(tuesday + timedelta(minutes=15)).drafted == 5  # caught up, not lost
+
+
+def test_a_tick_fired_as_the_daemon_stops_does_not_start(tmp_path: Path, db_url: str) -> None:
+    """APScheduler may fire a tick just as join() finds none running; the daemon then closes the database."""
+    office = Office(tmp_path, db_url)
+    office.ledger.import_customers([_customer("b1@importer1.example", class_set="A")])
+    stop = threading.Event()
+    ticks = ScheduleTicks(office.settings, office.store, stop=stop)
+    ticks.join(0)  # the daemon stopping: no tick running yet
+    ticks.tick()  # the tick the clock had already fired
+    with office.store.sessions() as session:
+        assert session.scalars(select(Tick)).all() == []  # it did not run
+    stop.set()
+    late = ScheduleTicks(office.settings, office.store, stop=stop)
+    late.tick()  # SIGTERM came first: nothing new starts either
+    with office.store.sessions() as session:
+        assert session.scalars(select(Tick)).all() == []
+    office.store.close()
 
 
 def test_sigterm_during_a_big_tick_exits_0_within_10_s_and_the_rest_comes_next_time(
