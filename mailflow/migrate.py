@@ -47,6 +47,7 @@ def current(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Brings the schema to the code's head; returns (before, after)."""
+    require_utf8(engine)
     config = _config()
     with engine.begin() as connection:
         if engine.dialect.name == "postgresql":
@@ -59,8 +60,31 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
     return before, head()
 
 
+UTF8_FIX = "create the database with `createdb -E UTF8 -T template0 NAME`"
+
+
+def server_encoding(engine: Engine) -> str:
+    """How the database stores text: SQLite always as UTF-8; PostgreSQL as it was created."""
+    if engine.dialect.name != "postgresql":
+        return "UTF8"
+    with engine.connect() as connection:
+        return str(connection.execute(text("SHOW server_encoding")).scalar_one())
+
+
+def require_utf8(engine: Engine) -> None:
+    """SQL_ASCII or LATIN1 cannot hold the buyers' Chinese or Cyrillic: refused, with the fix."""
+    encoding = server_encoding(engine)
+    if encoding != "UTF8":
+        where = engine.url.render_as_string(hide_password=True)
+        raise NotMigrated(
+            f"the database {where} stores text as {encoding}; mailflow keeps mail in every script "
+            f"and needs UTF8: {UTF8_FIX}"
+        )
+
+
 def require_current(engine: Engine) -> None:
-    """Raises NotMigrated, saying what to run, unless the schema is at the code's head."""
+    """Raises NotMigrated, saying what to run, unless the schema is at the code's head (and UTF-8)."""
+    require_utf8(engine)
     found, wanted = current(engine), head()
     if found == wanted:
         return

@@ -45,7 +45,9 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
         _sqlite_transactions(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # UTF-8 on the wire whatever the server's default: on a SQL_ASCII database psycopg would
+    # otherwise hand back bytes, and SQLAlchemy fail with a TypeError before our check can speak.
+    return create_engine(url, pool_pre_ping=True, connect_args={"client_encoding": "utf8"})
 
 
 def _sqlite_transactions(engine: Engine) -> None:

@@ -60,6 +60,25 @@ def _postgres_schema() -> Iterator[str]:
     admin.dispose()
 
 
+@pytest.fixture
+def sql_ascii_postgres_url() -> Iterator[str]:
+    """A database of its own on the local PostgreSQL, created with ENCODING 'SQL_ASCII'."""
+    if os.environ.get("MAILFLOW_SKIP_POSTGRES") == "1":
+        pytest.skip("MAILFLOW_SKIP_POSTGRES=1: PostgreSQL tests explicitly opted out")
+    name = f"t_ascii_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(
+            text(
+                f"CREATE DATABASE {name} ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0"
+            )
+        )
+    yield POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+    with admin.connect() as connection:
+        connection.execute(text(f"DROP DATABASE {name} WITH (FORCE)"))
+    admin.dispose()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":

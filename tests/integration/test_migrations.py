@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
@@ -31,6 +32,20 @@ def test_an_unmigrated_database_is_refused_then_upgraded_once(tmp_path: Path, db
     status = run_mailflow(settings, "db", "status")
     assert status.returncode == 0 and f"database: {head()}; this mailflow: {head()}" in status.stdout
     assert run_mailflow(settings, "contacts", "list").returncode == 0
+
+
+@pytest.mark.parametrize("command", [("db", "upgrade"), ("run", "--once"), ("doctor",)])
+def test_a_postgresql_database_not_in_utf8_is_refused_with_the_fix(
+    tmp_path: Path, sql_ascii_postgres_url: str, command: tuple[str, ...]
+) -> None:
+    """A SQL_ASCII database would take Chinese bytes unchecked; psycopg even returned bytes for text."""
+    settings = write_settings(tmp_path, sql_ascii_postgres_url, 1, "u", "p", migrate=False)
+    refused = run_mailflow(settings, *command)
+    assert refused.returncode == 1 and "Traceback" not in refused.stderr + refused.stdout
+    said = refused.stderr + refused.stdout
+    assert "stores text as SQL_ASCII" in said and "createdb -E UTF8 -T template0" in said, said
+    if command != ("doctor",):
+        assert len(refused.stderr.splitlines()) == 1, refused.stderr
 
 
 def test_the_migrations_build_exactly_the_models_schema(db_url: str) -> None:
