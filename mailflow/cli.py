@@ -29,7 +29,11 @@ log = logging.getLogger(__name__)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mailflow", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="mailflow",
+        description="Watches sales mailboxes, tags complaints and payments, drafts replies for review, "
+        "sends them and scheduled mail, and logs every contact.",
+    )
     parser.add_argument("--config", help="settings file (default: $MAILFLOW_CONFIG, then ./settings.toml)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")

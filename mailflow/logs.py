@@ -85,3 +85,5 @@ def configure(verbose: bool, form: str = "text") -> None:
     # imapclient's wire trace holds whole messages: bodies stay out of the log, even with -v.
     logging.getLogger("imapclient.imaplib").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(quiet)  # `db upgrade` prints its own line
+    # "Running job ... executed successfully" every minute: the ticks log what they did themselves.
+    logging.getLogger("apscheduler").setLevel(quiet)
