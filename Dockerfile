@@ -1,12 +1,15 @@
 # syntax=docker/dockerfile:1
 # Build: docker build -t mailflow .   Run: see docker-compose.yml and the README's Docker section.
-FROM python:3.11-slim AS build
+# PYTHON_IMAGE: any Debian-based image with python3 and its venv module (3.11 or newer).
+ARG PYTHON_IMAGE=python:3.11-slim
+
+FROM ${PYTHON_IMAGE} AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY mailflow ./mailflow
-RUN python -m venv /opt/mailflow && /opt/mailflow/bin/pip install --no-cache-dir .
+RUN python3 -m venv /opt/mailflow && /opt/mailflow/bin/pip install --no-cache-dir .
 
-FROM python:3.11-slim
+FROM ${PYTHON_IMAGE}
 RUN useradd --system --uid 10001 --create-home --home-dir /var/lib/mailflow mailflow
 COPY --from=build /opt/mailflow /opt/mailflow
 # Shipped templates: set templates.dir = "/opt/mailflow/templates" in settings.toml to use them.

@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint test-deps bench clean
+.PHONY: demo test lint test-deps bench image-check clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,8 @@ test-deps:
 	  for i in 1 2 3 4 5 6 7 8 9 10; do pg_isready -q -h 127.0.0.1 && break; sleep 1; done; }
 
 lint: $(STAMP)
-	$(BIN)/ruff check mailflow tests bench
-	$(BIN)/ruff format --check mailflow tests bench
+	$(BIN)/ruff check mailflow tests bench tools
+	$(BIN)/ruff format --check mailflow tests bench tools
 	$(BIN)/mypy mailflow
 
 test: $(STAMP) test-deps lint
@@ -47,6 +47,23 @@ bench: $(STAMP) test-deps
 	$(BIN)/python bench/send.py --postgres
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/schedule.py --postgres
+
+# The Dockerfile and docker-compose.yml built and run with podman: the development machine has
+# no Docker engine and no Docker Hub, so the base is Debian 12 made with debootstrap and
+# postgres:16 a local stand-in (tools/image_check). Not part of `make test`: it needs root
+# (debootstrap, podman) and takes a few minutes.
+image-check: $(STAMP) test-deps
+	@command -v podman >/dev/null 2>&1 && command -v runc >/dev/null 2>&1 && \
+	  command -v debootstrap >/dev/null 2>&1 || { \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	    podman runc debootstrap uidmap >/dev/null; }
+	$(BIN)/python -m pip install -q --disable-pip-version-check 'podman-compose==1.0.6'
+	set -e; export CONTAINERS_CONF=$(CURDIR)/tools/image_check/containers.conf; \
+	podman image exists localhost/debian-python:bookworm || tools/image_check/base-image.sh; \
+	podman build -q --format docker --network host -t docker.io/library/postgres:16 tools/image_check/postgres; \
+	podman build -q --format docker --network host --build-arg PYTHON_IMAGE=localhost/debian-python:bookworm \
+	  -t localhost/mailflow:check .; \
+	$(BIN)/python tools/image_check/check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
