@@ -26,7 +26,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -38,6 +37,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 
 import tests.support.dovecot as dovecot_support  # noqa: E402
 from mailflow.embedded import free_port  # noqa: E402
+from tests.support.daemon import wait_for  # noqa: E402
 from tests.support.mail import buyer_mail  # noqa: E402
 from tests.support.smtp_sink import FaultyHandler  # noqa: E402
 
@@ -57,16 +57,6 @@ def sh(*args: str, check: bool = True, cwd: Path | None = None) -> subprocess.Co
     if check and done.returncode != 0:
         raise SystemExit(f"FAILED: {' '.join(args)}")
     return done
-
-
-def wait(what: str, found: Callable[[], object], seconds: float) -> object:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = found()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise SystemExit(f"FAILED: {what} within {seconds:.0f} s")
 
 
 def settings(database_url: str, host: str, imap_port: int, smtp_port: int, password: str) -> str:
@@ -110,11 +100,10 @@ def complaint_goes_through(
         done = subprocess.run(command, check=False, capture_output=True, text=True)
         return json.loads(done.stdout or "[]") if done.returncode == 0 else []
 
-    found = wait("a draft for the complaint", drafts, 60)
-    assert isinstance(found, list)
+    found = wait_for(drafts, 60)  # a draft for the complaint
     print(f"    drafted: {found[0]['subject']} ({found[0]['status']})")
     sh("podman", "exec", approving, "mailflow", "drafts", "approve", str(found[0]["id"]))
-    wait("the acknowledgement at the SMTP server", lambda: handler.received, 60)
+    wait_for(lambda: handler.received, 60)  # the acknowledgement at the SMTP server
     time.sleep(2)
     if len(handler.received) != 1:
         raise SystemExit(f"FAILED: {len(handler.received)} messages reached the SMTP server, not 1")
@@ -220,13 +209,12 @@ def check_compose(work: Path) -> None:
     workers = ("compose_mailflow_1", "compose_mailflow_2")
     try:
         sh(*COMPOSE, "up", "-d", "postgres", cwd=project)
-        wait(
-            "postgres healthy",
+        healthcheck = ["podman", "healthcheck", "run", "compose_postgres_1"]
+        wait_for(
             lambda: (
-                subprocess.run(
-                    ["podman", "healthcheck", "run", "compose_postgres_1"], check=False, capture_output=True
-                ).returncode
-                == 0
+                [True]
+                if subprocess.run(healthcheck, check=False, capture_output=True).returncode == 0
+                else []
             ),
             90,
         )
