@@ -111,14 +111,13 @@ def _smtp(mailbox: MailboxSettings, settings: Settings) -> str:
 
 
 def _database(settings: Settings) -> str:
-    from mailflow.migrate import UTF8_FIX, current, head, server_encoding
+    from mailflow.migrate import UTF8_FIX, head, schema_state
     from mailflow.store import Store
 
     store = Store(settings.database_url)
     try:
         try:
-            encoding = server_encoding(store.engine)
-            found = current(store.engine)
+            encoding, found = schema_state(store.engine)
         except (SQLAlchemyError, OSError) as exc:  # the driver's own words: unreachable, refused, bad URL
             raise MailflowError(f"cannot connect: {type(exc).__name__}: {str(exc).splitlines()[0]}") from None
         where = store.engine.url.render_as_string(hide_password=True)

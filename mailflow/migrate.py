@@ -16,7 +16,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from mailflow.errors import MailflowError
 
@@ -41,15 +41,20 @@ def head() -> str:
 
 
 def current(engine: Engine) -> str | None:
+    return schema_state(engine)[1]
+
+
+def schema_state(engine: Engine) -> tuple[str, str | None]:
+    """(how the database stores text, its migration), over one connection."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return _encoding(connection), MigrationContext.configure(connection).get_current_revision()
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
     """Brings the schema to the code's head; returns (before, after)."""
-    require_utf8(engine)
     config = _config()
     with engine.begin() as connection:
+        _require_utf8(engine, _encoding(connection))
         if engine.dialect.name == "postgresql":
             # Workers started together each run `db upgrade` (systemd's ExecStartPre): one at a
             # time, and the later ones find the schema done. SQLite's BEGIN IMMEDIATE already queues.
@@ -63,17 +68,15 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
 UTF8_FIX = "create the database with `createdb -E UTF8 -T template0 NAME`"
 
 
-def server_encoding(engine: Engine) -> str:
-    """How the database stores text: SQLite always as UTF-8; PostgreSQL as it was created."""
-    if engine.dialect.name != "postgresql":
+def _encoding(connection: Connection) -> str:
+    """SQLite always stores UTF-8; PostgreSQL as the database was created."""
+    if connection.dialect.name != "postgresql":
         return "UTF8"
-    with engine.connect() as connection:
-        return str(connection.execute(text("SHOW server_encoding")).scalar_one())
+    return str(connection.execute(text("SHOW server_encoding")).scalar_one())
 
 
-def require_utf8(engine: Engine) -> None:
+def _require_utf8(engine: Engine, encoding: str) -> None:
     """SQL_ASCII or LATIN1 cannot hold the buyers' Chinese or Cyrillic: refused, with the fix."""
-    encoding = server_encoding(engine)
     if encoding != "UTF8":
         where = engine.url.render_as_string(hide_password=True)
         raise NotMigrated(
@@ -84,8 +87,9 @@ def require_utf8(engine: Engine) -> None:
 
 def require_current(engine: Engine) -> None:
     """Raises NotMigrated, saying what to run, unless the schema is at the code's head (and UTF-8)."""
-    require_utf8(engine)
-    found, wanted = current(engine), head()
+    encoding, found = schema_state(engine)
+    _require_utf8(engine, encoding)
+    wanted = head()
     if found == wanted:
         return
     where = engine.url.render_as_string(hide_password=True)
