@@ -61,6 +61,11 @@ class ScheduleStore:
 
     def book(self, now: datetime, default_timezone: str) -> Book:
         with self.sessions() as session:
+            if self.dialect == "postgresql":
+                # One snapshot for every read. Under READ COMMITTED each statement has its own,
+                # and a buyer's first mail committed between two of them made a case whose
+                # customer the book had not read. SQLite's BEGIN IMMEDIATE serialises anyway.
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
             companies = _companies(session)
             customers = self._customers(session, default_timezone)
             invoices = self._invoices(session, companies)

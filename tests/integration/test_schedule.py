@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 
 from mailflow import config
 from mailflow.config import Settings
@@ -516,3 +516,27 @@ def _tick_leases(store: Store) -> list[datetime]:
     """A tick running now (a session per look: an open SQLite transaction would hold the write lock)."""
     with store.sessions() as session:
         return list(session.scalars(select(Tick.lease_until).where(Tick.lease_until.is_not(None))))
+
+
+def test_the_book_is_one_snapshot_while_a_buyer_writes_for_the_first_time(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    # PostgreSQL only: on SQLite the book's read holds the write lock, so no mail can land mid-read.
+    office = Office(tmp_path, postgres_url)
+    landed: list[bool] = []
+
+    def first_mail_lands(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        # Committed by another connection just after the book has read the customers.
+        if not landed and "FROM customers" in statement:
+            landed.append(True)
+            office.receive(buyer_mail("Broken handles", "The handles of 200 mugs are broken."))
+
+    event.listen(office.store.engine, "after_cursor_execute", first_mail_lands)
+    try:
+        book = ScheduleStore(office.store).book(utcnow(), "UTC")
+    finally:
+        event.remove(office.store.engine, "after_cursor_execute", first_mail_lands)
+    assert landed and (book.customers, book.cases) == ({}, ())  # as it was when the read began
+    later = ScheduleStore(office.store).book(utcnow(), "UTC")
+    assert len(later.customers) == 1 and len(later.cases) == 1
+    office.store.close()
