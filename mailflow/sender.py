@@ -14,7 +14,6 @@ way to ask a server whether it already has a message.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections import Counter
@@ -22,7 +21,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mailflow.business import next_open
+from mailflow.business import Place, next_open
 from mailflow.compose import Outgoing, outgoing_message
 from mailflow.config import MailboxSettings, Settings
 from mailflow.delivery import Outcome, after_failure, sent
@@ -134,7 +133,6 @@ class _MailboxDelivery:
         assert mailbox.smtp is not None
         self.mailbox, self.settings, self.queue, self.stop = mailbox, settings, queue, stop
         self.save_sent = mailbox.smtp.save_sent
-        self.places = functools.partial(queue.places, default_timezone=settings.schedule.default_timezone)
         self.smtp: SmtpConnection | None = None
         self.imap: ImapConnection | None = None
         self.sent_folder: str | None = None
@@ -193,16 +191,13 @@ class _MailboxDelivery:
 
     def _not_bounced(self, drafts: list[dict[str, Any]], outcomes: list[Outcome]) -> list[dict[str, Any]]:
         """A known-dead address only earns another bounce: such drafts fail until a person clears it."""
-        dead = self.queue.bounced({address for draft in drafts for address in draft["to"]})
-        if not dead:
-            return drafts
         alive: list[dict[str, Any]] = []
         for draft in drafts:
-            bounced = [address for address in draft["to"] if address.lower() in dead]
-            if not bounced:
+            if not draft["bounced"]:  # read with the claim (send_queue.py)
                 alive.append(draft)
                 continue
-            reason = f"{', '.join(bounced)} bounced before: `mailflow bounces clear` it, then approve the draft again"
+            dead = ", ".join(draft["bounced"])
+            reason = f"{dead} bounced before: `mailflow bounces clear` it, then approve the draft again"
             outcomes.append(self._failed(draft, reason, permanent=True))
         return alive
 
@@ -210,15 +205,15 @@ class _MailboxDelivery:
         self, drafts: list[dict[str, Any]], outcomes: list[Outcome]
     ) -> list[dict[str, Any]]:
         """Scheduled mail waits for the customer's business hours, however late it was approved."""
-        scheduled = [draft for draft in drafts if draft["scheduled_for"] is not None and draft["customer_id"]]
-        if not scheduled:
+        if not any(draft["place"] for draft in drafts):  # read with the claim (send_queue.py)
             return drafts
         schedule = self.settings.schedule
-        places = self.places(draft["customer_id"] for draft in scheduled)
         now = datetime.now(UTC)
         ready: list[dict[str, Any]] = []
         for draft in drafts:
-            place = places.get(draft["customer_id"]) if draft["scheduled_for"] is not None else None
+            place = draft["place"]
+            if place is not None and not place.timezone:
+                place = Place(schedule.default_timezone, place.country)
             opens = next_open(now, place, schedule.hours) if place is not None else now
             if opens > now:
                 outcomes.append(

@@ -8,8 +8,10 @@ come from the server and name the mailbox, never a password or token.
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from types import TracebackType
 
 from mailflow.compose import Outgoing
@@ -37,6 +39,41 @@ def _refusals(recipients: dict[str, tuple[int, bytes]]) -> str:
     return "; ".join(f"{rcpt}: {code} {_server_text(text)}" for rcpt, (code, text) in recipients.items())
 
 
+# An addr-spec whose local part is a dot-atom (RFC 5322 3.4.1), ASCII only.
+_PLAIN_ADDRESS = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*"
+)
+
+
+class _Client(smtplib.SMTP):
+    """smtplib.SMTP, quoting a plain address without parsing it again.
+
+    smtplib runs each MAIL FROM and RCPT TO address through email.utils.parseaddr,
+    about 20 µs each: two a message, as much as a tenth of a message's round trips
+    on a local server. A plain address, as drafts hold them, is written as smtplib
+    would write it, `<address>`; anything else still goes through smtplib.
+    """
+
+    def mail(self, sender: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        if not _PLAIN_ADDRESS.fullmatch(sender) or any(o.lower() == "smtputf8" for o in options):
+            return super().mail(sender, options)
+        self.putcmd("mail", f"FROM:<{sender}>{self._options(options)}")
+        return self.getreply()
+
+    def rcpt(self, recip: str, options: Sequence[str] = ()) -> tuple[int, bytes]:
+        if not _PLAIN_ADDRESS.fullmatch(recip):
+            return super().rcpt(recip, options)
+        self.putcmd("rcpt", f"TO:<{recip}>{self._options(options)}")
+        return self.getreply()
+
+    def _options(self, options: Sequence[str]) -> str:
+        return " " + " ".join(options) if options and self.does_esmtp else ""
+
+
+class _SslClient(_Client, smtplib.SMTP_SSL):
+    pass
+
+
 class SmtpConnection:
     """One connection, reused for a batch of messages: `with SmtpConnection(box, 30) as smtp: smtp.send(m)`."""
 
@@ -61,11 +98,9 @@ class SmtpConnection:
         try:
             if smtp.security == "ssl":
                 context = ssl.create_default_context()
-                self.connection = smtplib.SMTP_SSL(
-                    smtp.host, smtp.port, timeout=self.timeout, context=context
-                )
+                self.connection = _SslClient(smtp.host, smtp.port, timeout=self.timeout, context=context)
             else:
-                self.connection = smtplib.SMTP(smtp.host, smtp.port, timeout=self.timeout)
+                self.connection = _Client(smtp.host, smtp.port, timeout=self.timeout)
                 self.connection.ehlo()
                 if smtp.security == "starttls":
                     self.connection.starttls(context=ssl.create_default_context())

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import smtplib
 import socket
+import string
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -14,7 +17,7 @@ import pytest
 
 from mailflow.compose import outgoing_message
 from mailflow.config import MailboxSettings
-from mailflow.smtp import SendFailed, SmtpConnection, dead_addresses, partly_refused
+from mailflow.smtp import _PLAIN_ADDRESS, SendFailed, SmtpConnection, dead_addresses, partly_refused
 from tests.support import smtp_sink
 from tests.support.dovecot import make_certificates
 from tests.support.settings import load_settings, write_settings
@@ -195,3 +198,51 @@ def test_an_untrusted_certificate_is_one_clear_error(
         SmtpConnection(_mailbox(tmp_path, port, security=security), 10).connect()
     assert "certificate verify failed" in str(failure.value) and not failure.value.permanent
     assert handler.received == []
+
+
+def test_envelope_addresses_go_out_as_smtplib_writes_them(
+    tmp_path: Path, sink: tuple[FaultyHandler, int]
+) -> None:
+    # mailflow quotes plain addresses itself (smtp.py); everything else still goes through smtplib.
+    handler, port = sink
+    addresses = [
+        "lihua@huamei-home.example",
+        "o'brien+po-4711@importer.example",
+        "Li.Hua@Huamei-Home.EXAMPLE",
+        '"li hua"@huamei-home.example',
+        "lihua@[192.0.2.7]",
+    ]
+    message = outgoing_message(_draft(to=addresses), datetime.now(UTC))
+    with SmtpConnection(_mailbox(tmp_path, port), 10) as smtp:
+        smtp.send(message)
+    with smtplib.SMTP("127.0.0.1", port, timeout=10) as raw:
+        raw.sendmail(message.sender, list(message.recipients), message.raw)
+    assert len(handler.envelopes) == 2 and len(handler.envelopes[0]) == len(addresses)
+    assert handler.envelopes[0] == handler.envelopes[1]
+    assert handler.senders == ["sales@ningbo-homeware.example"] * 2
+
+
+def test_a_plain_address_is_quoted_exactly_as_smtplib_quotes_it() -> None:
+    # The premise of the shortcut: for every address the pattern takes, `<address>` is
+    # what smtplib.quoteaddr (email.utils.parseaddr) would have made of it.
+    atext = string.ascii_letters + string.digits + "!#$%&'*+/=?^_`{|}~-"
+    label = string.ascii_letters + string.digits + "-"
+    rnd = random.Random(2026)
+
+    def dotted(alphabet: str) -> str:
+        return ".".join(
+            "".join(rnd.choice(alphabet) for _ in range(rnd.randint(1, 8))) for _ in range(rnd.randint(1, 3))
+        )
+
+    for _ in range(5000):
+        address = f"{dotted(atext)}@{dotted(label)}"
+        assert _PLAIN_ADDRESS.fullmatch(address)
+        assert smtplib.quoteaddr(address) == f"<{address}>", address
+    for other in (
+        '"li hua"@x.example',
+        "Li <li@x.example>",
+        "a..b@x.example",
+        ".a@x.example",
+        "李华@例子.中国",
+    ):
+        assert not _PLAIN_ADDRESS.fullmatch(other), other

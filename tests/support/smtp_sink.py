@@ -30,6 +30,7 @@ class FaultyHandler:
         self.drop_after_dot = False
         self.received: list[bytes] = []
         self.envelopes: list[list[str]] = []  # RCPT TO addresses per accepted message
+        self.senders: list[str] = []  # MAIL FROM address per accepted message
         self.peers: list[tuple[str, int]] = []  # the client's address per accepted message
         self.logins: list[str] = []  # mechanism per successful login
         self.delay = 0.0  # seconds before each 250 after DATA: a slow server
@@ -53,6 +54,7 @@ class FaultyHandler:
         self.on_accept()
         self.received.append(envelope.original_content or envelope.content)
         self.envelopes.append(list(envelope.rcpt_tos))
+        self.senders.append(envelope.mail_from)
         self.peers.append(session.peer)
         return "250 Message accepted"
 
