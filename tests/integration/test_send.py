@@ -378,6 +378,19 @@ def test_a_stop_mid_round_also_puts_back_the_batch_claimed_ahead(
     store.close()
 
 
+def test_a_round_hands_the_interpreter_lock_over_quickly_and_puts_the_setting_back(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    handler, port = sink
+    settings, store, _, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 3, "batch_size = 2")
+    before = sys.getswitchinterval()
+    during: list[float] = []
+    handler.on_accept = lambda: during.append(sys.getswitchinterval())  # the sink runs in this process
+    assert Sender(settings, store).run_until_empty() == {"sent": 3}
+    assert during == [pytest.approx(0.0001)] * 3 and sys.getswitchinterval() == before
+    store.close()
+
+
 def test_claimed_drafts_never_look_abandoned_while_they_wait_their_turn(
     tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
 ) -> None:
