@@ -87,8 +87,8 @@ def _schema(name: str) -> str:
 
 
 def _admin(*statements: str) -> None:
-    engine = create_engine(POSTGRES)
-    with engine.begin() as connection:
+    engine = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")  # VACUUM cannot run in a transaction
+    with engine.connect() as connection:
         for statement in statements:
             connection.execute(text(statement))
     engine.dispose()
@@ -165,10 +165,7 @@ def raw_send(messages: list[bytes], smtp_port: int, server: Dovecot | None, user
 
 def settle(name: str) -> None:
     """VACUUM ANALYZE the new drafts: autovacuum would otherwise wake in the middle of either side."""
-    engine = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text(f"VACUUM ANALYZE {_schema(name)}.drafts"))
-    engine.dispose()
+    _admin(f"VACUUM ANALYZE {_schema(name)}.drafts")
 
 
 def one_round(

@@ -12,8 +12,10 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import String, any_, bindparam, exists, func, select, update
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from mailflow.drafting import AckCandidate, safe_header
 from mailflow.models import BouncedAddress, Case, CaseEvidence, Contact, Customer, Draft, DraftEvent, utcnow
@@ -70,15 +72,8 @@ class Outbox:
         return bool(self.bounced([address]))
 
     def bounced(self, addresses: Iterable[str]) -> set[str]:
-        """Which of these addresses (lower-cased) a bounce marked and no person cleared."""
-        emails = sorted({address.lower() for address in addresses})
-        if not emails:
-            return set()
         with self.sessions() as session:
-            query = select(BouncedAddress.email).where(
-                BouncedAddress.email.in_(emails), BouncedAddress.cleared_at.is_(None)
-            )
-            return set(session.scalars(query))
+            return bounced_among(session, addresses)
 
     def bounces(self) -> list[dict[str, Any]]:
         with self.sessions() as session:
@@ -226,3 +221,24 @@ def draft_dict(draft: Draft, customer_email: str | None) -> dict[str, Any]:
         "sent_at": draft.sent_at.isoformat() if draft.sent_at else None,
         "created_at": draft.created_at.isoformat(),
     }
+
+
+def bounced_among(session: Session, addresses: Iterable[str]) -> set[str]:
+    """Which of these addresses (lower-cased) a bounce marked and no person cleared.
+
+    The sender asks for a whole batch's addresses at once: one array on PostgreSQL
+    (`= ANY`), so the statement's text is the same whatever the batch's size.
+    """
+    emails = sorted({address.lower() for address in addresses})
+    if not emails:
+        return set()
+    return set(session.scalars(_BOUNCED[session.get_bind().dialect.name], {"emails": emails}))
+
+
+_BOUNCED = {
+    dialect: select(BouncedAddress.email).where(among, BouncedAddress.cleared_at.is_(None))
+    for dialect, among in (
+        ("postgresql", BouncedAddress.email == any_(bindparam("emails", type_=postgresql.ARRAY(String)))),
+        ("sqlite", BouncedAddress.email.in_(bindparam("emails", expanding=True))),
+    )
+}

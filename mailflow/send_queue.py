@@ -40,7 +40,8 @@ from mailflow.batch import mark_bounced
 from mailflow.business import Place
 from mailflow.compose import address_of
 from mailflow.delivery import Outcome
-from mailflow.models import BouncedAddress, Case, Contact, Customer, Draft, DraftEvent, UTCDateTime
+from mailflow.models import Case, Contact, Customer, Draft, DraftEvent, UTCDateTime
+from mailflow.outbox import bounced_among
 from mailflow.store import Store
 
 audit = logging.getLogger("mailflow.audit")
@@ -168,11 +169,7 @@ def _add_what_sending_needs(session: Session, drafts: list[dict[str, Any]]) -> N
     Read with the claim, on the thread that claims: the sending thread then never
     waits for the database between two messages.
     """
-    emails = sorted({address.lower() for draft in drafts for address in draft["to"]})
-    dead: set[str] = set()
-    if emails:
-        bounced = _BY_DIALECT[session.get_bind().dialect.name].bounced
-        dead = set(session.scalars(bounced, {"emails": emails}))
+    dead = bounced_among(session, (address for draft in drafts for address in draft["to"]))
     customers = {draft["customer_id"] for draft in drafts if draft["scheduled_for"] and draft["customer_id"]}
     places: dict[int, Place] = {}
     if customers:
@@ -251,7 +248,6 @@ class _Statements:
     log_contacts: Any
     sent_events: Any
     acknowledge: Any
-    bounced: Any  # which of the addresses :emails bounced, and no person cleared
     arrays: bool
 
     def set_states(self, connection: Connection, states: list[dict[str, Any]], now: datetime) -> None:
@@ -262,7 +258,7 @@ class _Statements:
             connection.execute(_STATE_UPDATE, states)
 
 
-def _statements(ids: Any, emails: Any, arrays: bool) -> _Statements:
+def _statements(ids: Any, arrays: bool) -> _Statements:
     sent = and_(ids, _table.c.status == "sent")
     # The outbound contact of each message that went, unless the Sent folder's watcher logged it first.
     log_contacts = insert(_contacts).from_select(
@@ -291,21 +287,12 @@ def _statements(ids: Any, emails: Any, arrays: bool) -> _Statements:
         )
         .values(status="acknowledged")
     )
-    bounced = select(BouncedAddress.email).where(emails, BouncedAddress.cleared_at.is_(None))
-    return _Statements(log_contacts, sent_events, acknowledge, bounced, arrays)
+    return _Statements(log_contacts, sent_events, acknowledge, arrays)
 
 
 _BY_DIALECT = {
-    "postgresql": _statements(
-        _table.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer))),
-        BouncedAddress.email == any_(bindparam("emails", type_=postgresql.ARRAY(String))),
-        True,
-    ),
-    "sqlite": _statements(
-        _table.c.id.in_(bindparam("ids", expanding=True)),
-        BouncedAddress.email.in_(bindparam("emails", expanding=True)),
-        False,
-    ),
+    "postgresql": _statements(_table.c.id == any_(bindparam("ids", type_=postgresql.ARRAY(Integer))), True),
+    "sqlite": _statements(_table.c.id.in_(bindparam("ids", expanding=True)), False),
 }
 _STATE_KEYS = ("draft_id", "new_status", "new_attempts", "new_next_attempt_at", "new_failure", "new_sent_at")
 # _STATE_UPDATE for a whole batch in one statement, on PostgreSQL: one array per column, unnested into rows.
