@@ -35,6 +35,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check mailflow tests bench tools
 	$(BIN)/ruff format --check mailflow tests bench tools
 	$(BIN)/mypy mailflow
+	$(BIN)/lint-imports
 
 test: $(STAMP) test-deps lint
 	$(BIN)/pytest

@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mailflow.demo_mail import fake_jpeg  # noqa: E402
+from mailflow.demo.messages import fake_jpeg  # noqa: E402
 from tests.support.dovecot import PASSWORD, Dovecot  # noqa: E402
 from tests.support.settings import write_settings  # noqa: E402
 

@@ -17,9 +17,9 @@ from pathlib import Path
 from common import PASSWORD, Dovecot, realistic_messages, write_settings
 from imapclient import IMAPClient
 
-from mailflow.config import load
-from mailflow.daemon import run_once
-from mailflow.store import Store
+from mailflow.config.settings import load
+from mailflow.ops.daemon import run_once
+from mailflow.store.engine import Store
 
 USER = "bench@ningbo-homeware.example"
 

@@ -17,7 +17,7 @@ from common import PASSWORD, Dovecot, write_settings
 from imapclient import IMAPClient
 from sqlalchemy import create_engine, text
 
-from mailflow.store import Store
+from mailflow.store.engine import Store
 from tests.support.mail import buyer_mail
 
 USER = "latency@ningbo-homeware.example"

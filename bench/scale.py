@@ -32,7 +32,7 @@ from imapclient import IMAPClient
 from send import drop_schema, fresh_schema
 from sqlalchemy import create_engine, text
 
-from mailflow.store import Store
+from mailflow.store.engine import Store
 
 MAILBOXES, PER_MAILBOX = 2, 5_000
 ALREADY = re.compile(r"(\d+) already logged")

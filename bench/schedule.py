@@ -32,12 +32,12 @@ from common import ROOT
 from send import drop_schema, fresh_schema
 from sqlalchemy import func, insert, select
 
-from mailflow import config
-from mailflow.models import Customer, Draft, Invoice
-from mailflow.scheduled_mail import invoice_context
-from mailflow.scheduling import Scheduler
-from mailflow.store import Store
-from mailflow.templating import Templates
+from mailflow.config import settings as config
+from mailflow.drafts.templates import Templates
+from mailflow.schedule.scheduled_drafts import invoice_context
+from mailflow.schedule.tick import Scheduler
+from mailflow.store.engine import Store
+from mailflow.store.models import Customer, Draft, Invoice
 
 PLACES = [
     ("ES", "Europe/Madrid", "es"), ("DE", "Europe/Berlin", "de"), ("US", "America/Los_Angeles", "en"),

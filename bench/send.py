@@ -29,18 +29,20 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from common import PASSWORD, Dovecot, write_settings
 from imapclient import IMAPClient
 from sqlalchemy import create_engine, text
 
-from mailflow.compose import outgoing_message
-from mailflow.config import Settings, load
-from mailflow.drafting import new_message_id
-from mailflow.embedded import free_port
-from mailflow.outbox import Outbox
-from mailflow.sender import Sender
-from mailflow.store import Store
+from mailflow.config.settings import Settings, load
+from mailflow.demo.embedded import free_port
+from mailflow.drafts.headers import new_message_id
+from mailflow.drafts.store import Outbox
+from mailflow.outbound.claimed import ClaimedDraft
+from mailflow.outbound.compose import outgoing_message
+from mailflow.outbound.sender import Sender
+from mailflow.store.engine import Store
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 BODY = (
@@ -146,6 +148,17 @@ def approved_drafts(settings: Settings, count: int) -> Store:
     return store
 
 
+def _claimed(draft: dict[str, Any]) -> ClaimedDraft:
+    """A draft as the review commands list it, as the claim would hand it to the sender."""
+    return ClaimedDraft(
+        id=draft["id"], kind=draft["kind"], policy=draft["policy"], mailbox=draft["mailbox"],
+        customer_id=None, case_id=draft["case"], from_addr=draft["from"], to=tuple(draft["to"]),
+        subject=draft["subject"], body=draft["body"], html=draft["html"], message_id=draft["message_id"],
+        in_reply_to=draft["in_reply_to"], references=tuple(draft["references"]), attempts=draft["attempts"],
+        failure=draft["failure"], scheduled_for=None,
+    )  # fmt: skip
+
+
 def raw_send(messages: list[bytes], smtp_port: int, server: Dovecot | None, user: str) -> float:
     imap = None
     if server is not None:
@@ -181,7 +194,7 @@ def one_round(
         if args.postgres:
             settle(workdir.name)
         now = datetime.now(UTC)
-        prebuilt = [outgoing_message(draft, now).raw for draft in Outbox(store).drafts("approved")]
+        prebuilt = [outgoing_message(_claimed(draft), now).raw for draft in Outbox(store).drafts("approved")]
         user = settings.mailboxes[0].imap.username
         if not ours_first:
             raw_seconds = raw_send(prebuilt, smtp_port, server if args.sent_copy else None, user)

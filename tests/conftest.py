@@ -16,6 +16,28 @@ from tests.support.dovecot import PASSWORD, Dovecot
 
 POSTGRES_URL = os.environ.get("MAILFLOW_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
+# The real servers a fixture brings, as the markers that select or deselect its tests
+# (`pytest -m "not dovecot"`); the fixtures themselves fail loudly when a server is missing.
+_SERVER_OF_FIXTURE = {
+    "dovecot": "dovecot",
+    "imap_client": "dovecot",
+    "postgres_url": "postgres",
+    "sql_ascii_postgres_url": "postgres",
+    "chromium": "browser",
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test with the real servers it needs, read from the fixtures it uses."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        needs = {server for fixture, server in _SERVER_OF_FIXTURE.items() if fixture in fixtures}
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and callspec.params.get("db_url") == "postgresql":
+            needs.add("postgres")
+        for server in sorted(needs):
+            item.add_marker(server)
+
 
 @pytest.fixture(scope="session")
 def dovecot() -> Iterator[Dovecot]:

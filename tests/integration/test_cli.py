@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from mailflow.classify import default_ruleset
-from mailflow.pipeline import Failed, process
-from mailflow.store import Store
+from mailflow.config.rules import default_ruleset
+from mailflow.inbound.pipeline import Failed, process
+from mailflow.inbound.recording import record_batch
+from mailflow.store.engine import Store
 from tests.support.cli import run_mailflow
 from tests.support.mail import buyer_mail
 from tests.support.settings import write_settings
@@ -31,8 +32,8 @@ def settings_path(tmp_path: Path, db_url: str) -> Path:
         "Crushed cartons, PO 4500123", "Container CSQU3054383: 14 cartons crushed.", message_id="<c@x>"
     )
     fixed_later = buyer_mail("Re: payment", "We have paid invoice INV-2041.", message_id="<q@x>")
-    store.record_batch("sales", "INBOX", 1, [process(1, complaint, rules, own)], {}, 1)
-    store.record_batch("sales", "INBOX", 1, [Failed(2, fixed_later, "RuntimeError: simulated")], {}, 2)
+    record_batch(store, "sales", "INBOX", 1, [process(1, complaint, rules, own)], {}, 1)
+    record_batch(store, "sales", "INBOX", 1, [Failed(2, fixed_later, "RuntimeError: simulated")], {}, 2)
     store.close()
     return path
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailflow.ingest import Ingest
-from mailflow.pipeline import Processed, process
-from mailflow.store import Store
+from mailflow.inbound.ingest import Ingest
+from mailflow.inbound.pipeline import Processed, process
+from mailflow.store.engine import Store
 from tests.support.corpora import corpus_files
 from tests.support.memory_source import MemorySource
 from tests.support.settings import load_settings, write_settings

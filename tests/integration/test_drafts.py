@@ -13,12 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from mailflow.config import Settings
-from mailflow.daemon import Drafter
-from mailflow.ingest import Ingest
-from mailflow.outbox import Outbox
-from mailflow.review import ReviewError
-from mailflow.store import Store
+from mailflow.config.settings import Settings
+from mailflow.drafts.states import ReviewError
+from mailflow.drafts.store import Outbox
+from mailflow.inbound.ingest import Ingest
+from mailflow.ops.daemon import Drafter
+from mailflow.store.engine import Store
 from tests.support.memory_source import MemorySource
 from tests.support.settings import load_settings, write_settings
 

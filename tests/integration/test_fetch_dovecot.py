@@ -12,12 +12,12 @@ import pytest
 from imapclient import IMAPClient
 from sqlalchemy import text
 
-from mailflow.config import Settings
-from mailflow.daemon import Daemon, run_once
+from mailflow.config.settings import Settings
 from mailflow.errors import ConnectionLost
-from mailflow.imap import ImapConnection
-from mailflow.ingest import Ingest
-from mailflow.store import Store
+from mailflow.inbound.ingest import Ingest
+from mailflow.mailservers.imap import ImapConnection
+from mailflow.ops.daemon import Daemon, run_once
+from mailflow.store.engine import Store
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.proxy import FaultProxy
@@ -76,7 +76,7 @@ def test_a_complaint_opens_a_case_that_the_reply_joins_with_its_photos_as_eviden
 ) -> None:
     from email.message import EmailMessage
 
-    from mailflow.demo_mail import fake_jpeg
+    from mailflow.demo.messages import fake_jpeg
 
     imap_client.append(
         "INBOX", buyer_mail("Crushed cartons", "30 cartons arrived crushed.", message_id="<c1@x>")

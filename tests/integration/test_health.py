@@ -6,7 +6,7 @@ from pathlib import Path
 
 from imapclient import IMAPClient
 
-from mailflow.embedded import free_port
+from mailflow.demo.embedded import free_port
 from tests.support.daemon import http_get, running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mailflow.leases import Leases, fair_share
-from mailflow.store import Store
+from mailflow.ops.leases import Leases, fair_share
+from mailflow.store.engine import Store
 
 LEASE = timedelta(seconds=30)
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)

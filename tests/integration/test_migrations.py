@@ -10,10 +10,10 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import text
 
-from mailflow.migrate import head
-from mailflow.migrate import upgrade as upgrade_schema
-from mailflow.models import Base
-from mailflow.store import Store
+from mailflow.store.engine import Store
+from mailflow.store.migrate import head
+from mailflow.store.migrate import upgrade as upgrade_schema
+from mailflow.store.models import Base
 from tests.support.cli import run_mailflow
 from tests.support.settings import write_settings
 

@@ -15,7 +15,7 @@ import pytest
 from imapclient import IMAPClient
 from sqlalchemy import Engine, create_engine, text
 
-from mailflow.embedded import free_port
+from mailflow.demo.embedded import free_port
 from tests.support.cli import run_mailflow
 from tests.support.daemon import http_get, running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot

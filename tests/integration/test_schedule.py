@@ -21,18 +21,18 @@ import pytest
 import time_machine
 from sqlalchemy import event, insert, select, update
 
-from mailflow import config
-from mailflow.config import Settings
-from mailflow.ingest import Ingest
-from mailflow.ledger import Ledger
-from mailflow.models import Customer, Draft, Tick, utcnow
-from mailflow.outbox import Outbox
-from mailflow.records import CustomerRecord, InvoiceRecord
-from mailflow.schedule_store import ScheduleStore
-from mailflow.scheduling import Scheduler
-from mailflow.sender import Sender
-from mailflow.store import Store
-from mailflow.ticks import ScheduleTicks
+from mailflow.config import settings as config
+from mailflow.config.settings import Settings
+from mailflow.drafts.store import Outbox
+from mailflow.inbound.ingest import Ingest
+from mailflow.ledger.records import CustomerRecord, InvoiceRecord
+from mailflow.ledger.store import Ledger
+from mailflow.ops.ticks import ScheduleTicks
+from mailflow.outbound.sender import Sender
+from mailflow.schedule.store import ScheduleStore
+from mailflow.schedule.tick import Scheduler
+from mailflow.store.engine import Store
+from mailflow.store.models import Customer, Draft, Tick, utcnow
 from tests.support.cli import run_mailflow
 from tests.support.daemon import running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
@@ -194,7 +194,7 @@ def test_a_followup_until_the_buyer_answers_and_a_satisfaction_check_after_resol
         office.receive(
             buyer_mail("Cartones aplastados PO 4500123", "14 cartones llegaron aplastados y rotos.")
         )
-        from mailflow.daemon import Drafter
+        from mailflow.ops.daemon import Drafter
 
         assert Drafter(office.settings, office.store).run() == 1
     (ack,) = office.drafts("ack")

@@ -17,15 +17,15 @@ import pytest
 from imapclient import IMAPClient
 from sqlalchemy import select, update
 
-from mailflow import config
-from mailflow.config import Settings
-from mailflow.daemon import Drafter, run_once
-from mailflow.imap import ImapConnection
-from mailflow.ingest import Ingest
-from mailflow.models import Draft
-from mailflow.outbox import Outbox
-from mailflow.sender import Sender
-from mailflow.store import Store
+from mailflow.config import settings as config
+from mailflow.config.settings import Settings
+from mailflow.drafts.store import Outbox
+from mailflow.inbound.ingest import Ingest
+from mailflow.mailservers.imap import ImapConnection
+from mailflow.ops.daemon import Drafter, run_once
+from mailflow.outbound.sender import Sender
+from mailflow.store.engine import Store
+from mailflow.store.models import Draft
 from tests.support.daemon import running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
@@ -278,9 +278,10 @@ _KILLED_SENDER = textwrap.dedent(
     """
     import os, signal, sys
     from pathlib import Path
-    from mailflow import config, {module}
-    from mailflow.sender import Sender
-    from mailflow.store import Store
+    from mailflow.config import settings as config
+    from mailflow.{package} import {module}
+    from mailflow.outbound.sender import Sender
+    from mailflow.store.engine import Store
 
     def killed(*args, **kwargs):
         os.kill(os.getpid(), signal.SIGKILL)
@@ -293,7 +294,8 @@ _KILLED_SENDER = textwrap.dedent(
 
 
 def _send_and_die(path: Path, module: str, target: str) -> None:
-    script = _KILLED_SENDER.format(module=module, target=target)
+    package, module = module.rsplit(".", 1)
+    script = _KILLED_SENDER.format(package=package, module=module, target=target)
     done = subprocess.run(
         [sys.executable, "-c", script, str(path)], capture_output=True, timeout=60, check=False
     )
@@ -306,7 +308,9 @@ def test_sigkill_between_the_servers_250_and_the_commit_never_sends_twice(
     handler, port = sink
     send = "claim_timeout_seconds = 0.001"  # the dead sender's claim is stale at once
     settings, store, (draft_id,), path = _setup(tmp_path, db_url, dovecot, imap_user, port, 1, send)
-    _send_and_die(path, "send_queue", "SendQueue.record")  # after 250 and the Sent copy, before commit
+    _send_and_die(
+        path, "outbound.send_queue", "SendQueue.record"
+    )  # after 250 and the Sent copy, before commit
     assert len(handler.received) == 1
     draft = Outbox(store).draft(draft_id)
     assert draft is not None and draft["status"] == "sending"
@@ -325,7 +329,7 @@ def test_sigkill_before_the_send_sends_it_after_the_restart(
     handler, port = sink
     send = "claim_timeout_seconds = 0.001"
     settings, store, (draft_id,), path = _setup(tmp_path, db_url, dovecot, imap_user, port, 1, send)
-    _send_and_die(path, "smtp", "SmtpConnection.send")
+    _send_and_die(path, "mailservers.smtp", "SmtpConnection.send")
     assert handler.received == []
     assert Sender(settings, store).run_until_empty() == {"sent": 1}
     draft = Outbox(store).draft(draft_id)
@@ -340,7 +344,7 @@ def test_an_abandoned_draft_is_not_resent_while_its_sent_folder_cannot_be_checke
     handler, port = sink
     send = "claim_timeout_seconds = 0.001"
     settings, store, (draft_id,), path = _setup(tmp_path, db_url, dovecot, imap_user, port, 1, send)
-    _send_and_die(path, "smtp", "SmtpConnection.send")
+    _send_and_die(path, "mailservers.smtp", "SmtpConnection.send")
     path.write_text(path.read_text().replace(f"port = {dovecot.port}", "port = 1"))  # IMAP unreachable
     assert Sender(config.load(path), store).run_until_empty() == {"unsure": 1}
     draft = Outbox(store).draft(draft_id)

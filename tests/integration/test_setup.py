@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailflow.store import Store
+from mailflow.store.engine import Store
 from tests.support.cli import run_mailflow
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.settings import write_settings

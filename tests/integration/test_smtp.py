@@ -15,11 +15,19 @@ from typing import Any
 
 import pytest
 
-from mailflow.compose import outgoing_message
-from mailflow.config import MailboxSettings
-from mailflow.smtp import _PLAIN_ADDRESS, SendFailed, SmtpConnection, dead_addresses, partly_refused
+from mailflow.config.settings import MailboxSettings
+from mailflow.mailservers.smtp import (
+    _PLAIN_ADDRESS,
+    SendFailed,
+    SmtpConnection,
+    dead_addresses,
+    partly_refused,
+)
+from mailflow.outbound.claimed import ClaimedDraft
+from mailflow.outbound.compose import outgoing_message
 from tests.support import smtp_sink
 from tests.support.dovecot import make_certificates
+from tests.support.drafts import claimed_draft
 from tests.support.settings import load_settings, write_settings
 from tests.support.smtp_sink import FaultyHandler, running_sink
 
@@ -40,21 +48,12 @@ def _mailbox(tmp_path: Path, port: int, login: str = "", security: str = "none")
     return load_settings(path).mailboxes[0]
 
 
-def _draft(**changes: Any) -> dict[str, Any]:
-    draft = {
-        "id": 7,
-        "kind": "ack",
-        "from": "Ningbo Homeware Sales <sales@ningbo-homeware.example>",
-        "to": ["lihua@huamei-home.example"],
-        "subject": "Re: 货物破损投诉 订单PO20261102",
-        "message_id": "ack-7@ningbo-homeware.example",
+def _draft(**changes: Any) -> ClaimedDraft:
+    thread = {
         "in_reply_to": "20261116130501.GB2312@huamei-home.example",
-        "references": ["root@huamei-home.example", "20261116130501.GB2312@huamei-home.example"],
-        "policy": "required",
-        "body": "尊敬的李华，您好！\n\n请发送以下照片：……\n",
-        "html": None,
+        "references": ("root@huamei-home.example", "20261116130501.GB2312@huamei-home.example"),
     }
-    return {**draft, **changes}
+    return claimed_draft(**thread | changes)
 
 
 def test_a_composed_reply_arrives_threaded_and_intact(
@@ -203,7 +202,7 @@ def test_an_untrusted_certificate_is_one_clear_error(
 def test_envelope_addresses_go_out_as_smtplib_writes_them(
     tmp_path: Path, sink: tuple[FaultyHandler, int]
 ) -> None:
-    # mailflow quotes plain addresses itself (smtp.py); everything else still goes through smtplib.
+    # mailflow quotes plain addresses itself (mailservers/smtp.py); everything else still goes through smtplib.
     handler, port = sink
     addresses = [
         "lihua@huamei-home.example",

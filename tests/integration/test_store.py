@@ -8,11 +8,12 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from mailflow.batch import BatchOutcome
-from mailflow.classify import default_ruleset
-from mailflow.models import Customer, utcnow
-from mailflow.pipeline import Failed, Processed, process
-from mailflow.store import Store
+from mailflow.config.rules import default_ruleset
+from mailflow.inbound.batch_writer import BatchOutcome
+from mailflow.inbound.pipeline import Failed, Processed, process
+from mailflow.inbound.recording import record_batch, resolve_quarantine
+from mailflow.store.engine import Store
+from mailflow.store.models import Customer, utcnow
 from tests.support.mail import buyer_mail
 
 RULES = default_ruleset()
@@ -34,8 +35,8 @@ def _store(url: str) -> Store:
 def test_replaying_a_batch_records_nothing_twice_and_keeps_the_checkpoint(db_url: str) -> None:
     store = _store(db_url)
     batch = _batch(20)
-    first = store.record_batch("sales", "INBOX", 7, batch, {}, last_uid=20)
-    again = store.record_batch("sales", "INBOX", 7, batch, {}, last_uid=20)
+    first = record_batch(store, "sales", "INBOX", 7, batch, {}, last_uid=20)
+    again = record_batch(store, "sales", "INBOX", 7, batch, {}, last_uid=20)
     assert (first.recorded, again.recorded, again.duplicates) == (20, 0, 20)
     state = store.folder_state("sales", "INBOX")
     assert state is not None and (state.uidvalidity, state.last_uid) == (7, 20)
@@ -46,7 +47,7 @@ def test_replaying_a_batch_records_nothing_twice_and_keeps_the_checkpoint(db_url
 def test_a_failed_message_is_quarantined_and_the_rest_recorded(db_url: str) -> None:
     store = _store(db_url)
     batch = [*_batch(3), Failed(4, b"raw bytes", "ValueError: broken")]
-    outcome = store.record_batch("sales", "INBOX", 1, batch, {}, last_uid=4)
+    outcome = record_batch(store, "sales", "INBOX", 1, batch, {}, last_uid=4)
     assert (outcome.recorded, outcome.quarantined) == (3, 1)
     (row,) = store.quarantined()
     assert (row["uid"], row["reason"]) == (4, "ValueError: broken")
@@ -62,7 +63,7 @@ def test_two_processes_recording_the_same_batch_at_once_record_it_once(db_url: s
     def record(store: Store, folder: str) -> None:
         try:
             barrier.wait()
-            store.record_batch("sales", folder, 1, batch, {}, last_uid=50)
+            record_batch(store, "sales", folder, 1, batch, {}, last_uid=50)
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
@@ -100,7 +101,7 @@ def test_buyers_another_transaction_is_creating_meanwhile_are_taken_not_refused(
         )
     outcome: list[BatchOutcome] = []
     ours = threading.Thread(
-        target=lambda: outcome.append(store.record_batch("sales", "INBOX", 1, batch, {}, 100))
+        target=lambda: outcome.append(record_batch(store, "sales", "INBOX", 1, batch, {}, 100))
     )
     ours.start()
     for other in others:
@@ -117,9 +118,9 @@ def test_buyers_another_transaction_is_creating_meanwhile_are_taken_not_refused(
 def test_quarantine_retry_records_the_message_and_closes_the_entry(db_url: str, tmp_path: Path) -> None:
     store = _store(db_url)
     raw = buyer_mail(message_id="<retry@x>")
-    store.record_batch("sales", "INBOX", 1, [Failed(9, raw, "OperationalError: disk full")], {}, last_uid=9)
+    record_batch(store, "sales", "INBOX", 1, [Failed(9, raw, "OperationalError: disk full")], {}, last_uid=9)
     (row,) = store.quarantined()
-    outcome = store.resolve_quarantine(row["id"], process(9, raw, RULES, OWN), {})
+    outcome = resolve_quarantine(store, row["id"], process(9, raw, RULES, OWN), {})
     assert outcome.recorded == 1
     assert store.quarantined() == []
     assert [c["message_id"] for c in store.contacts()] == ["retry@x"]
@@ -133,11 +134,11 @@ def test_oversized_fields_are_clamped_not_fatal(db_url: str) -> None:
         f"From: {huge_name} <{'x' * 300}@acme.example>\r\nSubject: broken mugs\r\n"
         f"Message-ID: <{'m' * 1500}@acme.example>\r\nIn-Reply-To: <{'r' * 1500}@x>\r\n\r\nbroken mugs\r\n"
     ).encode()
-    outcome = store.record_batch(
-        "sales", "INBOX", 1, [*_batch(2), process(3, raw, RULES, OWN)], {}, last_uid=3
+    outcome = record_batch(
+        store, "sales", "INBOX", 1, [*_batch(2), process(3, raw, RULES, OWN)], {}, last_uid=3
     )
     assert (outcome.recorded, outcome.quarantined) == (3, 0)
-    again = store.record_batch("sales", "INBOX", 1, [process(3, raw, RULES, OWN)], {}, last_uid=3)
+    again = record_batch(store, "sales", "INBOX", 1, [process(3, raw, RULES, OWN)], {}, last_uid=3)
     assert again.duplicates == 1
     store.close()
 
@@ -157,7 +158,7 @@ def test_a_message_the_database_refuses_is_quarantined_and_the_batch_goes_on(db_
         )
     poison = buyer_mail(subject="poison", message_id="<poison@x>")
     batch = [*_batch(3), process(4, poison, RULES, OWN)]
-    outcome = store.record_batch("sales", "INBOX", 1, batch, {}, 4, raw={4: poison})
+    outcome = record_batch(store, "sales", "INBOX", 1, batch, {}, 4, raw={4: poison})
     assert (outcome.recorded, outcome.duplicates, outcome.quarantined) == (3, 0, 1)
     (row,) = store.quarantined()
     assert row["uid"] == 4 and "no poison here" in row["reason"]

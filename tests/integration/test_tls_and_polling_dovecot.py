@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
-from mailflow.daemon import Daemon, run_once
-from mailflow.store import Store
+from mailflow.ops.daemon import Daemon, run_once
+from mailflow.store.engine import Store
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.settings import load_settings, write_settings

@@ -18,7 +18,7 @@ from pathlib import Path
 from imapclient import IMAPClient
 from sqlalchemy import create_engine, text
 
-from mailflow.store import Store
+from mailflow.store.engine import Store
 from tests.support.daemon import wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail

@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mailflow.embedded import free_port
+from mailflow.demo.embedded import free_port
 
 PASSWORD = "dovecot-test-password"
 

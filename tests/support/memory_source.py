@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from mailflow.imap import FolderStatus
+from mailflow.mailservers.imap import FolderStatus
 
 
 class MemorySource:

@@ -15,7 +15,7 @@ import socket
 import struct
 import threading
 
-from mailflow.embedded import free_port
+from mailflow.demo.embedded import free_port
 
 
 class FaultProxy:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mailflow import config
-from mailflow.config import Settings
-from mailflow.store import Store
+from mailflow.config import settings as config
+from mailflow.config.settings import Settings
+from mailflow.store.engine import Store
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
 

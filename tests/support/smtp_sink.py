@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
 from imapclient import IMAPClient
 
-from mailflow.embedded import free_port
+from mailflow.demo.embedded import free_port
 from tests.support.dovecot import PASSWORD as DOVECOT_PASSWORD
 
 USER, PASSWORD, TOKEN = "sales@ningbo-homeware.example", "smtp-secret", "ya29.smtp-token"

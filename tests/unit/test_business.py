@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime, time
 
-from mailflow.business import Hours, Place, add_business_days, is_open, local_moment, next_open
+from mailflow.ledger.business_hours import Hours, Place, add_business_days, is_open, local_moment, next_open
 
 HOURS = Hours(time(9), time(17))
 BERLIN = Place("Europe/Berlin", "DE")

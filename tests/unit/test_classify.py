@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from mailflow.classify import classify, default_ruleset, has_photos, load_rules
-from mailflow.domain import Attachment
+from mailflow.config.rules import default_ruleset, load_rules
 from mailflow.errors import ConfigError
-from mailflow.parsing import parse
+from mailflow.inbound.classify.classifier import classify, has_photos
+from mailflow.inbound.message import Attachment
+from mailflow.inbound.parsing.parse import parse
 
 EXAMPLES = tomllib.loads((Path(__file__).parent.parent / "data" / "labelled.toml").read_text("utf-8"))[
     "example"

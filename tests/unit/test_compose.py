@@ -10,30 +10,21 @@ from typing import Any
 
 import pytest
 
-from mailflow.compose import outgoing_message
-from mailflow.drafting import UnsafeHeader
+from mailflow.drafts.headers import UnsafeHeader
+from mailflow.outbound.claimed import ClaimedDraft
+from mailflow.outbound.compose import outgoing_message
+from tests.support.drafts import claimed_draft
 
 NOW = datetime(2026, 11, 22, 9, 30, tzinfo=UTC)
 
 
-def _draft(**changes: Any) -> dict[str, Any]:
-    draft = {
-        "id": 7,
-        "kind": "ack",
-        "from": formataddr(("宁波家居 Sales", "sales@ningbo-homeware.example")),
-        "to": ["lihua@huamei-home.example"],
-        "subject": "Re: 货物破损投诉 订单PO20261102",
-        "message_id": "ack-7@ningbo-homeware.example",
-        "in_reply_to": "b@huamei-home.example",
-        "references": ["a@huamei-home.example", "b@huamei-home.example"],
-        "policy": "required",
-        "body": "尊敬的李华，您好！\n\n请发送以下照片：……\n",
-        "html": None,
-    }
-    return {**draft, **changes}
+def _draft(**changes: Any) -> ClaimedDraft:
+    return claimed_draft(
+        **{"from_addr": formataddr(("宁波家居 Sales", "sales@ningbo-homeware.example"))} | changes
+    )
 
 
-def _read(draft: dict[str, Any]) -> EmailMessage:
+def _read(draft: ClaimedDraft) -> EmailMessage:
     outgoing = outgoing_message(draft, NOW)
     assert b"\r\n" in outgoing.raw and b"\n" not in outgoing.raw.replace(b"\r\n", b"")  # CRLF only
     parsed = message_from_bytes(outgoing.raw, policy=policy.default)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from mailflow import config
+from mailflow.config import settings as config
+from mailflow.config.secrets import Secret
 from mailflow.errors import ConfigError, SecretError
-from mailflow.secretref import Secret
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -30,11 +30,11 @@ def _load(tmp_path: Path, text: str) -> config.Settings:
 
 
 def test_the_shipped_settings_toml_loads() -> None:
-    settings = config.load(REPO / "mailflow" / "settings.example.toml")
+    settings = config.load(REPO / "mailflow" / "config" / "settings.example.toml")
     (mailbox,) = settings.mailboxes
     assert (mailbox.imap.host, mailbox.imap.port, mailbox.imap.security) == ("imap.example.com", 993, "ssl")
     assert mailbox.imap.folders == ("INBOX",)
-    assert settings.database_url == f"sqlite:///{REPO / 'mailflow' / 'mailflow.db'}"
+    assert settings.database_url == f"sqlite:///{REPO / 'mailflow' / 'config' / 'mailflow.db'}"
 
 
 def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from mailflow.config import SendSettings
-from mailflow.delivery import after_failure, retry_delay, sent
+from mailflow.config.settings import SendSettings
+from mailflow.outbound.outcome import after_failure, retry_delay, sent
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 SETTINGS = SendSettings(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from mailflow.drafting import UnsafeHeader, reference_label, references_for, reply_subject, safe_header
-from mailflow.review import ReviewError, transition
+from mailflow.drafts.acknowledgements import reference_label
+from mailflow.drafts.headers import UnsafeHeader, references_for, reply_subject, safe_header
+from mailflow.drafts.states import ReviewError, transition
 
 
 @pytest.mark.parametrize(

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from mailflow.guard import check
-from mailflow.parsing import parse
+from mailflow.inbound.guard import check
+from mailflow.inbound.parsing.parse import parse
 
 OWN = frozenset({"sales@ningbo-homeware.example"})
 

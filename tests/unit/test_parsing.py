@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from mailflow.demo_mail import demo_messages, fake_jpeg
-from mailflow.parsing import parse, sanitize_filename
+from mailflow.demo.messages import demo_messages, fake_jpeg
+from mailflow.inbound.parsing.parse import parse, sanitize_filename
 
 
 def _build(body: str = "Hello", **headers: str) -> EmailMessage:
@@ -163,7 +163,7 @@ def test_a_bad_date_is_none_and_a_good_one_is_utc() -> None:
 
 
 def test_a_delivery_report_names_the_addresses_that_failed_and_not_the_delayed_ones() -> None:
-    from mailflow.parsing import failed_recipients
+    from mailflow.inbound.parsing.parse import failed_recipients
 
     report = (
         "Reporting-MTA: dns; mx.example\n\n"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mailflow.quotes import strip_quotes
+from mailflow.inbound.parsing.quotes import strip_quotes
 
 CASES = {
     "gmail": "New words.\n\nOn Mon, Nov 16, 2026 at 9:00 AM Sales <s@x.example> wrote:\n> old words\n",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from mailflow.classes import abc_classes
-from mailflow.records import customer_records, invoice_records
+from mailflow.ledger.customer_classes import abc_classes
+from mailflow.ledger.records import customer_records, invoice_records
 
 
 def test_good_customer_rows_become_records_with_every_field() -> None:

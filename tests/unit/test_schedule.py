@@ -4,10 +4,10 @@ from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from mailflow.business import Place
-from mailflow.config_schedule import schedule_settings
-from mailflow.config_table import Table
-from mailflow.schedule import Book, BookCase, BookCustomer, BookInvoice, plan
+from mailflow.config.schedule import schedule_settings
+from mailflow.config.table import Table
+from mailflow.ledger.business_hours import Place
+from mailflow.schedule.planner import Book, BookCase, BookCustomer, BookInvoice, plan
 
 SETTINGS = schedule_settings(Table({}, ""), Path("."))
 POLICIES = {"followup": "required", "satisfaction": "required", "update": "required"}

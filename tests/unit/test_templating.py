@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from mailflow.template_check import check, sample_context
-from mailflow.templating import TemplateProblem, Templates, fallback_chain
+from mailflow.drafts.template_check import check, sample_context
+from mailflow.drafts.templates import TemplateProblem, Templates, fallback_chain
 
 SHIPPED = Path(__file__).resolve().parents[2] / "templates"
 

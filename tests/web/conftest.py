@@ -11,13 +11,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from mailflow import config
-from mailflow.accounts import Accounts
-from mailflow.config import Settings
-from mailflow.daemon import Drafter
-from mailflow.ingest import Ingest
-from mailflow.store import Store
-from mailflow.web.app import create_app
+from mailflow.config import settings as config
+from mailflow.config.settings import Settings
+from mailflow.inbound.ingest import Ingest
+from mailflow.ops.daemon import Drafter
+from mailflow.review.accounts import Accounts
+from mailflow.review.web.app import create_app
+from mailflow.store.engine import Store
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import FaultyHandler, running_sink

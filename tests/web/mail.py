@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from email.message import EmailMessage
 
-from mailflow.demo_mail import fake_jpeg
+from mailflow.demo.messages import fake_jpeg
 
 
 def chinese_complaint() -> bytes:

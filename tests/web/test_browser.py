@@ -22,15 +22,15 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
 from waitress import create_server
 
-from mailflow import config
-from mailflow.accounts import Accounts
-from mailflow.daemon import Drafter
-from mailflow.embedded import free_port
-from mailflow.ingest import Ingest
-from mailflow.outbox import Outbox
-from mailflow.sender import Sender
-from mailflow.store import Store
-from mailflow.web.app import create_app
+from mailflow.config import settings as config
+from mailflow.demo.embedded import free_port
+from mailflow.drafts.store import Outbox
+from mailflow.inbound.ingest import Ingest
+from mailflow.ops.daemon import Drafter
+from mailflow.outbound.sender import Sender
+from mailflow.review.accounts import Accounts
+from mailflow.review.web.app import create_app
+from mailflow.store.engine import Store
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import running_sink

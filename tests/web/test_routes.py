@@ -7,12 +7,12 @@ from decimal import Decimal
 
 from flask.testing import FlaskClient
 
-from mailflow.accounts import MAX_FAILURES, Accounts
-from mailflow.ledger import Ledger
-from mailflow.outbox import Outbox
-from mailflow.records import InvoiceRecord
-from mailflow.scheduling import Scheduler
-from mailflow.sender import Sender
+from mailflow.drafts.store import Outbox
+from mailflow.ledger.records import InvoiceRecord
+from mailflow.ledger.store import Ledger
+from mailflow.outbound.sender import Sender
+from mailflow.review.accounts import MAX_FAILURES, Accounts
+from mailflow.schedule.tick import Scheduler
 from tests.web.conftest import PASSWORD, Site, csrf_token, log_in
 
 

@@ -7,7 +7,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from mailflow.embedded import free_port
+from mailflow.demo.embedded import free_port
 from tests.support.cli import run_mailflow
 from tests.support.daemon import running_daemon
 from tests.support.settings import write_settings

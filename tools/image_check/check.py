@@ -36,7 +36,7 @@ from imapclient import IMAPClient  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 import tests.support.dovecot as dovecot_support  # noqa: E402
-from mailflow.embedded import free_port  # noqa: E402
+from mailflow.demo.embedded import free_port  # noqa: E402
 from tests.support.daemon import wait_for  # noqa: E402
 from tests.support.mail import buyer_mail  # noqa: E402
 from tests.support.smtp_sink import FaultyHandler  # noqa: E402

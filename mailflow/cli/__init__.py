@@ -1,0 +1,1 @@
+"""The `mailflow` command: one module per command group, parsers beside handlers; `main` ties them together."""

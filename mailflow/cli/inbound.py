@@ -1,0 +1,120 @@
+"""`mailflow run`, `contacts list`, `cases list/resolve` and `quarantine list/retry`: the mail that came in."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from mailflow.cli.output import print_rows, reviewer
+from mailflow.errors import MailflowError
+
+if TYPE_CHECKING:
+    from mailflow.config.settings import Settings
+    from mailflow.store.engine import Store
+
+log = logging.getLogger(__name__)
+
+CONTACT_COLUMNS = ("id", "at", "direction", "customer", "subject", "tags", "severity", "language")
+CASE_COLUMNS = ("id", "customer", "status", "severity", "categories", "evidence", "subject")
+QUARANTINE_COLUMNS = ("id", "mailbox", "folder", "uid", "at", "reason")
+
+
+def add_parsers(commands: Any) -> None:
+    run = commands.add_parser("run", help="watch the mailboxes (IDLE); --once: process what is new and exit")
+    run.add_argument("--once", action="store_true", help="fetch, process and send what is new, then exit")
+    run.set_defaults(with_store=run_command)
+
+    contacts = commands.add_parser("contacts", help="the contact log")
+    contacts.set_defaults(with_store=contacts_command)
+    listing = contacts.add_subparsers(dest="action", required=True).add_parser(
+        "list", help="every contact, oldest first"
+    )
+    listing.add_argument("--customer", metavar="EMAIL", help="only this customer's contacts")
+    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
+
+    cases = commands.add_parser("cases", help="complaint cases")
+    cases.set_defaults(with_store=cases_command)
+    case_actions = cases.add_subparsers(dest="action", required=True)
+    case_actions.add_parser("list", help="every case").add_argument(
+        "--json", action="store_true", help="JSON instead of a table"
+    )
+    case_actions.add_parser(
+        "resolve", help="the complaint is settled; a satisfaction check follows"
+    ).add_argument("id", type=int, help="the case's id")
+
+    quarantine = commands.add_parser("quarantine", help="messages that could not be processed")
+    quarantine.set_defaults(with_store=quarantine_command)
+    quarantine_actions = quarantine.add_subparsers(dest="action", required=True)
+    quarantine_actions.add_parser("list", help="what is waiting, with the reason").add_argument(
+        "--json", action="store_true", help="JSON instead of a table"
+    )
+    quarantine_actions.add_parser("retry", help="process the message again").add_argument(
+        "id", type=int, help="the quarantine entry's id"
+    )
+
+
+def run_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from mailflow.ops.daemon import Daemon, run_once
+
+    for mailbox in settings.mailboxes:  # fail fast, before any connection, on a missing secret
+        secret = mailbox.imap.password or mailbox.imap.oauth2_token
+        if secret is not None:
+            secret.reveal()
+    if args.once:
+        # A log collector reading JSON lines gets the summary as log lines too.
+        report = log.info if settings.log.format == "json" else lambda line: print(line, file=sys.stderr)
+        return run_once(settings, store, report)
+    daemon = Daemon(settings, store)
+    daemon.install_signal_handlers()
+    log.info("watching %d mailbox(es); SIGTERM or Ctrl-C stops", len(settings.mailboxes))
+    daemon.run_until_stopped()
+    return 0
+
+
+def contacts_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
+    return print_rows(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
+
+
+def cases_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
+    if args.action == "list":
+        return print_rows(store.cases(), args.json, CASE_COLUMNS)
+    from mailflow.schedule.store import ScheduleStore
+
+    resolved = ScheduleStore(store).resolve_case(args.id, reviewer(), datetime.now(UTC))
+    print(f"case {resolved['id']} resolved; a satisfaction check follows as scheduled")
+    return 0
+
+
+def quarantine_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    if args.action == "list":
+        return print_rows(store.quarantined(), args.json, QUARANTINE_COLUMNS)
+    return _retry(settings, store, args.id)
+
+
+def _retry(settings: Settings, store: Store, quarantine_id: int) -> int:
+    from mailflow.inbound.ingest import Ingest
+    from mailflow.inbound.pipeline import process
+    from mailflow.inbound.recording import resolve_quarantine
+
+    row = store.quarantined_message(quarantine_id)
+    if row is None:
+        raise MailflowError(f"no quarantined message with id {quarantine_id}")
+    if row.resolved_at is not None:
+        print(f"quarantine {quarantine_id} was already resolved", file=sys.stderr)
+        return 0
+    result = process(row.uid, row.raw, settings.rules, settings.own_addresses)
+    stored = Ingest(settings, store).save_attachments([result])
+    outcome = resolve_quarantine(store, quarantine_id, result, stored)
+    if outcome.quarantined:
+        print(
+            f"quarantine {quarantine_id}: still failing: {getattr(result, 'reason', '')}",
+            file=sys.stderr,
+        )
+        return 1
+    print(
+        f"quarantine {quarantine_id}: processed ({outcome.recorded} logged, {outcome.duplicates} already logged)"
+    )
+    return 0

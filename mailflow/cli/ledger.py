@@ -1,0 +1,150 @@
+"""`mailflow customers import/list` and `mailflow invoices import/list/paid`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from mailflow.cli.output import print_rows, reviewer
+from mailflow.errors import MailflowError
+
+if TYPE_CHECKING:
+    from mailflow.config.settings import Settings
+    from mailflow.ledger.store import ImportRefused
+    from mailflow.store.engine import Store
+
+CUSTOMER_COLUMNS = ("email", "name", "company", "country", "language", "timezone", "class", "opted_out")
+INVOICE_COLUMNS = (
+    "number",
+    "customer",
+    "amount",
+    "currency",
+    "due",
+    "paid_amount",
+    "balance",
+    "status",
+    "hold",
+)
+
+
+def add_parsers(commands: Any) -> None:
+    customers = commands.add_parser("customers", help="the customer list (CSV or XLSX)")
+    customers.set_defaults(with_store=_refusals_reported(customers_command))
+    customer_actions = customers.add_subparsers(dest="action", required=True)
+    customer_actions.add_parser("import", help="all rows or none; again: no change").add_argument(
+        "file", help="a CSV or XLSX file"
+    )
+    customer_actions.add_parser("list", help="customers with their class").add_argument(
+        "--json", action="store_true", help="JSON instead of a table"
+    )
+    invoices = commands.add_parser("invoices", help="invoices (CSV or XLSX) and payments")
+    invoices.set_defaults(with_store=_refusals_reported(invoices_command))
+    invoice_actions = invoices.add_subparsers(dest="action", required=True)
+    invoice_actions.add_parser("import", help="all rows or none; again: no change").add_argument(
+        "file", help="a CSV or XLSX file"
+    )
+    listing = invoice_actions.add_parser("list", help="invoices with their balance")
+    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
+    listing.add_argument("--open", action="store_true", help="only what is still to be paid")
+    paid = invoice_actions.add_parser("paid", help="record a payment (the whole balance without --amount)")
+    paid.add_argument("number", help="the invoice number")
+    paid.add_argument("--amount", help="a partial payment, in the invoice's currency")
+    paid.add_argument("--on", help="the day the money arrived (YYYY-MM-DD; default today)")
+    resume = invoice_actions.add_parser("resume", help="clear a hold: the reminders go on as scheduled")
+    resume.add_argument("number", help="the invoice number")
+
+
+def customers_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
+    from mailflow.ledger.records import customer_records
+    from mailflow.ledger.store import ImportRefused, Ledger
+
+    ledger = Ledger(store)
+    if args.action == "list":
+        return print_rows(ledger.customers(), args.json, CUSTOMER_COLUMNS)
+    records, errors = customer_records(args.file, _rows_with_progress(Path(args.file)))
+    if errors:
+        raise ImportRefused(errors)
+    print(f"{args.file}: customers {ledger.import_customers(records)}")
+    return 0
+
+
+def invoices_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
+    from mailflow.ledger.records import invoice_records
+    from mailflow.ledger.store import ImportRefused, Ledger
+
+    ledger = Ledger(store)
+    if args.action == "list":
+        return print_rows(ledger.invoices(open_only=args.open), args.json, INVOICE_COLUMNS)
+    if args.action == "paid":
+        invoice = ledger.record_payment(args.number, _amount(args.amount), _day(args.on), reviewer())
+        print(f"invoice {invoice['number']}: paid {invoice['paid_amount']}, balance {invoice['balance']}")
+        return 0
+    if args.action == "resume":
+        held = ledger.resume(args.number)
+        print(f"invoice {args.number}: " + (f"hold cleared ({held})" if held else "was not held"))
+        return 0
+    records, errors = invoice_records(args.file, _rows_with_progress(Path(args.file)))
+    if errors:
+        raise ImportRefused(errors)
+    print(f"{args.file}: invoices {ledger.import_invoices(args.file, records)}")
+    return 0
+
+
+Handler = Callable[[argparse.Namespace, "Settings", "Store"], int]
+
+
+def _refusals_reported(handler: Handler) -> Handler:
+    """An import refused prints every bad row, then the summary, and exits 1."""
+
+    def reported(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+        from mailflow.ledger.store import ImportRefused
+
+        try:
+            return handler(args, settings, store)
+        except ImportRefused as exc:
+            return report_refusal(exc)
+
+    return reported
+
+
+def report_refusal(exc: ImportRefused) -> int:
+    for error in exc.errors:
+        print(f"mailflow: {error}", file=sys.stderr)
+    print(f"mailflow: error: {exc}", file=sys.stderr)
+    return 1
+
+
+def _rows_with_progress(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from mailflow.ledger.spreadsheet import read_rows
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, transient=True, disable=not sys.stderr.isatty()) as progress:
+        task = progress.add_task(f"reading {path.name}", total=None)
+        for row in read_rows(path):
+            progress.advance(task)
+            yield row
+
+
+def _amount(text: str | None) -> Decimal | None:
+    if text is None:
+        return None
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        raise MailflowError(f"not an amount: {text!r}") from None
+
+
+def _day(text: str | None) -> date:
+    if not text:
+        return date.today()
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise MailflowError(f"not a date (YYYY-MM-DD): {text!r}") from None

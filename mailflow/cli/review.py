@@ -1,0 +1,75 @@
+"""`mailflow reviewers add/remove/list` and `mailflow review serve`."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import logging
+import sys
+from typing import TYPE_CHECKING, Any
+
+from mailflow.errors import MailflowError
+
+if TYPE_CHECKING:
+    from mailflow.config.settings import Settings
+    from mailflow.store.engine import Store
+
+log = logging.getLogger(__name__)
+
+
+def add_parsers(commands: Any) -> None:
+    reviewers = commands.add_parser("reviewers", help="accounts for the review page")
+    reviewers.set_defaults(with_store=reviewers_command)
+    reviewer_actions = reviewers.add_subparsers(dest="action", required=True)
+    add = reviewer_actions.add_parser("add", help="asks for the password twice (or reads it from stdin)")
+    add.add_argument("name", help="the login name")
+    add.add_argument("--language", choices=("en", "zh"), default="en", help="the page's language")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    reviewer_actions.add_parser("remove", help="the account can no longer log in").add_argument(
+        "name", help="the login name"
+    )
+    reviewer_actions.add_parser("list", help="every reviewer's name")
+
+    review = commands.add_parser("review", help="the review page")
+    review.set_defaults(with_store=serve_command)
+    review_actions = review.add_subparsers(dest="action", required=True)
+    serve = review_actions.add_parser("serve", help="serve the review page (loopback by default)")
+    serve.add_argument("--host", help="default: web.host (127.0.0.1)")
+    serve.add_argument("--port", type=int, help="default: web.port (8025)")
+
+
+def reviewers_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
+    from mailflow.review.accounts import Accounts
+
+    accounts = Accounts(store)
+    if args.action == "list":
+        for name in accounts.names():
+            print(name)
+        return 0
+    if args.action == "remove":
+        if not accounts.remove(args.name):
+            raise MailflowError(f"no reviewer {args.name}")
+        print(f"reviewer {args.name}: removed (their decisions stay in the history)")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass(f"password for {args.name}: ")
+        if getpass.getpass("the same again: ") != password:
+            raise MailflowError("the two passwords differ; nothing changed")
+    accounts.add(args.name, password, args.language)
+    print(f"reviewer {args.name}: added")
+    return 0
+
+
+def serve_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
+    from waitress import serve
+
+    from mailflow.review.web.app import create_app
+
+    host, port = args.host or settings.web.host, args.port or settings.web.port
+    if host not in ("127.0.0.1", "::1", "localhost"):
+        log.warning("serving on %s: put it behind a TLS reverse proxy (see the README)", host)
+    log.info("review page on http://%s:%s/", host, port)
+    serve(create_app(settings, store), host=host, port=port, threads=4, ident="mailflow")
+    return 0

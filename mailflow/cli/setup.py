@@ -1,0 +1,70 @@
+"""`mailflow init`: a commented settings.toml to start from, and the database it names, migrated."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mailflow.errors import MailflowError
+
+SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"  # a checkout's; see the README
+_SHIPPED_URL = 'url = "sqlite:///mailflow.db"'
+
+
+def add_parsers(commands: Any) -> None:
+    commands.add_parser(
+        "doctor", help="check settings, secrets, servers, database and templates; one line each"
+    ).set_defaults(with_path=doctor_command)
+    init = commands.add_parser("init", help="write a commented settings.toml and create its database")
+    init.set_defaults(with_path=init_command)
+    init.add_argument(
+        "--database", metavar="URL", help="SQLAlchemy URL (default: SQLite mailflow.db beside it)"
+    )
+    init.add_argument("--force", action="store_true", help="overwrite an existing settings file")
+
+
+def init_command(args: argparse.Namespace, path: Path) -> int:
+    from mailflow.config import settings as config
+    from mailflow.store.engine import Store
+
+    if path.exists() and not args.force:
+        raise MailflowError(f"{path} exists; not overwritten (--force replaces it)")
+    text = config.EXAMPLE.read_text(encoding="utf-8")
+    if args.database:
+        if '"' in args.database or "\n" in args.database:
+            raise MailflowError("--database: a URL without quotes or line breaks")
+        text = text.replace(_SHIPPED_URL, f'url = "{args.database}"', 1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    settings = config.load(path)  # what we wrote must load: it is what the operator edits next
+    templates = settings.replies.templates_dir
+    if not templates.exists() and SHIPPED_TEMPLATES.is_dir():
+        shutil.copytree(SHIPPED_TEMPLATES, templates)  # the operator's own copy, to adapt
+        print(f"copied the shipped templates to {templates}")
+    store = Store(settings.database_url)
+    try:
+        store.create_schema()
+    finally:
+        store.close()
+    shown = store.engine.url.render_as_string(hide_password=True)
+    print(f"wrote {path} and created the database {shown}")
+    print("next: fill in [[mailbox]] (addresses, servers, secret references), then")
+    print(f"  mailflow --config {path} doctor     # checks every setting, secret, server and the database")
+    print(f"  mailflow --config {path} run")
+    return 0
+
+
+def doctor_command(_args: argparse.Namespace, settings_path: Path) -> int:
+    from mailflow.config import settings as config
+    from mailflow.errors import ConfigError
+    from mailflow.ops.doctor import doctor
+
+    try:
+        settings = config.load(settings_path)
+    except ConfigError as exc:
+        print(f"FAIL settings: {exc}")
+        print("1 check(s) failed")
+        return 1
+    return doctor(settings, print)

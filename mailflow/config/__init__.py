@@ -1,0 +1,1 @@
+"""settings.toml read once into frozen settings: mailboxes, schedule, provider presets, secrets, classification rules."""

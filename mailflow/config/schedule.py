@@ -1,0 +1,131 @@
+"""The [schedule] part of settings.toml: follow-ups, satisfaction checks, updates, the reminder ladder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import time
+from pathlib import Path
+
+from mailflow.config.table import Table, non_negative, positive, positive_number
+from mailflow.errors import ConfigError
+from mailflow.ledger.business_hours import Hours
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+CADENCES = ("weekly", "fortnightly", "monthly")
+CLASSES = ("A", "B", "C")
+
+
+@dataclass(frozen=True)
+class ReminderLevel:
+    offset_days: int  # from the due date: -7 is a week before it
+    template: str  # the template's category: reminder.<template>.<lang>
+    policy: str  # required | auto
+
+
+@dataclass(frozen=True)
+class ScheduleSettings:
+    enabled: bool
+    tick_seconds: float
+    draft_ahead_hours: float  # a scheduled draft is written this long before it may go out, for review
+    hours: Hours  # the customer's local business hours
+    send_at: time  # the local time of day reminders and checks are due (then held to business hours)
+    default_timezone: str  # for customers whose list gives none
+    max_per_week: int  # automatic messages per customer per 7 days
+    mailbox: str  # scheduled mail goes from this mailbox; "" = the first with SMTP settings
+    followup_after_business_days: int
+    followup_max: int
+    satisfaction_after_days: int
+    updates: bool  # customer updates at all
+    update_weekday: int  # 0 = Monday
+    update_at: time
+    cadence: dict[str, str]  # class -> weekly | fortnightly | monthly
+    news_dir: Path
+    ladder: tuple[ReminderLevel, ...]
+
+
+DEFAULT_LADDER = (
+    ReminderLevel(-7, "upcoming", "required"),
+    ReminderLevel(0, "due", "required"),
+    ReminderLevel(7, "overdue", "required"),
+    ReminderLevel(14, "firm", "required"),
+    ReminderLevel(30, "final", "required"),
+)
+
+
+def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
+    table = root.table("schedule") or Table({}, "schedule")
+    followup = table.table("followup") or Table({}, "schedule.followup")
+    updates = table.table("updates") or Table({}, "schedule.updates")
+    settings = ScheduleSettings(
+        enabled=table.get("enabled", bool, True),
+        tick_seconds=positive_number(table, "tick_seconds", 60.0),
+        draft_ahead_hours=table.get("draft_ahead_hours", float, 12.0),
+        hours=Hours(
+            _clock(table, "business_hours_start", "09:00"), _clock(table, "business_hours_end", "17:00")
+        ),
+        send_at=_clock(table, "send_at", "10:00"),
+        default_timezone=table.get("default_timezone", str, "UTC"),
+        max_per_week=positive(table, "max_automatic_per_week", 2),
+        mailbox=table.get("mailbox", str, ""),
+        followup_after_business_days=positive(followup, "after_business_days", 3),
+        followup_max=non_negative(followup, "max", 2),
+        satisfaction_after_days=non_negative(table, "satisfaction_after_days", 7),
+        updates=updates.get("enabled", bool, True),
+        update_weekday=_weekday(updates),
+        update_at=_clock(updates, "at", "10:00"),
+        cadence=_cadence(updates),
+        news_dir=base / Path(updates.get("news_dir", str, "news")).expanduser(),
+        ladder=_ladder(table),
+    )
+    if settings.hours.start >= settings.hours.end:
+        raise ConfigError("schedule.business_hours_start must be before schedule.business_hours_end")
+    if settings.draft_ahead_hours < 0:
+        raise ConfigError("schedule.draft_ahead_hours must be 0 or more")
+    followup.done()
+    updates.done()
+    table.done()
+    return settings
+
+
+def _clock(table: Table, name: str, default: str) -> time:
+    text = table.get(name, str, default)
+    try:
+        hour, minute = (int(part) for part in text.split(":"))
+        return time(hour, minute)
+    except ValueError:
+        raise ConfigError(f'{table.key(name)} must be a time like "09:00"') from None
+
+
+def _weekday(table: Table) -> int:
+    name = table.get("weekday", str, "tuesday").lower()
+    if name not in WEEKDAYS:
+        raise ConfigError(f"schedule.updates.weekday must be one of {', '.join(WEEKDAYS)}")
+    return WEEKDAYS.index(name)
+
+
+def _cadence(table: Table) -> dict[str, str]:
+    given = table.table("cadence") or Table({}, "schedule.updates.cadence")
+    cadence = {}
+    for klass, default in zip(CLASSES, CADENCES, strict=True):
+        cadence[klass] = given.get(klass, str, default)
+        if cadence[klass] not in CADENCES:
+            raise ConfigError(f"schedule.updates.cadence.{klass} must be one of {', '.join(CADENCES)}")
+    given.done()
+    return cadence
+
+
+def _ladder(table: Table) -> tuple[ReminderLevel, ...]:
+    levels = table.tables("reminder")
+    if not levels:
+        return DEFAULT_LADDER
+    ladder = []
+    for level in levels:
+        policy = level.get("policy", str, "required")
+        if policy not in ("required", "auto"):
+            raise ConfigError(f"{level.key('policy')} must be required or auto")
+        ladder.append(ReminderLevel(level.get("offset_days", int), level.get("template", str), policy))
+        level.done()
+    offsets = [level.offset_days for level in ladder]
+    if offsets != sorted(set(offsets)):
+        raise ConfigError("schedule.reminder: offset_days must rise from level to level, none twice")
+    return tuple(ladder)

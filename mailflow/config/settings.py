@@ -1,0 +1,266 @@
+"""settings.toml -> frozen Settings. Read once, validated loudly, every error names its key."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mailflow.config.mailbox import ImapSettings, MailboxSettings, SmtpSettings, mailbox_settings
+from mailflow.config.rules import RuleSet, default_rules_text, load_rules
+from mailflow.config.schedule import ScheduleSettings, schedule_settings
+from mailflow.config.secrets import Secret
+from mailflow.config.table import Table, non_negative, positive, positive_number
+from mailflow.errors import ConfigError
+from mailflow.logs import FORMATS
+
+__all__ = [
+    "FetchSettings", "HealthSettings", "ImapSettings", "LogSettings", "MailboxSettings", "ReplySettings", "ScheduleSettings", "SendSettings", "Settings", "SmtpSettings",
+    "WebSettings", "config_path", "load", "parse_settings",
+]  # fmt: skip
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    batch_size: int
+    idle_renew_seconds: int
+    poll_seconds: float
+    noop_seconds: float
+    timeout_seconds: float
+    max_backoff_seconds: float
+    workers: int
+    lease_seconds: float  # a mailbox lease not renewed for this long belongs to a dead daemon
+
+
+@dataclass(frozen=True)
+class ReplySettings:
+    company_name: str
+    templates_dir: Path
+    review: dict[str, str]  # kind -> "required" | "auto"
+    max_per_sender_per_day: int
+
+
+@dataclass(frozen=True)
+class SendSettings:
+    batch_size: int  # drafts claimed, and sent over one SMTP connection, at a time
+    interval_seconds: float  # how often the daemon looks for approved drafts
+    max_attempts: int  # transient failures (4xx, dropped connections) before a draft fails
+    retry_seconds: float  # the first retry's delay; it doubles per attempt, up to an hour
+    claim_timeout_seconds: float  # a draft 'sending' for longer was abandoned by a crash
+    timeout_seconds: float
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    enabled: bool  # the daemon serves the review page too
+    host: str
+    port: int
+    secure_cookies: bool  # behind a TLS reverse proxy: cookies only over HTTPS
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    format: str  # "text" (readable) or "json" (one object per line)
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    enabled: bool  # the daemon serves /healthz and /metrics
+    host: str
+    port: int
+
+
+# The commented reference that `mailflow init` writes.
+EXAMPLE = Path(__file__).resolve().parent / "settings.example.toml"
+
+REVIEW_KINDS = ("ack", "followup", "satisfaction", "update", "reminder")
+REVIEW_POLICIES = ("required", "auto")
+
+
+@dataclass(frozen=True)
+class Settings:
+    path: Path
+    database_url: str
+    data_dir: Path
+    max_attachment_bytes: int
+    fetch: FetchSettings
+    mailboxes: tuple[MailboxSettings, ...]
+    rules: RuleSet
+    replies: ReplySettings
+    send: SendSettings
+    web: WebSettings
+    schedule: ScheduleSettings
+    health: HealthSettings
+    log: LogSettings = LogSettings("text")
+
+    @property
+    def own_addresses(self) -> frozenset[str]:
+        return frozenset(box.address for box in self.mailboxes)
+
+
+def config_path(explicit: str | None) -> Path:
+    return Path(explicit or os.environ.get("MAILFLOW_CONFIG") or "settings.toml")
+
+
+def load(path: Path) -> Settings:
+    try:
+        with path.open("rb") as handle:
+            document = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: settings file not found (use --config or MAILFLOW_CONFIG)") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_settings(document, path)
+
+
+def parse_settings(document: dict[str, Any], path: Path) -> Settings:
+    root = Table(document, "")
+    base = path.parent
+    database = root.table("database") or Table({}, "database")
+    url = _resolve_sqlite(_database_url(database.get("url", str, "sqlite:///mailflow.db")), base)
+    database.done()
+    storage = root.table("storage") or Table({}, "storage")
+    data_dir = base / Path(storage.get("data_dir", str, "data")).expanduser()
+    max_mb = positive(storage, "max_attachment_mb", 25)
+    storage.done()
+    fetch = _fetch_settings(root.table("fetch") or Table({}, "fetch"))
+    rules = _rules(root.table("classify") or Table({}, "classify"), base)
+    replies = _replies(root, base)
+    send = _send_settings(root.table("send") or Table({}, "send"))
+    schedule = schedule_settings(root, base)
+    health_table = root.table("health") or Table({}, "health")
+    health = HealthSettings(
+        enabled=health_table.get("enabled", bool, False),
+        host=health_table.get("host", str, "127.0.0.1"),
+        port=positive(health_table, "port", 8026),
+    )
+    health_table.done()
+    log_table = root.table("log") or Table({}, "log")
+    log_format = log_table.get("format", str, "text")
+    if log_format not in FORMATS:
+        raise ConfigError("log.format must be text or json")
+    log_table.done()
+    web_table = root.table("web") or Table({}, "web")
+    web = WebSettings(
+        enabled=web_table.get("enabled", bool, False),
+        host=web_table.get("host", str, "127.0.0.1"),
+        port=positive(web_table, "port", 8025),
+        secure_cookies=web_table.get("secure_cookies", bool, False),
+    )
+    web_table.done()
+    mailboxes = tuple(mailbox_settings(table) for table in root.tables("mailbox"))
+    names = [box.name for box in mailboxes]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"mailbox.name: {name!r} is used twice; names must be unique")
+    root.done()
+    return Settings(
+        path,
+        url,
+        data_dir,
+        max_mb * 1024 * 1024,
+        fetch,
+        mailboxes,
+        rules,
+        replies,
+        send,
+        web,
+        schedule,
+        health,
+        LogSettings(log_format),
+    )
+
+
+def _replies(root: Table, base: Path) -> ReplySettings:
+    company = root.table("company") or Table({}, "company")
+    company_name = company.get("name", str, "")
+    company.done()
+    templates = root.table("templates") or Table({}, "templates")
+    templates_dir = base / Path(templates.get("dir", str, "templates")).expanduser()
+    templates.done()
+    review = root.table("review") or Table({}, "review")
+    policies = {}
+    for kind in REVIEW_KINDS:
+        # Complaint replies wait for a person by default; scheduled mail too until a team opts out.
+        policies[kind] = review.get(kind, str, "required")
+        if policies[kind] not in REVIEW_POLICIES:
+            raise ConfigError(f"review.{kind} must be required or auto")
+    review.done()
+    replies = root.table("replies") or Table({}, "replies")
+    limit = positive(replies, "max_per_sender_per_day", 3)
+    replies.done()
+    return ReplySettings(company_name, templates_dir, policies, limit)
+
+
+def _database_url(value: str) -> str:
+    """A URL with a password in it may be a secret reference too: env:MAILFLOW_DATABASE_URL."""
+    if value.partition(":")[0] in ("env", "file", "cmd"):
+        return Secret(value, "database.url").reveal()
+    return value
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """A relative SQLite path is relative to settings.toml, not to wherever mailflow was started."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
+        return prefix + str((base / url[len(prefix) :]).resolve())
+    return url
+
+
+def _fetch_settings(table: Table) -> FetchSettings:
+    renew = positive(table, "idle_renew_seconds", 540)
+    if renew > 600:
+        raise ConfigError(
+            f"{table.key('idle_renew_seconds')} must be at most 600 (servers drop idle clients)"
+        )
+    settings = FetchSettings(
+        batch_size=positive(table, "batch_size", 200),
+        idle_renew_seconds=renew,
+        poll_seconds=table.get("poll_seconds", float, 30.0),
+        noop_seconds=table.get("noop_seconds", float, 60.0),
+        timeout_seconds=table.get("timeout_seconds", float, 30.0),
+        max_backoff_seconds=table.get("max_backoff_seconds", float, 300.0),
+        workers=non_negative(table, "workers", 2),
+        lease_seconds=positive_number(table, "lease_seconds", 30.0),
+    )
+    table.done()
+    return settings
+
+
+def _send_settings(table: Table) -> SendSettings:
+    settings = SendSettings(
+        batch_size=positive(table, "batch_size", 200),
+        interval_seconds=positive_number(table, "interval_seconds", 2.0),
+        max_attempts=positive(table, "max_attempts", 8),
+        retry_seconds=positive_number(table, "retry_seconds", 60.0),
+        # Longer than a batch can take (batch_size x timeout is refreshed as it goes).
+        claim_timeout_seconds=positive_number(table, "claim_timeout_seconds", 300.0),
+        timeout_seconds=positive_number(table, "timeout_seconds", 30.0),
+    )
+    table.done()
+    return settings
+
+
+def _rules(table: Table, base: Path) -> RuleSet:
+    use_defaults = table.get("use_default_rules", bool, True)
+    rules_file = table.get("rules_file", str, "")
+    own = table.data.get("rule", [])
+    table.used.add("rule")
+    table.done()
+    documents: list[dict[str, Any]] = []
+    if rules_file:
+        try:
+            documents.append(tomllib.loads((base / rules_file).read_text(encoding="utf-8")))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"classify.rules_file: cannot read {rules_file}: {exc}") from None
+    if use_defaults:
+        documents.append(tomllib.loads(default_rules_text()))
+    merged: dict[str, Any] = {"rule": list(own)}
+    for document in documents:
+        merged["rule"].extend(document.get("rule", []))
+        for key in ("negations", "mentions"):
+            merged.setdefault(key, document.get(key))
+    merged = {key: value for key, value in merged.items() if value is not None}
+    return load_rules(merged, "classify")

@@ -1,0 +1,180 @@
+"""Acknowledgement drafts: the template context, and what is due.
+
+A complaint case gets at most one acknowledgement, ever: the draft's
+idempotency key is `ack:case:<id>`, unique in the database. Drafting asks the
+database which recent complaint cases have none yet, so a crash, a restart or
+a second process can neither skip one nor write one twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import formataddr
+from typing import Any
+
+from mailflow.config.settings import MailboxSettings, Settings
+from mailflow.drafts.headers import UnsafeHeader, new_message_id, references_for, reply_subject, safe_header
+from mailflow.drafts.templates import TemplateProblem, Templates
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("mailflow.audit")
+
+ACK_WITHIN = timedelta(hours=72)  # older complaints (a mailbox's history) are not acknowledged
+
+
+def reference_label(reference: dict[str, str]) -> dict[str, str]:
+    """{kind, value} plus how to write it: "PO 4500123", but "PO20261102" as the buyer wrote it."""
+    kind = {"bl": "B/L"}.get(reference["kind"], reference["kind"].upper())
+    value = reference["value"]
+    compact = kind.replace("/", "")
+    label = value if value.upper().startswith((kind, compact)) else f"{kind} {value}"
+    return {**reference, "label": label}
+
+
+@dataclass(frozen=True)
+class AckCandidate:
+    """A complaint case without an acknowledgement, with the buyer message to answer."""
+
+    case_id: int
+    case_subject: str
+    case_severity: str
+    case_categories: list[str]
+    contact_id: int
+    mailbox: str
+    message_id: str
+    thread_refs: list[str]
+    sender: str
+    reply_to: str
+    subject: str
+    body: str
+    at: datetime
+    tags: list[str]
+    reasons: list[str]
+    language: str
+    references: list[dict[str, str]]
+    photos: bool
+    customer_id: int
+    customer_email: str
+    customer_name: str
+    customer_company: str
+
+
+def mailbox_context(mailbox: MailboxSettings, company_name: str) -> dict[str, str]:
+    """Who writes: the mailbox's identity and signature, as every template sees it."""
+    return {
+        "name": mailbox.name,
+        "address": mailbox.address,
+        "display_name": mailbox.display_name,
+        "signature": mailbox.signature or mailbox.display_name or company_name,
+        "callback_name": mailbox.callback_name,
+        "callback_phone": mailbox.callback_phone,
+    }
+
+
+def ack_context(candidate: AckCandidate, mailbox: MailboxSettings, company_name: str) -> dict[str, Any]:
+    # The case knows every category the buyer raised; its latest message may only carry photos.
+    categories = candidate.case_categories or [
+        tag.split(":", 1)[1] for tag in candidate.tags if tag.startswith("complaint:")
+    ]
+    return {
+        "customer": {
+            "email": candidate.customer_email,
+            "name": candidate.customer_name,
+            "company": candidate.customer_company,
+        },
+        "company": {"name": company_name},
+        "mailbox": mailbox_context(mailbox, company_name),
+        "message": {
+            "subject": candidate.subject,
+            "text": candidate.body,
+            "date": candidate.at.date().isoformat(),
+        },
+        "category": categories[0] if categories else "",
+        "categories": categories,
+        "tags": candidate.tags,
+        "reasons": candidate.reasons,
+        "severity": candidate.case_severity,
+        "photos_attached": candidate.photos,
+        "references": [reference_label(ref) for ref in candidate.references],
+        "case": {"id": candidate.case_id, "subject": candidate.case_subject},
+    }
+
+
+def ack_draft(
+    candidate: AckCandidate, mailbox: MailboxSettings, settings: Settings, templates: Templates
+) -> dict[str, Any]:
+    """The row of a new acknowledgement draft. Raises TemplateProblem or UnsafeHeader."""
+    context = ack_context(candidate, mailbox, settings.replies.company_name)
+    name = templates.choose("ack", context["category"] or None, candidate.language or "en")
+    rendered = templates.render(name, context)
+    recipient = safe_header(candidate.reply_to or candidate.sender)
+    policy = settings.replies.review["ack"]
+    return {
+        "kind": "ack",
+        "status": "approved" if policy == "auto" else "pending_review",
+        "policy": policy,
+        "mailbox": mailbox.name,
+        "customer_id": candidate.customer_id,
+        "case_id": candidate.case_id,
+        "contact_id": candidate.contact_id,
+        "from_addr": formataddr((mailbox.display_name, mailbox.address)),
+        "recipient": recipient,
+        "to_addrs": [recipient],
+        "subject": reply_subject(rendered.subject or candidate.subject),
+        "text": rendered.text,
+        "html": rendered.html,
+        "in_reply_to": safe_header(candidate.message_id),
+        "thread_refs": [
+            safe_header(ref) for ref in references_for(candidate.message_id, candidate.thread_refs)
+        ],
+        "message_id": new_message_id(mailbox),
+        "idempotency_key": f"ack:case:{candidate.case_id}",
+        "template": name,
+        "template_inputs": context,
+        "tags": candidate.tags,
+        "reasons": candidate.reasons,
+    }
+
+
+def draft_acknowledgements(settings: Settings, store: Any, templates: Templates, now: datetime) -> int:
+    """Draft what is due; one bad template or header costs that draft, not the others."""
+    created = 0
+    mailboxes = {box.name: box for box in settings.mailboxes}
+    for candidate in store.ack_candidates(now - ACK_WITHIN):
+        mailbox = mailboxes.get(candidate.mailbox)
+        if mailbox is None:
+            # Nothing can be sent from it; the case stays due should the mailbox come back.
+            log.warning(
+                "case %s: mailbox %s is no longer configured; no acknowledgement",
+                candidate.case_id,
+                candidate.mailbox,
+            )
+            continue
+        if store.is_bounced(candidate.reply_to or candidate.sender):
+            log.warning("case %s: %s bounced before; no automatic reply", candidate.case_id, candidate.sender)
+            continue
+        if store.drafts_to_recipient_since(
+            candidate.reply_to or candidate.sender, now - timedelta(days=1)
+        ) >= (settings.replies.max_per_sender_per_day):
+            log.warning(
+                "case %s: %s already got the day's automatic replies", candidate.case_id, candidate.sender
+            )
+            continue
+        try:
+            row = ack_draft(candidate, mailbox, settings, templates)
+        except (TemplateProblem, UnsafeHeader) as exc:
+            log.error("case %s: no acknowledgement drafted: %s", candidate.case_id, exc)
+            continue
+        if store.create_draft(row):
+            created += 1
+            audit.info(
+                "%s: case %s: %s drafted (%s)",
+                row["recipient"],
+                candidate.case_id,
+                row["template"],
+                row["status"],
+                extra={"customer": row["recipient"]},
+            )
+    return created

@@ -1,0 +1,242 @@
+"""`mailflow templates check`: what must hold for every template before it may write to a buyer.
+
+Problems come back as (file, line, message): syntax errors, variables the
+context does not have, first-person singular wording (we speak as the company),
+an acknowledgement without a photo request, a template name without both a
+subject and a text file, and a kind without its English fallback.
+"""
+
+from __future__ import annotations
+
+import re
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateError, TemplateSyntaxError
+
+from mailflow.drafts.templates import FALLBACK_LANGUAGE, PARTS, environment, template_names
+
+CATEGORIES = ("quality", "shipping", "contract", "service")
+
+# First-person singular, per language: "we", never "I".
+_FIRST_PERSON = {
+    "en": re.compile(r"\bI\b|\bI'(?:m|ve|ll|d)\b|\b(?:me|my|mine|myself)\b", re.IGNORECASE),
+    "zh": re.compile(r"我(?![们們司方])"),
+    "es": re.compile(r"\b(?:yo|mi|mis|me)\b", re.IGNORECASE),
+}
+# An acknowledgement must ask for photos; these are the words for it.
+_PHOTO_WORDS = {
+    "en": "photo",
+    "zh": "照片",
+    "es": "foto",
+    "pt": "foto",
+    "ru": "фото",
+    "de": "foto",
+    "fr": "photo",
+}
+_ASKS_FOR_PHOTOS = {"ack": "acknowledgement", "followup": "follow-up"}
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+def sample_context(
+    category: str = "quality", photos: bool = False, severity: str = "medium", kind: str = "ack"
+) -> dict[str, Any]:
+    """Everything a template of `kind` may use, with sample values. This is the contract with template authors."""
+    common = _common_context()
+    case = {
+        "id": 17,
+        "subject": "Crushed cartons on PO 4500123",
+        "status": "acknowledged",
+        "categories": [category],
+    }
+    if kind in ("followup", "satisfaction"):
+        return {**common, "case": case, "photos_attached": photos, "number": 1}
+    if kind == "reminder":
+        return {**common, "invoice": _SAMPLE_INVOICE, "level": {"offset": 7, "name": category}}
+    if kind == "update":
+        news = "New: stoneware mugs in six glazes.\n\nOur factory is closed 1-7 October."
+        return {**common, "week": "2026-W48", "news": news, "invoices": [_SAMPLE_INVOICE], "cases": [case]}
+    return {**common, **_ack_context(category, photos, severity)}
+
+
+_SAMPLE_INVOICE = {
+    "number": "INV-2026-0412",
+    "amount": "$12,480.00",
+    "paid": "$4,000.00",
+    "balance": "$8,480.00",
+    "currency": "USD",
+    "issued": "2026-10-02",
+    "due": "2026-11-01",
+    "days_overdue": 21,
+    "order_ref": "PO 4500123",
+    "partly_paid": True,
+}
+
+
+def _common_context() -> dict[str, Any]:
+    return {
+        "customer": {
+            "email": "maria@harbor-imports.example",
+            "name": "Maria Lopez",
+            "company": "Harbor Imports",
+        },
+        "company": {"name": "Ningbo Homeware Co., Ltd."},
+        "mailbox": {
+            "name": "sales",
+            "address": "sales@ningbo-homeware.example",
+            "display_name": "Ningbo Homeware Sales",
+            "signature": "Ningbo Homeware Co., Ltd.\nSales Department\n+86 574 0000 0000",
+            "callback_name": "Li Wei",
+            "callback_phone": "+86 574 0000 0001",
+        },
+    }
+
+
+def _ack_context(category: str, photos: bool, severity: str) -> dict[str, Any]:
+    return {
+        "message": {
+            "subject": "Crushed cartons on PO 4500123",
+            "text": "14 cartons arrived crushed and the mugs inside are broken.",
+            "date": "2026-11-16",
+        },
+        "category": category,
+        "categories": [category],
+        "tags": [f"complaint:{category}", *(["photos"] if photos else [])],
+        "reasons": [f"{category}: broken"],
+        "severity": severity,
+        "photos_attached": photos,
+        "references": [{"kind": "po", "value": "4500123", "label": "PO 4500123"}],
+        "case": {"id": 17, "subject": "Crushed cartons on PO 4500123"},
+    }
+
+
+def check(directory: Path) -> list[Problem]:
+    problems: list[Problem] = []
+    if not directory.is_dir():
+        return [Problem(str(directory), 0, "templates folder not found")]
+    env = environment(directory)
+    names = template_names(directory)
+    problems += _misnamed(directory)
+    for name in sorted(names):
+        problems += _check_name(directory, env, name)
+    problems += _fallbacks(directory, names)
+    return problems
+
+
+def _misnamed(directory: Path) -> list[Problem]:
+    found = []
+    for path in sorted(directory.glob("*.j2")):
+        base, _, part = path.name[: -len(".j2")].rpartition(".")
+        if part not in PARTS or not base or len(base.split(".")) < 2:
+            found.append(
+                Problem(path.name, 1, "not a template name: <kind>[.<category>].<lang>.{subject,txt,html}.j2")
+            )
+    return found
+
+
+def _check_name(directory: Path, env: Any, name: str) -> list[Problem]:
+    problems: list[Problem] = []
+    for required in ("subject", "txt"):
+        if not (directory / f"{name}.{required}.j2").exists():
+            problems.append(Problem(f"{name}.{required}.j2", 0, f"missing: {name} needs a {required} file"))
+    language = name.rsplit(".", 1)[-1]
+    for part in PARTS:
+        filename = f"{name}.{part}.j2"
+        path = directory / filename
+        if path.exists():
+            problems += _check_file(env, path, filename, name, language)
+    return problems
+
+
+def _check_file(env: Any, path: Path, filename: str, name: str, language: str) -> list[Problem]:
+    source = path.read_text(encoding="utf-8")
+    try:
+        env.parse(source, filename=filename)
+    except TemplateSyntaxError as exc:
+        return [Problem(filename, exc.lineno or 0, f"syntax error: {exc.message}")]
+    problems = _first_person(source, filename, language)
+    kind, *rest = name.split(".")
+    categories = [rest[0]] if len(rest) == 2 else list(CATEGORIES)
+    for category in categories:
+        for photos in (False, True):
+            for severity in ("medium", "high"):
+                try:
+                    context = sample_context(category, photos, severity, kind)
+                    text = env.get_template(filename).render(context)
+                except TemplateError as exc:
+                    return [
+                        *problems,
+                        Problem(filename, _template_line(exc, filename), f"render error: {exc}"),
+                    ]
+                if kind in _ASKS_FOR_PHOTOS and part_of(filename) == "txt" and not photos:
+                    word = _PHOTO_WORDS.get(language, "photo")
+                    if word not in text.lower():
+                        problems.append(
+                            Problem(
+                                filename, 1, f"{_ASKS_FOR_PHOTOS[kind]} without a photo request ({category})"
+                            )
+                        )
+                        return problems
+    return problems
+
+
+def part_of(filename: str) -> str:
+    return filename[: -len(".j2")].rsplit(".", 1)[-1]
+
+
+def _template_line(exc: BaseException, filename: str) -> int:
+    """Jinja rewrites tracebacks so template lines appear as frames of the template file."""
+    for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+        if frame.filename.endswith(filename) and frame.lineno:
+            return frame.lineno
+    return getattr(exc, "lineno", 0) or 0
+
+
+def _first_person(source: str, filename: str, language: str) -> list[Problem]:
+    pattern = _FIRST_PERSON.get(language)
+    if pattern is None:
+        return []
+    # Only the words a buyer reads: Jinja tags and expressions are blanked, newlines kept.
+    prose = _JINJA.sub(lambda m: "\n" * m.group(0).count("\n"), source)
+    problems = []
+    for number, line in enumerate(prose.splitlines(), start=1):
+        found = pattern.search(line)
+        if found:
+            problems.append(
+                Problem(
+                    filename, number, f"first person singular {found.group(0)!r}: we speak as the company"
+                )
+            )
+    return problems
+
+
+def _fallbacks(directory: Path, names: set[str]) -> list[Problem]:
+    """Every template's chain must end in English: <kind>.<category>.en or <kind>.en."""
+    problems = []
+    missing: set[str] = set()
+    for name in sorted(names):
+        kind, *rest = name.split(".")
+        english = [f"{kind}.{rest[0]}.{FALLBACK_LANGUAGE}"] if len(rest) == 2 else []
+        english.append(f"{kind}.{FALLBACK_LANGUAGE}")
+        if not any(candidate in names for candidate in english) and english[0] not in missing:
+            missing.add(english[0])
+            problems.append(
+                Problem(
+                    f"{name}.txt.j2",
+                    0,
+                    f"no fallback: {' or '.join(english)} is missing, so some buyers get nothing",
+                )
+            )
+    return problems

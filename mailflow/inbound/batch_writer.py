@@ -1,0 +1,450 @@
+"""Writing one batch of processed messages: customers, cases, contacts, attachments, evidence.
+
+SQL, kept apart from the pure stages. Everything the batch needs from
+the database is read up front in a few queries, and rows are written with one
+INSERT ... RETURNING per table (executemany), not object by object: a batch of
+hundreds of messages costs a handful of statements.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import DataError, IntegrityError, InternalError
+from sqlalchemy.orm import Session
+
+from mailflow.errors import database_reason
+from mailflow.inbound.classify.classifier import is_photo
+from mailflow.inbound.pipeline import Failed, Processed
+from mailflow.inbound.reactions import react
+from mailflow.ledger.companies import company_for
+from mailflow.store.bounces import mark_bounced
+from mailflow.store.dialect import dialect_insert
+from mailflow.store.models import (
+    Case,
+    CaseEvidence,
+    Contact,
+    Customer,
+    QuarantinedMessage,
+    StoredAttachment,
+    utcnow,
+)
+
+log = logging.getLogger(__name__)
+audit = logging.getLogger("mailflow.audit")
+
+_SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+
+# What the database says when it will not take some row (as opposed to being down).
+REFUSED_DATA = (IntegrityError, DataError, InternalError)
+
+
+def _first_line(exc: Exception) -> str:
+    """The driver's own words, without SQL or parameters (they could hold message text)."""
+    return f"{type(getattr(exc, 'orig', None) or exc).__name__}: {database_reason(exc)}"
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    recorded: int
+    duplicates: int
+    quarantined: int
+
+
+@dataclass
+class _CustomerRow:
+    email: str
+    name: str
+    company: str
+    domain: str
+    id: int | None = None
+    renamed: bool = False
+
+
+@dataclass
+class _CaseRow:
+    customer: _CustomerRow
+    subject: str
+    categories: list[str]
+    severity: str
+    id: int | None = None
+    changed: bool = False
+
+
+@dataclass
+class _PendingContact:
+    row: dict[str, Any]
+    customer: _CustomerRow | None
+    case: _CaseRow | None
+    direction: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+
+class BatchWriter:
+    """Writes one batch inside an open session."""
+
+    def __init__(
+        self,
+        session: Session,
+        mailbox: str,
+        folder: str,
+        uidvalidity: int,
+        stored: dict[str, bool],
+        raw: Mapping[int, bytes],
+    ) -> None:
+        self.session = session
+        self.raw = raw
+        self.mailbox, self.folder, self.uidvalidity = mailbox, folder, uidvalidity
+        self.stored = stored
+        self.customers: dict[str, _CustomerRow] = {}
+        self.cases_by_message: dict[str, _CaseRow] = {}
+
+    def record_all(self, results: Iterable[Processed | Failed], savepoints: bool) -> BatchOutcome:
+        items = list(results)
+        processed = [item for item in items if isinstance(item, Processed)]
+        known = self._known_keys(processed)
+        before = set(known)
+        self._load_customers(processed)
+        self._load_thread_cases(processed)
+        recorded = duplicates = quarantined = 0
+        pending: list[_PendingContact] = []
+        for item in items:
+            if isinstance(item, Failed):
+                quarantined += self._quarantine(item)
+                continue
+            if item.mail.dedupe_key in known:
+                duplicates += 1
+                continue
+            known.add(item.mail.dedupe_key)
+            if not savepoints:
+                pending.append(self._contact(item))
+                recorded += 1
+                continue
+            entry = self._contact(item)
+            unsaved = [row for row in (entry.customer, entry.case) if row is not None and row.id is None]
+            try:
+                with self.session.begin_nested():
+                    self._write([entry])
+                recorded += 1
+            except REFUSED_DATA as exc:
+                for row in unsaved:  # rolled back with the savepoint
+                    row.id = None
+                if isinstance(exc, IntegrityError) and self._already_logged(item):
+                    duplicates += 1
+                    continue
+                reason = f"the database refused it: {_first_line(exc)}"
+                quarantined += self._quarantine(Failed(item.uid, self.raw.get(item.uid, b""), reason))
+        self._write(pending)
+        self._record_bounces(
+            [item for item in processed if item.mail.bounced and item.mail.dedupe_key not in before]
+        )
+        return BatchOutcome(recorded, duplicates, quarantined)
+
+    # -- reading what the batch needs -----------------------------------------
+
+    def _already_logged(self, item: Processed) -> bool:
+        found = self.session.scalar(
+            select(Contact.id).where(
+                (Contact.dedupe_key == item.mail.dedupe_key)
+                | (
+                    (Contact.mailbox == self.mailbox)
+                    & (Contact.folder == self.folder)
+                    & (Contact.uidvalidity == self.uidvalidity)
+                    & (Contact.uid == item.uid)
+                )
+            )
+        )
+        return found is not None
+
+    def _known_keys(self, processed: list[Processed]) -> set[str]:
+        keys = [item.mail.dedupe_key for item in processed]
+        if not keys:
+            return set()
+        return set(self.session.scalars(select(Contact.dedupe_key).where(Contact.dedupe_key.in_(keys))))
+
+    def _load_customers(self, processed: list[Processed]) -> None:
+        emails = {item.counterpart.email for item in processed if item.counterpart is not None}
+        if not emails:
+            return
+        query = select(Customer.id, Customer.email, Customer.name, Customer.company, Customer.domain)
+        for row in self.session.execute(query.where(Customer.email.in_(emails))):
+            self.customers[row.email] = _CustomerRow(row.email, row.name, row.company, row.domain, id=row.id)
+
+    def _load_thread_cases(self, processed: list[Processed]) -> None:
+        refs = {ref for item in processed for ref in (item.mail.in_reply_to, *item.mail.references) if ref}
+        if not refs:
+            return
+        rows = self.session.execute(
+            select(Contact.message_id, Case.id, Case.subject, Case.categories, Case.severity, Customer)
+            .join(Case, Contact.case_id == Case.id)
+            .join(Customer, Case.customer_id == Customer.id)
+            .where(Contact.message_id.in_(refs))
+            .order_by(Contact.id)
+        )
+        for message_id, case_id, subject, categories, severity, customer in rows:
+            owner = self.customers.setdefault(
+                customer.email,
+                _CustomerRow(
+                    customer.email, customer.name, customer.company, customer.domain, id=customer.id
+                ),
+            )
+            self.cases_by_message[message_id] = _CaseRow(
+                owner, subject, list(categories), severity, id=case_id
+            )
+
+    # -- deciding what each message produces ---------------------------------
+
+    def _quarantine(self, item: Failed) -> int:
+        exists = self.session.scalar(
+            select(QuarantinedMessage.id).where(
+                QuarantinedMessage.mailbox == self.mailbox,
+                QuarantinedMessage.folder == self.folder,
+                QuarantinedMessage.uidvalidity == self.uidvalidity,
+                QuarantinedMessage.uid == item.uid,
+            )
+        )
+        if exists:
+            return 0
+        self.session.add(
+            QuarantinedMessage(
+                mailbox=self.mailbox,
+                folder=self.folder,
+                uidvalidity=self.uidvalidity,
+                uid=item.uid,
+                reason=item.reason,
+                raw=item.raw,
+            )
+        )
+        log.warning("%s/%s uid %s quarantined: %s", self.mailbox, self.folder, item.uid, item.reason)
+        return 1
+
+    def _customer(self, item: Processed) -> _CustomerRow | None:
+        address = item.counterpart
+        if address is None:
+            return None
+        customer = self.customers.get(address.email)
+        if customer is None:
+            customer = _CustomerRow(address.email, address.name, company_for(address.domain), address.domain)
+            self.customers[address.email] = customer
+        elif not customer.name and address.name:
+            customer.name, customer.renamed = address.name, True
+        return customer
+
+    def _case(self, item: Processed, customer: _CustomerRow | None) -> _CaseRow | None:
+        thread = [ref for ref in (item.mail.in_reply_to, *item.mail.references) if ref]
+        case = next(
+            (self.cases_by_message[ref] for ref in reversed(thread) if ref in self.cases_by_message), None
+        )
+        result = item.classification
+        categories = [tag.split(":", 1)[1] for tag in result.tags if tag.startswith("complaint:")]
+        if item.direction != "in" or not categories or customer is None:
+            return case
+        if case is None:
+            return _CaseRow(customer, item.mail.subject, categories, result.severity)
+        merged = sorted(set(case.categories) | set(categories))
+        if merged != case.categories:
+            case.categories, case.changed = merged, True
+        if _SEVERITY_RANK[result.severity] > _SEVERITY_RANK.get(case.severity, 0):
+            case.severity, case.changed = result.severity, True
+        return case
+
+    def _contact(self, item: Processed) -> _PendingContact:
+        mail, result = item.mail, item.classification
+        customer = self._customer(item)
+        case = self._case(item, customer)
+        if case is not None and mail.message_id:
+            self.cases_by_message[mail.message_id] = case
+        reviewed = item.direction == "in" and any(tag.startswith(_ANSWERED) for tag in result.tags)
+        row: dict[str, Any] = {
+            "direction": item.direction,
+            "mailbox": self.mailbox,
+            "folder": self.folder,
+            "uidvalidity": self.uidvalidity,
+            "uid": item.uid,
+            "dedupe_key": mail.dedupe_key,
+            "message_id": mail.message_id,
+            "in_reply_to": mail.in_reply_to,
+            "thread_refs": list(mail.references),
+            "sender": mail.sender.email if mail.sender else "",
+            "reply_to": mail.reply_to.email if mail.reply_to else "",
+            "subject": mail.subject,
+            "body": mail.new_text,
+            # The whole message only where a reviewer will read it beside a draft: most mail
+            # is never answered, and its history is already in earlier contacts.
+            "full_text": mail.full_text if reviewed else "",
+            "html": mail.html if reviewed else "",
+            "at": mail.date or utcnow(),
+            "tags": list(result.tags),
+            "reasons": [hit.reason for hit in result.hits]
+            + list(item.verdict.reasons if item.verdict.automatic else ()),
+            "severity": result.severity,
+            "language": result.language,
+            "trade_refs": [{"kind": ref.kind, "value": ref.value} for ref in result.references],
+            "automatic": item.verdict.automatic,
+            "created_at": utcnow(),
+        }
+        audit.info(
+            "<%s> %s %s tagged %s severity %s",
+            mail.message_id or mail.dedupe_key,
+            item.direction,
+            customer.email if customer else "-",
+            ",".join(result.tags) or "-",
+            result.severity,
+            extra={"customer": customer.email} if customer else None,
+        )
+        return _PendingContact(row, customer, case, item.direction, self._attachment_rows(item))
+
+    def _attachment_rows(self, item: Processed) -> list[dict[str, Any]]:
+        return [
+            {
+                "filename": attachment.filename,
+                "content_type": attachment.content_type,
+                "size": attachment.size,
+                "sha256": attachment.sha256,
+                "stored": self.stored.get(attachment.sha256, False),
+                "is_photo": is_photo(attachment),
+            }
+            for attachment in item.mail.attachments
+        ]
+
+    # -- writing ---------------------------------------------------------------
+
+    def _record_bounces(self, reports: list[Processed]) -> None:
+        """Mark every address a new delivery report says failed; a cleared one is marked again."""
+        for item in reports:
+            for address in item.mail.bounced:
+                mark_bounced(self.session, address, item.mail.message_id)
+                audit.info("<%s> bounce: %s marked undeliverable", item.mail.message_id, address)
+        self.session.flush()
+
+    def _write(self, pending: list[_PendingContact]) -> None:
+        self.session.flush()  # quarantine rows
+        if not pending:
+            return
+        self._write_customers(pending)
+        self._write_cases(pending)
+        rows = []
+        for entry in pending:
+            entry.row["customer_id"] = entry.customer.id if entry.customer else None
+            entry.row["case_id"] = entry.case.id if entry.case else None
+            rows.append(entry.row)
+        contact_ids = self._insert(Contact, rows)
+        self._write_attachments(pending, contact_ids)
+        react(self.session, rows, utcnow())
+
+    def _insert(self, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+        """INSERT many rows, returning their ids in the order given."""
+        if not rows:
+            return []
+        statement = insert(model).returning(model.id, sort_by_parameter_order=True)
+        return list(self.session.scalars(statement, [_clamped(model, row) for row in rows]).all())
+
+    def _write_customers(self, pending: list[_PendingContact]) -> None:
+        new = {
+            id(e.customer): e.customer for e in pending if e.customer is not None and e.customer.id is None
+        }
+        if new:
+            self._insert_customers(list(new.values()))
+        for customer in {
+            id(e.customer): e.customer for e in pending if e.customer and e.customer.renamed
+        }.values():
+            self.session.execute(
+                update(Customer).where(Customer.id == customer.id).values(name=customer.name)
+            )
+            customer.renamed = False
+
+    def _insert_customers(self, customers: list[_CustomerRow]) -> None:
+        """New buyers; one that another folder's batch created meanwhile is taken as it is.
+
+        Two mailboxes (or workers) can hear from the same new buyer at the same moment.
+        ON CONFLICT DO NOTHING waits for the other transaction and skips its row, which
+        a plain INSERT would turn into a refused batch and quarantined messages.
+        """
+        fields = ("email", "name", "company", "domain")
+        rows = [_clamped(Customer, {name: getattr(c, name) for name in fields} | {"created_at": utcnow()})
+                for c in customers]  # fmt: skip
+        dialect = self.session.get_bind().dialect.name
+        statement = dialect_insert(dialect, Customer).on_conflict_do_nothing(index_elements=["email"])
+        ids = dict(self.session.execute(statement.returning(Customer.email, Customer.id), rows).all())
+        missing = [row["email"] for row in rows if row["email"] not in ids]
+        if missing:
+            found = select(Customer.email, Customer.id).where(Customer.email.in_(missing))
+            ids |= dict(self.session.execute(found).all())
+        for customer, row in zip(customers, rows, strict=True):
+            customer.id = ids[row["email"]]
+
+    def _write_cases(self, pending: list[_PendingContact]) -> None:
+        cases = list({id(e.case): e.case for e in pending if e.case is not None}.values())
+        new = [case for case in cases if case.id is None]
+        rows = [
+            {
+                "customer_id": case.customer.id,
+                "subject": case.subject,
+                "categories": case.categories,
+                "severity": case.severity,
+                "status": "open",
+                "opened_at": utcnow(),
+            }
+            for case in new
+        ]
+        for case, new_id in zip(new, self._insert(Case, rows), strict=True):
+            case.id = new_id
+            email = case.customer.email
+            audit.info(
+                "%s: case %s opened: %s", email, new_id, ",".join(case.categories), extra={"customer": email}
+            )
+        for case in cases:
+            if case.changed:
+                values = {"categories": case.categories, "severity": case.severity}
+                self.session.execute(update(Case).where(Case.id == case.id).values(**values))
+                case.changed = False
+
+    def _write_attachments(self, pending: list[_PendingContact], contact_ids: list[int]) -> None:
+        rows: list[dict[str, Any]] = []
+        evidence_for: list[tuple[int, int] | None] = []  # (case id, contact id) per attachment row
+        for entry, contact_id in zip(pending, contact_ids, strict=True):
+            for row in entry.attachments:
+                rows.append({**row, "contact_id": contact_id})
+                evidence = entry.case is not None and row["is_photo"] and entry.direction == "in"
+                evidence_for.append(
+                    (entry.case.id, contact_id) if evidence and entry.case and entry.case.id else None
+                )
+        if not any(evidence_for):
+            if rows:
+                self.session.execute(
+                    insert(StoredAttachment), [_clamped(StoredAttachment, row) for row in rows]
+                )
+            return
+        attachment_ids = self._insert(StoredAttachment, rows)
+        evidence_rows = [
+            {"case_id": link[0], "contact_id": link[1], "attachment_id": attachment_id, "at": utcnow()}
+            for link, attachment_id in zip(evidence_for, attachment_ids, strict=True)
+            if link is not None
+        ]
+        self.session.execute(insert(CaseEvidence), evidence_rows)
+
+
+_ANSWERED = ("complaint:", "payment:")
+
+
+def _clamped(model: type[Any], row: dict[str, Any]) -> dict[str, Any]:
+    """Strings cut to their column's length: spam with a 2,000-character name must not sink a batch."""
+    limits = _LENGTHS.get(model)
+    if limits is None:
+        limits = {
+            column.name: column.type.length
+            for column in model.__table__.columns
+            if isinstance(getattr(column.type, "length", None), int)
+        }
+        _LENGTHS[model] = limits
+    return {
+        key: value[: limits[key]] if key in limits and isinstance(value, str) else value
+        for key, value in row.items()
+    }
+
+
+_LENGTHS: dict[type[Any], dict[str, int]] = {}

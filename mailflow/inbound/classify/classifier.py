@@ -1,0 +1,115 @@
+"""Named rules -> tags, severity, reasons, language and trade references. Pure.
+
+The rules are data (mailflow/config/rules.toml, or the operator's own in settings),
+compiled with the settings (mailflow.config.rules).
+Each hit keeps the rule's name and the words that matched, which is what the
+reviewer reads next to a draft.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+
+from mailflow.config.rules import SEVERITY_ORDER, Rule, RuleSet
+from mailflow.inbound.classify import language
+from mailflow.inbound.classify.references import find_references
+from mailflow.inbound.message import Attachment, Classification, InboundMail, TagHit
+from mailflow.inbound.parsing.subjects import continues_a_thread
+
+_SENTENCE_END = re.compile(r"[.!?。！？;；\n]+")
+_CLAUSE_BREAK = re.compile(r"[,，:：、()（）]")
+_LOGO_MAX_BYTES = 30_000
+_LOGO_NAME = re.compile(r"logo|signature|sig|banner|icon|spacer|^image\d{3}\.", re.I)
+# A buyer's complaint is at the top; past this it is a pasted log or a newsletter.
+_MAX_CLASSIFIED_CHARS = 20_000
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _text_keys(text: str) -> frozenset[str]:
+    keys: set[str] = set()
+    for word in _WORDS.findall(text.lower()):
+        keys.update((word[:1], word[:2], word[:3], word[:4]))
+    return frozenset(keys)
+
+
+def classify(mail: InboundMail, rules: RuleSet, automatic: bool = False) -> Classification:
+    """Tag one message. Automatic mail keeps only the `automatic` tag and low severity."""
+    text = _text_to_classify(mail)
+    photos = has_photos(mail.attachments)
+    refs = find_references(f"{mail.subject}\n{mail.new_text[:_MAX_CLASSIFIED_CHARS]}")
+    lang = language.detect(mail.new_text or mail.subject)
+    if automatic:
+        hits: tuple[TagHit, ...] = (TagHit("automatic", "guard", "automatic message"),)
+        return Classification(hits, "low", lang, refs, photos)
+    found = _match(text, rules)
+    tag_hits = [hit for hit, _ in found]
+    if photos:
+        tag_hits.append(TagHit("photos", "attachments", "images attached"))
+    severity = _severity(found, tag_hits)
+    return Classification(tuple(tag_hits), severity, lang, refs, photos)
+
+
+def _text_to_classify(mail: InboundMail) -> str:
+    # A reply's subject repeats the old thread's words: only a fresh subject counts.
+    subject = "" if continues_a_thread(mail.subject) else mail.subject
+    return f"{subject}\n{mail.new_text}"
+
+
+def _match(text: str, rules: RuleSet) -> list[tuple[TagHit, Rule]]:
+    found: list[tuple[TagHit, Rule]] = []
+    tagged: set[str] = set()
+    text = text[:_MAX_CLASSIFIED_CHARS]
+    # Sentence boundaries, so each match is judged within its own sentence.
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    keys, ascii_only = _text_keys(text), text.isascii()
+    for rule in rules.rules:
+        if rule.fallback and any(tag.split(":")[0] == rule.tag.split(":")[0] for tag in tagged):
+            continue
+        if not rule.may_match(keys, ascii_only):
+            continue
+        words = _first_real_match(rule, text, ends, rules)
+        if words:
+            found.append((TagHit(rule.tag, rule.name, words), rule))
+            tagged.add(rule.tag or f"severity:{rule.severity}")
+    return found
+
+
+def _first_real_match(rule: Rule, text: str, ends: list[int], rules: RuleSet) -> str:
+    for match in rule.pattern.finditer(text):
+        index = bisect.bisect_right(ends, match.start())
+        sentence_start = ends[index - 1] if index else 0
+        sentence_end = ends[index] if index < len(ends) else len(text)
+        if rule.tag.startswith("complaint:") and rules.mentions.search(text, sentence_start, sentence_end):
+            continue  # about someone else, or hypothetical
+        before = _CLAUSE_BREAK.split(text[sentence_start : match.start()])[-1]
+        window = " ".join(before.split()[-4:]) if before.isascii() else before[-10:]
+        if not rules.negations.search(window):
+            return match.group(0).strip()
+    return ""
+
+
+def _severity(found: list[tuple[TagHit, Rule]], tag_hits: list[TagHit]) -> str:
+    level = "low"
+    if any(hit.tag.startswith("complaint:") or hit.tag == "payment:dispute" for hit in tag_hits):
+        level = "medium"
+    for _, rule in found:
+        if rule.severity and SEVERITY_ORDER[rule.severity] > SEVERITY_ORDER[level]:
+            level = rule.severity
+    return level
+
+
+def has_photos(attachments: tuple[Attachment, ...]) -> bool:
+    """Images the buyer attached, not the logo in their signature."""
+    return any(is_photo(attachment) for attachment in attachments)
+
+
+def is_photo(attachment: Attachment) -> bool:
+    if not attachment.is_image:
+        return False
+    looks_like_logo = attachment.inline and (
+        attachment.size < _LOGO_MAX_BYTES or bool(_LOGO_NAME.search(attachment.filename))
+    )
+    return not looks_like_logo

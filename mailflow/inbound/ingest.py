@@ -1,0 +1,183 @@
+"""Fetch -> process -> record for one folder, batch by batch, from the checkpoint on.
+
+This is the unit of work both `run --once` and the daemon's folder watchers
+repeat. The checkpoint only moves in the transaction that records the batch,
+so whatever happens between two batches, nothing is lost and nothing doubled.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter, deque
+from collections.abc import Sequence
+from concurrent.futures import Future
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from mailflow.config.settings import MailboxSettings, Settings
+from mailflow.inbound import workers
+from mailflow.inbound.attachments import AttachmentStore
+from mailflow.inbound.pipeline import Failed, Processed, process
+from mailflow.inbound.recording import record_batch
+from mailflow.mailservers.imap import FolderStatus
+from mailflow.store.engine import Store
+
+log = logging.getLogger(__name__)
+
+
+class MailSource(Protocol):
+    """What ingest needs from a mail server (ImapConnection is the real one)."""
+
+    def examine(self, folder: str) -> FolderStatus: ...
+    def uids_after(self, last_uid: int) -> list[int]: ...
+    def fetch(self, uids: Sequence[int]) -> dict[int, bytes]: ...
+
+
+@dataclass
+class SyncReport:
+    fetched: int = 0
+    recorded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    tags: Counter[str] = field(default_factory=Counter)  # for the metrics
+
+    def add(self, other: SyncReport) -> None:
+        self.fetched += other.fetched
+        self.recorded += other.recorded
+        self.duplicates += other.duplicates
+        self.quarantined += other.quarantined
+        self.tags.update(other.tags)
+
+
+class Ingest:
+    def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
+        self.store = store
+        self.attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
+
+    def sync_folder(
+        self,
+        source: MailSource,
+        mailbox: MailboxSettings,
+        folder: str,
+        sent_folder: bool = False,
+        stop: threading.Event | None = None,
+    ) -> SyncReport:
+        """Process everything new in `folder`; stops between batches when `stop` is set."""
+        status = source.examine(folder)
+        state = self.store.folder_state(mailbox.name, folder)
+        last_uid = 0
+        if state is not None and state.uidvalidity == status.uidvalidity:
+            last_uid = state.last_uid
+        elif state is not None:
+            log.warning(
+                "%s/%s: UIDVALIDITY changed %s -> %s; rescanning, duplicates are skipped",
+                mailbox.name, folder, state.uidvalidity, status.uidvalidity,
+            )  # fmt: skip
+        uids = source.uids_after(last_uid)
+        size = self.settings.fetch.batch_size
+        batches = [uids[start : start + size] for start in range(0, len(uids), size)]
+        parallel = self.settings.fetch.workers > 0 and len(batches) >= _PARALLEL_FROM_BATCHES
+        run = self._run_parallel if parallel else self._run_inline
+        return run(source, _Target(mailbox, folder, status.uidvalidity, sent_folder), batches, stop)
+
+    def _run_inline(
+        self, source: MailSource, target: _Target, batches: list[list[int]], stop: threading.Event | None
+    ) -> SyncReport:
+        report = SyncReport()
+        own, rules = self.settings.own_addresses, self.settings.rules
+        for batch in batches:
+            if stop is not None and stop.is_set():
+                break
+            raw_by_uid = source.fetch(batch)
+            results = [
+                process(uid, raw_by_uid[uid], rules, own, target.sent) for uid in batch if uid in raw_by_uid
+            ]
+            report.add(self._record(target, batch, raw_by_uid, results, self.save_attachments(results)))
+            del raw_by_uid, results
+        return report
+
+    def _run_parallel(
+        self, source: MailSource, target: _Target, batches: list[list[int]], stop: threading.Event | None
+    ) -> SyncReport:
+        """Fetch batch n+1 and commit batch n-1 while a worker parses and classifies batch n.
+
+        Batches are committed strictly in order, so the checkpoint only moves
+        forward over work that is done. If the workers cannot run (a broken pool,
+        a host program without a main guard), the rest is done inline.
+        """
+        report = SyncReport()
+        committed = 0
+        in_flight: deque[tuple[list[int], dict[int, bytes], Future[_WorkerResult]]] = deque()
+        own = self.settings.own_addresses
+        try:
+            with workers.pool(
+                self.settings.fetch.workers, self.settings.rules, own, self.attachments
+            ) as pool:
+                for batch in batches:
+                    if stop is not None and stop.is_set():
+                        break
+                    raw_by_uid = source.fetch(batch)
+                    messages = [(uid, raw_by_uid[uid]) for uid in batch if uid in raw_by_uid]
+                    future = pool.submit(workers.process_and_save, messages, target.sent)
+                    # The raw bytes stay here until the batch is committed: a message the
+                    # database refuses goes to quarantine with them.
+                    in_flight.append((batch, raw_by_uid, future))
+                    del raw_by_uid, messages
+                    while len(in_flight) > self.settings.fetch.workers or (
+                        in_flight and batch is batches[-1]
+                    ):
+                        done_batch, done_raw, done = in_flight.popleft()
+                        report.add(self._record(target, done_batch, done_raw, *done.result()))
+                        committed += 1
+        except BrokenProcessPool:
+            log.warning(
+                "%s/%s: worker processes failed; continuing in this process",
+                target.mailbox.name,
+                target.folder,
+            )
+            report.add(self._run_inline(source, target, batches[committed:], stop))
+        return report
+
+    def _record(
+        self,
+        target: _Target,
+        batch: list[int],
+        raw_by_uid: dict[int, bytes],
+        results: list[Processed | Failed],
+        stored: dict[str, bool],
+    ) -> SyncReport:
+        outcome = record_batch(
+            self.store,
+            target.mailbox.name,
+            target.folder,
+            target.uidvalidity,
+            results,
+            stored,
+            max(batch),
+            raw_by_uid,
+        )
+        tags = Counter(
+            tag for item in results if isinstance(item, Processed) for tag in item.classification.tags
+        )
+        return SyncReport(len(results), outcome.recorded, outcome.duplicates, outcome.quarantined, tags)
+
+    def save_attachments(self, results: Sequence[Processed | Failed]) -> dict[str, bool]:
+        return workers.save_all(self.attachments, results)
+
+
+_WorkerResult = tuple[list[Processed | Failed], dict[str, bool]]
+
+
+@dataclass(frozen=True)
+class _Target:
+    mailbox: MailboxSettings
+    folder: str
+    uidvalidity: int
+    sent: bool
+
+
+# Starting a worker costs a few hundred milliseconds: only worth it for a real backlog.
+_PARALLEL_FROM_BATCHES = 4

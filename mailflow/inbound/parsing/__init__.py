@@ -1,0 +1,1 @@
+"""Raw bytes -> InboundMail: MIME split, charsets, quotes and signatures, subject prefixes. Pure."""

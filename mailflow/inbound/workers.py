@@ -1,0 +1,80 @@
+"""Parsing and classifying a big backlog in worker processes, next to the fetching one.
+
+The pure stages are CPU work; on a machine with two cores the main process can
+fetch the next batch and commit the previous one while a worker parses and
+classifies the current one. Workers are started with `spawn` (no fork of a
+threaded daemon), get the rules once through their initializer, save
+attachments themselves and send back results without attachment payloads.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+from mailflow.config.rules import RuleSet
+from mailflow.inbound.attachments import AttachmentStore
+from mailflow.inbound.pipeline import Failed, Processed, process
+
+_state: dict[str, object] = {}
+
+
+def _init(rules: RuleSet, own: frozenset[str], attachments_root: Path, max_bytes: int) -> None:
+    _state["rules"], _state["own"] = rules, own
+    _state["attachments"] = AttachmentStore(attachments_root, max_bytes)
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True).start()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """A parent killed with SIGKILL cannot stop its workers: they notice and leave by themselves."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
+
+
+def process_and_save(
+    messages: Sequence[tuple[int, bytes]], sent_folder: bool
+) -> tuple[list[Processed | Failed], dict[str, bool]]:
+    """The pure stages plus attachment storage for one batch; runs in a worker."""
+    rules, own, attachments = _state["rules"], _state["own"], _state["attachments"]
+    assert (
+        isinstance(rules, RuleSet) and isinstance(own, frozenset) and isinstance(attachments, AttachmentStore)
+    )
+    results = [process(uid, raw, rules, own, sent_folder) for uid, raw in messages]
+    stored = save_all(attachments, results)
+    return [_without_payloads(result) for result in results], stored
+
+
+def save_all(attachments: AttachmentStore, results: Sequence[Processed | Failed]) -> dict[str, bool]:
+    stored: dict[str, bool] = {}
+    for result in results:
+        if isinstance(result, Processed):
+            for attachment in result.mail.attachments:
+                if attachment.sha256 not in stored:
+                    stored[attachment.sha256] = attachments.save(attachment)
+    return stored
+
+
+def _without_payloads(result: Processed | Failed) -> Processed | Failed:
+    """Attachment bytes are on disk by now; sending them back would only cost a copy."""
+    if isinstance(result, Failed) or not result.mail.attachments:
+        return result
+    light = tuple(replace(attachment, payload=b"") for attachment in result.mail.attachments)
+    return replace(result, mail=replace(result.mail, attachments=light))
+
+
+def pool(
+    workers: int, rules: RuleSet, own: frozenset[str], attachments: AttachmentStore
+) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init,
+        initargs=(rules, own, attachments.root, attachments.max_bytes),
+    )

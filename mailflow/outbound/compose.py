@@ -1,0 +1,149 @@
+"""A draft -> the bytes that go out over SMTP and into the Sent folder. Pure.
+
+Headers that came from the buyer (subject, the ids we thread to) were checked
+for line breaks when the draft was made; they are checked again here, as a
+second fence, because the compat32 generator would write them as they are.
+Auto-Submitted only on drafts sent without a person's review (RFC 3834), so
+the buyer's own robots do not answer; List-Unsubscribe on customer updates.
+
+The bytes are written here rather than by the email package's generator: it
+parses and refolds every header it is given, which cost more than the SMTP
+round trip itself. What is written is a small, fixed subset of MIME (text/plain,
+optionally with a text/html alternative; 7bit or base64 bodies; RFC 2047
+encoded words for non-ASCII headers, from the email package), and the tests
+read it back with the email package's strict parser.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import functools
+import uuid
+from datetime import datetime
+from email.utils import format_datetime, parseaddr
+
+from mailflow.drafts.headers import safe_header
+from mailflow.mailservers.outgoing import Outgoing
+from mailflow.outbound.claimed import ClaimedDraft
+
+_MAX_7BIT_LINE = 900  # SMTP allows 998 octets a line; longer ASCII lines go as base64
+_FOLD_AT = 76
+
+
+def outgoing_message(draft: ClaimedDraft, now: datetime) -> Outgoing:
+    headers = [
+        ("From", draft.from_addr),
+        ("To", ", ".join(draft.to)),
+        ("Subject", draft.subject),
+        ("Date", _date(now.replace(microsecond=0))),
+        ("Message-ID", f"<{draft.message_id}>"),
+    ]
+    if draft.in_reply_to:
+        headers.append(("In-Reply-To", f"<{draft.in_reply_to}>"))
+    if draft.references:
+        headers.append(("References", " ".join(f"<{ref}>" for ref in draft.references)))
+    if draft.policy == "auto":
+        # RFC 3834: an answer to the buyer's mail is auto-replied; a scheduled message, auto-generated.
+        headers.append(("Auto-Submitted", "auto-replied" if draft.kind == "ack" else "auto-generated"))
+    if draft.kind == "update":
+        # RFC 2369: mail clients show an unsubscribe button; the reply lands in our mailbox and opts out.
+        headers.append(("List-Unsubscribe", f"<mailto:{address_of(draft.from_addr)}?subject=unsubscribe>"))
+    headers.append(("X-Mailflow-Draft", str(draft.id)))  # lets us recognise our own mail when it comes back
+    headers.append(("MIME-Version", "1.0"))
+    head = "".join(_header(name, value) for name, value in headers)
+    return Outgoing(
+        message_id=draft.message_id,
+        sender=address_of(draft.from_addr),
+        recipients=draft.to,
+        raw=head.encode("ascii") + _body(draft.body, draft.html),
+    )
+
+
+@functools.lru_cache(maxsize=4)
+def _date(now: datetime) -> str:
+    """The Date header; a batch sends many messages within one second."""
+    return format_datetime(now)
+
+
+@functools.lru_cache(maxsize=256)
+def address_of(mailbox: str) -> str:
+    """'Sales <sales@x.example>' -> 'sales@x.example'; a mailbox's From repeats, parsing it once is enough."""
+    return parseaddr(mailbox)[1].lower()
+
+
+def _header(name: str, value: str) -> str:
+    safe_header(value, name)
+    if not value.isascii():
+        return f"{name}: {_encoded_words(value, len(name) + 2)}\r\n"
+    return f"{name}: {_fold(value, len(name) + 2)}\r\n"
+
+
+def _encoded_words(value: str, used: int) -> str:
+    """RFC 2047 B-encoded UTF-8 words, every line within 76 characters, no character split.
+
+    The email package's Header does the same, but measures each candidate split by
+    encoding it again: for a Chinese subject that cost more than the SMTP round trip.
+    A reader joins adjacent encoded words without the folding between them.
+    """
+    words: list[str] = []
+    start, size, room = 0, 0, _payload_bytes(_FOLD_AT - used)
+    for index, char in enumerate(value):
+        width = _utf8_width(ord(char))
+        if size + width > room:
+            words.append(value[start:index])
+            start, size, room = index, 0, _payload_bytes(_FOLD_AT - 1)  # continuation lines: one space
+        size += width
+    words.append(value[start:])
+    return "\r\n ".join(f"=?utf-8?b?{base64.b64encode(word.encode()).decode('ascii')}?=" for word in words)
+
+
+def _payload_bytes(room: int) -> int:
+    """How many bytes fit one encoded word in `room` characters: 12 go to =?utf-8?b? and ?=."""
+    return max((room - 12) // 4 * 3, 12)
+
+
+def _utf8_width(code: int) -> int:
+    return 1 if code < 0x80 else 2 if code < 0x800 else 3 if code < 0x10000 else 4
+
+
+def _fold(value: str, used: int) -> str:
+    """Break a long ASCII value at spaces (ids, address lists), never inside a word."""
+    if used + len(value) <= _FOLD_AT:
+        return value
+    lines: list[str] = []
+    line = ""
+    for word in value.split(" "):
+        if line and used + len(line) + 1 + len(word) > _FOLD_AT:
+            lines.append(line)
+            line, used = word, 1
+        else:
+            line = f"{line} {word}" if line else word
+    lines.append(line)
+    return "\r\n ".join(lines)
+
+
+def _body(text: str, html: str | None) -> bytes:
+    if not html:
+        return _part(text, "plain")
+    boundary = f"=_mailflow_{uuid.uuid4().hex}"
+    return (
+        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode()
+        + f"--{boundary}\r\n".encode()
+        + _part(text, "plain")
+        + f"\r\n--{boundary}\r\n".encode()
+        + _part(html, "html")
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+
+
+def _part(content: str, subtype: str) -> bytes:
+    """One text part, headers and body. Lines end in CRLF, as MIME's canonical form wants."""
+    lines = content.splitlines()
+    if content.isascii() and all(len(line) <= _MAX_7BIT_LINE for line in lines):
+        head = f'Content-Type: text/{subtype}; charset="us-ascii"\r\nContent-Transfer-Encoding: 7bit\r\n\r\n'
+        return (head + "\r\n".join(lines) + "\r\n").encode("ascii")
+    data = "\r\n".join(lines).encode("utf-8") + b"\r\n"
+    encoded = b"".join(binascii.b2a_base64(data[i : i + 57]) for i in range(0, len(data), 57))
+    head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
+    return head.encode("ascii") + encoded.replace(b"\n", b"\r\n")

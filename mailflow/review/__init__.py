@@ -1,0 +1,1 @@
+"""What a reviewer works with: the review queries, reviewer accounts and the review page (web/)."""

@@ -1,0 +1,120 @@
+"""The review queue, one draft beside the buyer's message, decisions, customer pages, attachments."""
+
+from __future__ import annotations
+
+from flask import Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
+from flask.typing import ResponseReturnValue
+
+from mailflow.config.settings import Settings
+from mailflow.drafts.states import ReviewError
+from mailflow.drafts.store import Outbox
+from mailflow.inbound.attachments import AttachmentStore
+from mailflow.ledger.store import Ledger
+from mailflow.review.queries import MANUAL_KINDS, ReviewQueries
+from mailflow.review.web.i18n import text
+from mailflow.review.web.safety import quoted_history, sanitized_html
+from mailflow.store.engine import Store
+
+KINDS = ("ack", "followup", "update", "reminder")
+_INLINE_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
+
+
+def register_pages(app: Flask, settings: Settings, store: Store) -> None:
+    queries, outbox, ledger = ReviewQueries(store), Outbox(store), Ledger(store)
+    attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
+    mailboxes = [box.name for box in settings.mailboxes]
+
+    @app.get("/")
+    def queue() -> ResponseReturnValue:
+        kind, mailbox = request.args.get("kind", ""), request.args.get("mailbox", "")
+        customer = request.args.get("customer", "")
+        drafts = queries.queue(kind if kind in KINDS else "", mailbox, customer)
+        return render_template(
+            "queue.html", drafts=drafts, kinds=KINDS, mailboxes=mailboxes, kind=kind, mailbox=mailbox,
+            customer=customer,
+        )  # fmt: skip
+
+    @app.post("/approve-batch")
+    def approve_batch() -> ResponseReturnValue:
+        for raw_id in request.form.getlist("draft"):
+            if raw_id.isdigit():
+                _decide(outbox, int(raw_id), "approved", g.user)
+        return redirect(url_for("queue"))
+
+    @app.get("/drafts/<int:draft_id>")
+    def draft(draft_id: int) -> ResponseReturnValue:
+        page = queries.draft_page(draft_id)
+        if page is None:
+            abort(404)
+        message = page["message"]
+        return render_template(
+            "draft.html",
+            **page,
+            history_text=quoted_history(message["body"], message["full_text"]) if message else "",
+            safe_html=sanitized_html(message["html"]) if message and message["html"] else "",
+        )
+
+    @app.post("/drafts/<int:draft_id>/approve")
+    def approve(draft_id: int) -> ResponseReturnValue:
+        subject, body = request.form.get("subject"), request.form.get("body")
+        try:
+            if subject is not None and body is not None:
+                outbox.edit(draft_id, subject, body, g.user)
+        except (ReviewError, ValueError) as exc:
+            flash(text(g.lang, "not_allowed").format(reason=exc))
+            return redirect(url_for("draft", draft_id=draft_id))
+        _decide(outbox, draft_id, "approved", g.user)
+        return redirect(url_for("queue"))
+
+    @app.post("/drafts/<int:draft_id>/reject")
+    def reject(draft_id: int) -> ResponseReturnValue:
+        reason = " ".join(request.form.get("reason", "").split())
+        if not reason:
+            flash(text(g.lang, "not_allowed").format(reason=text(g.lang, "reason") + "?"))
+            return redirect(url_for("draft", draft_id=draft_id))
+        _decide(outbox, draft_id, "rejected", g.user, reason)
+        return redirect(url_for("queue"))
+
+    @app.get("/customers/<int:customer_id>")
+    def customer(customer_id: int) -> ResponseReturnValue:
+        page = queries.customer_page(customer_id)
+        if page is None:
+            abort(404)
+        invoices = ledger.invoices(open_only=True, customer_id=customer_id)
+        return render_template("customer.html", **page, invoices=invoices, manual_kinds=MANUAL_KINDS)
+
+    @app.post("/customers/<int:customer_id>/contacts")
+    def log_contact(customer_id: int) -> ResponseReturnValue:
+        kind, note = request.form.get("kind", ""), request.form.get("text", "").strip()
+        if (
+            kind in MANUAL_KINDS
+            and note
+            and queries.log_manual_contact(customer_id, kind, note, g.user) is None
+        ):
+            abort(404)
+        return redirect(url_for("customer", customer_id=customer_id))
+
+    @app.get("/attachments/<int:attachment_id>")
+    def attachment(attachment_id: int) -> ResponseReturnValue:
+        found = queries.attachment(attachment_id)
+        if found is None or not found["stored"]:
+            abort(404)
+        path = attachments.path_for(found["sha256"])
+        if not path.exists():
+            abort(404)
+        inline = found["content_type"] in _INLINE_IMAGES
+        return send_file(
+            path,
+            mimetype=found["content_type"] if inline else "application/octet-stream",
+            as_attachment=not inline,
+            download_name=found["filename"],
+        )
+
+
+def _decide(outbox: Outbox, draft_id: int, action: str, actor: str, detail: str = "") -> None:
+    try:
+        status = outbox.decide(draft_id, action, actor, detail)
+    except ReviewError as exc:
+        flash(text(g.lang, "not_allowed").format(reason=exc))
+        return
+    flash(text(g.lang, "decided").format(id=draft_id, status=text(g.lang, status)))

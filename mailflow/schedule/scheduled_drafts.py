@@ -1,0 +1,159 @@
+"""A due item -> the row of its draft: the template's context, the rendering, the headers.
+
+The context is the contract with template authors (drafts/template_check.py holds a
+sample of each kind). Amounts are written in the invoice's currency the way
+the buyer's language writes them (Babel); dates are ISO 8601, which no
+reader misreads. Follow-ups and satisfaction checks continue the case's thread;
+updates and reminders start their own.
+"""
+
+from __future__ import annotations
+
+import functools
+from datetime import date, datetime
+from decimal import Decimal
+from email.utils import formataddr
+from pathlib import Path
+from typing import Any
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency
+
+from mailflow.config.settings import MailboxSettings, Settings
+from mailflow.drafts.acknowledgements import mailbox_context
+from mailflow.drafts.headers import new_message_id, references_for, reply_subject, safe_header
+from mailflow.drafts.templates import Templates
+from mailflow.schedule.planner import Due
+from mailflow.schedule.store import Thread
+from mailflow.store.models import Case, Invoice
+
+
+@functools.lru_cache(maxsize=64)
+def _locale(language: str) -> Locale:
+    try:
+        return Locale.parse(language or "en")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
+
+def money(amount: Decimal, currency: str, language: str) -> str:
+    """12345.5 EUR -> '12.345,50 €' for a German reader, '€12,345.50' for an English one."""
+    return str(format_currency(amount, currency, locale=_locale(language)))
+
+
+def invoice_context(invoice: Invoice, language: str, today: date) -> dict[str, Any]:
+    balance = max(invoice.amount - invoice.paid_amount, Decimal("0"))
+    return {
+        "number": invoice.number,
+        "amount": money(invoice.amount, invoice.currency, language),
+        "paid": money(invoice.paid_amount, invoice.currency, language),
+        "balance": money(balance, invoice.currency, language),
+        "currency": invoice.currency,
+        "issued": invoice.issued.isoformat(),
+        "due": invoice.due.isoformat(),
+        "days_overdue": max((today - invoice.due).days, 0),
+        "order_ref": invoice.order_ref,
+        "partly_paid": bool(invoice.paid_amount),
+    }
+
+
+def case_context(case: Case) -> dict[str, Any]:
+    return {
+        "id": case.id,
+        "subject": case.subject,
+        "status": case.status,
+        "categories": list(case.categories),
+    }
+
+
+@functools.lru_cache(maxsize=256)
+def news_for(directory: Path, week: str) -> str:
+    """The team's news for an ISO week (news/2026-W48.md); none that week is no error."""
+    try:
+        return (directory / f"{week}.md").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return ""
+
+
+def iso_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+class MailWriter:
+    """Renders due items into draft rows; one bad template costs its item, not the tick."""
+
+    def __init__(self, settings: Settings, templates: Templates) -> None:
+        self.settings = settings
+        self.templates = templates
+        self.mailboxes = {box.name: box for box in settings.mailboxes}
+        self.default = _scheduled_mailbox(settings)
+
+    def row(
+        self,
+        item: Due,
+        customer: dict[str, Any],
+        language: str,
+        extra: dict[str, Any],
+        thread: Thread | None = None,
+    ) -> dict[str, Any]:
+        """The draft row of one item. Raises TemplateProblem or UnsafeHeader."""
+        mailbox = self.mailboxes.get(thread.mailbox, self.default) if thread else self.default
+        context = {
+            "customer": customer,
+            "company": {"name": self.settings.replies.company_name},
+            "mailbox": mailbox_context(mailbox, self.settings.replies.company_name),
+            **extra,
+        }
+        name = self.templates.choose(item.kind, item.template or None, language)
+        rendered = self.templates.render(name, context)
+        recipients = [safe_header(address) for address in (thread.to if thread else [customer["email"]])]
+        row: dict[str, Any] = {
+            "kind": item.kind,
+            "status": "approved" if item.policy == "auto" else "pending_review",
+            "policy": item.policy,
+            "mailbox": mailbox.name,
+            "customer_id": item.customer_id,
+            "case_id": item.case_id,
+            "contact_id": None,
+            "from_addr": formataddr((mailbox.display_name, mailbox.address)),
+            "recipient": recipients[0],
+            "to_addrs": recipients,
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "html": rendered.html,
+            "in_reply_to": "",
+            "thread_refs": [],
+            "message_id": new_message_id(mailbox),
+            "idempotency_key": item.key,
+            "template": name,
+            "template_inputs": context,
+            "tags": [],
+            "reasons": [],
+            "scheduled_for": item.due_at,
+            "next_attempt_at": item.due_at,  # the sender does not take it before then
+        }
+        if thread is not None:
+            row["subject"] = reply_subject(thread.subject)
+            row["in_reply_to"] = safe_header(thread.message_id)
+            row["thread_refs"] = [
+                safe_header(ref) for ref in references_for(thread.message_id, thread.references)
+            ]
+        return row
+
+
+def _scheduled_mailbox(settings: Settings) -> MailboxSettings:
+    named = settings.schedule.mailbox
+    for box in settings.mailboxes:
+        if box.name == named:
+            return box
+    sending = [box for box in settings.mailboxes if box.smtp is not None]
+    return (sending or list(settings.mailboxes))[0]
+
+
+def reminder_extra(invoice: Invoice, item: Due, language: str, now: datetime) -> dict[str, Any]:
+    offset = int(item.key.rpartition(":")[2])
+    return {
+        "invoice": invoice_context(invoice, language, now.date()),
+        "level": {"offset": offset, "name": item.template},
+    }

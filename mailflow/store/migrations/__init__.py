@@ -1,0 +1,1 @@
+"""Alembic migration scripts; run through `mailflow db upgrade`, which hands over the connection."""
