@@ -41,6 +41,7 @@ test: $(STAMP) test-deps lint
 	$(BIN)/pytest
 
 bench: $(STAMP) test-deps
+	$(BIN)/python bench/startup.py
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/latency.py
 	$(BIN)/python bench/memory.py

@@ -60,7 +60,7 @@ def add_parsers(commands: Any) -> None:
 
 
 def customers_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
-    from mailflow.ledger.records import customer_records
+    from mailflow.ledger.sheet_records import customer_records
     from mailflow.ledger.store import ImportRefused, Ledger
 
     ledger = Ledger(store)
@@ -74,7 +74,7 @@ def customers_command(args: argparse.Namespace, _settings: Settings, store: Stor
 
 
 def invoices_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
-    from mailflow.ledger.records import invoice_records
+    from mailflow.ledger.sheet_records import invoice_records
     from mailflow.ledger.store import ImportRefused, Ledger
 
     ledger = Ledger(store)

@@ -1,16 +1,17 @@
 """Writing one batch of processed messages: customers, cases, contacts, attachments, evidence.
 
-SQL, kept apart from the pure stages. Everything the batch needs from
-the database is read up front in a few queries, and rows are written with one
-INSERT ... RETURNING per table (executemany), not object by object: a batch of
-hundreds of messages costs a handful of statements.
+The SQL of recording a batch; what each message produces is decided in
+batch_rows.py (pure). Everything the batch needs from the database is read up
+front in a few queries, and rows are written with one INSERT ... RETURNING per
+table (executemany), not object by object: a batch of hundreds of messages
+costs a handful of statements.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -18,10 +19,18 @@ from sqlalchemy.exc import DataError, IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
 from mailflow.errors import database_reason
-from mailflow.inbound.classify.classifier import is_photo
+from mailflow.inbound.batch_rows import (
+    CaseRow,
+    CustomerRow,
+    PendingContact,
+    attachment_rows,
+    case_for,
+    contact_row,
+    customer_for,
+    thread_case,
+)
 from mailflow.inbound.pipeline import Failed, Processed
-from mailflow.inbound.reactions import react
-from mailflow.ledger.companies import company_for
+from mailflow.inbound.schedule_effects import react
 from mailflow.store.bounces import mark_bounced
 from mailflow.store.dialect import dialect_insert
 from mailflow.store.models import (
@@ -37,8 +46,6 @@ from mailflow.store.models import (
 log = logging.getLogger(__name__)
 audit = logging.getLogger("mailflow.audit")
 
-_SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
-
 # What the database says when it will not take some row (as opposed to being down).
 REFUSED_DATA = (IntegrityError, DataError, InternalError)
 
@@ -53,35 +60,6 @@ class BatchOutcome:
     recorded: int
     duplicates: int
     quarantined: int
-
-
-@dataclass
-class _CustomerRow:
-    email: str
-    name: str
-    company: str
-    domain: str
-    id: int | None = None
-    renamed: bool = False
-
-
-@dataclass
-class _CaseRow:
-    customer: _CustomerRow
-    subject: str
-    categories: list[str]
-    severity: str
-    id: int | None = None
-    changed: bool = False
-
-
-@dataclass
-class _PendingContact:
-    row: dict[str, Any]
-    customer: _CustomerRow | None
-    case: _CaseRow | None
-    direction: str
-    attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
 class BatchWriter:
@@ -100,8 +78,8 @@ class BatchWriter:
         self.raw = raw
         self.mailbox, self.folder, self.uidvalidity = mailbox, folder, uidvalidity
         self.stored = stored
-        self.customers: dict[str, _CustomerRow] = {}
-        self.cases_by_message: dict[str, _CaseRow] = {}
+        self.customers: dict[str, CustomerRow] = {}
+        self.cases_by_message: dict[str, CaseRow] = {}
 
     def record_all(self, results: Iterable[Processed | Failed], savepoints: bool) -> BatchOutcome:
         items = list(results)
@@ -111,7 +89,7 @@ class BatchWriter:
         self._load_customers(processed)
         self._load_thread_cases(processed)
         recorded = duplicates = quarantined = 0
-        pending: list[_PendingContact] = []
+        pending: list[PendingContact] = []
         for item in items:
             if isinstance(item, Failed):
                 quarantined += self._quarantine(item)
@@ -172,7 +150,7 @@ class BatchWriter:
             return
         query = select(Customer.id, Customer.email, Customer.name, Customer.company, Customer.domain)
         for row in self.session.execute(query.where(Customer.email.in_(emails))):
-            self.customers[row.email] = _CustomerRow(row.email, row.name, row.company, row.domain, id=row.id)
+            self.customers[row.email] = CustomerRow(row.email, row.name, row.company, row.domain, id=row.id)
 
     def _load_thread_cases(self, processed: list[Processed]) -> None:
         refs = {ref for item in processed for ref in (item.mail.in_reply_to, *item.mail.references) if ref}
@@ -188,11 +166,9 @@ class BatchWriter:
         for message_id, case_id, subject, categories, severity, customer in rows:
             owner = self.customers.setdefault(
                 customer.email,
-                _CustomerRow(
-                    customer.email, customer.name, customer.company, customer.domain, id=customer.id
-                ),
+                CustomerRow(customer.email, customer.name, customer.company, customer.domain, id=customer.id),
             )
-            self.cases_by_message[message_id] = _CaseRow(
+            self.cases_by_message[message_id] = CaseRow(
                 owner, subject, list(categories), severity, id=case_id
             )
 
@@ -222,71 +198,13 @@ class BatchWriter:
         log.warning("%s/%s uid %s quarantined: %s", self.mailbox, self.folder, item.uid, item.reason)
         return 1
 
-    def _customer(self, item: Processed) -> _CustomerRow | None:
-        address = item.counterpart
-        if address is None:
-            return None
-        customer = self.customers.get(address.email)
-        if customer is None:
-            customer = _CustomerRow(address.email, address.name, company_for(address.domain), address.domain)
-            self.customers[address.email] = customer
-        elif not customer.name and address.name:
-            customer.name, customer.renamed = address.name, True
-        return customer
-
-    def _case(self, item: Processed, customer: _CustomerRow | None) -> _CaseRow | None:
-        thread = [ref for ref in (item.mail.in_reply_to, *item.mail.references) if ref]
-        case = next(
-            (self.cases_by_message[ref] for ref in reversed(thread) if ref in self.cases_by_message), None
-        )
-        result = item.classification
-        categories = [tag.split(":", 1)[1] for tag in result.tags if tag.startswith("complaint:")]
-        if item.direction != "in" or not categories or customer is None:
-            return case
-        if case is None:
-            return _CaseRow(customer, item.mail.subject, categories, result.severity)
-        merged = sorted(set(case.categories) | set(categories))
-        if merged != case.categories:
-            case.categories, case.changed = merged, True
-        if _SEVERITY_RANK[result.severity] > _SEVERITY_RANK.get(case.severity, 0):
-            case.severity, case.changed = result.severity, True
-        return case
-
-    def _contact(self, item: Processed) -> _PendingContact:
+    def _contact(self, item: Processed) -> PendingContact:
         mail, result = item.mail, item.classification
-        customer = self._customer(item)
-        case = self._case(item, customer)
+        customer = customer_for(item, self.customers)
+        case = case_for(item, customer, thread_case(item, self.cases_by_message))
         if case is not None and mail.message_id:
             self.cases_by_message[mail.message_id] = case
-        reviewed = item.direction == "in" and any(tag.startswith(_ANSWERED) for tag in result.tags)
-        row: dict[str, Any] = {
-            "direction": item.direction,
-            "mailbox": self.mailbox,
-            "folder": self.folder,
-            "uidvalidity": self.uidvalidity,
-            "uid": item.uid,
-            "dedupe_key": mail.dedupe_key,
-            "message_id": mail.message_id,
-            "in_reply_to": mail.in_reply_to,
-            "thread_refs": list(mail.references),
-            "sender": mail.sender.email if mail.sender else "",
-            "reply_to": mail.reply_to.email if mail.reply_to else "",
-            "subject": mail.subject,
-            "body": mail.new_text,
-            # The whole message only where a reviewer will read it beside a draft: most mail
-            # is never answered, and its history is already in earlier contacts.
-            "full_text": mail.full_text if reviewed else "",
-            "html": mail.html if reviewed else "",
-            "at": mail.date or utcnow(),
-            "tags": list(result.tags),
-            "reasons": [hit.reason for hit in result.hits]
-            + list(item.verdict.reasons if item.verdict.automatic else ()),
-            "severity": result.severity,
-            "language": result.language,
-            "trade_refs": [{"kind": ref.kind, "value": ref.value} for ref in result.references],
-            "automatic": item.verdict.automatic,
-            "created_at": utcnow(),
-        }
+        row = contact_row(item, (self.mailbox, self.folder, self.uidvalidity), utcnow())
         audit.info(
             "<%s> %s %s tagged %s severity %s",
             mail.message_id or mail.dedupe_key,
@@ -296,20 +214,7 @@ class BatchWriter:
             result.severity,
             extra={"customer": customer.email} if customer else None,
         )
-        return _PendingContact(row, customer, case, item.direction, self._attachment_rows(item))
-
-    def _attachment_rows(self, item: Processed) -> list[dict[str, Any]]:
-        return [
-            {
-                "filename": attachment.filename,
-                "content_type": attachment.content_type,
-                "size": attachment.size,
-                "sha256": attachment.sha256,
-                "stored": self.stored.get(attachment.sha256, False),
-                "is_photo": is_photo(attachment),
-            }
-            for attachment in item.mail.attachments
-        ]
+        return PendingContact(row, customer, case, item.direction, attachment_rows(item, self.stored))
 
     # -- writing ---------------------------------------------------------------
 
@@ -321,7 +226,7 @@ class BatchWriter:
                 audit.info("<%s> bounce: %s marked undeliverable", item.mail.message_id, address)
         self.session.flush()
 
-    def _write(self, pending: list[_PendingContact]) -> None:
+    def _write(self, pending: list[PendingContact]) -> None:
         self.session.flush()  # quarantine rows
         if not pending:
             return
@@ -343,7 +248,7 @@ class BatchWriter:
         statement = insert(model).returning(model.id, sort_by_parameter_order=True)
         return list(self.session.scalars(statement, [_clamped(model, row) for row in rows]).all())
 
-    def _write_customers(self, pending: list[_PendingContact]) -> None:
+    def _write_customers(self, pending: list[PendingContact]) -> None:
         new = {
             id(e.customer): e.customer for e in pending if e.customer is not None and e.customer.id is None
         }
@@ -357,7 +262,7 @@ class BatchWriter:
             )
             customer.renamed = False
 
-    def _insert_customers(self, customers: list[_CustomerRow]) -> None:
+    def _insert_customers(self, customers: list[CustomerRow]) -> None:
         """New buyers; one that another folder's batch created meanwhile is taken as it is.
 
         Two mailboxes (or workers) can hear from the same new buyer at the same moment.
@@ -377,7 +282,7 @@ class BatchWriter:
         for customer, row in zip(customers, rows, strict=True):
             customer.id = ids[row["email"]]
 
-    def _write_cases(self, pending: list[_PendingContact]) -> None:
+    def _write_cases(self, pending: list[PendingContact]) -> None:
         cases = list({id(e.case): e.case for e in pending if e.case is not None}.values())
         new = [case for case in cases if case.id is None]
         rows = [
@@ -403,7 +308,7 @@ class BatchWriter:
                 self.session.execute(update(Case).where(Case.id == case.id).values(**values))
                 case.changed = False
 
-    def _write_attachments(self, pending: list[_PendingContact], contact_ids: list[int]) -> None:
+    def _write_attachments(self, pending: list[PendingContact], contact_ids: list[int]) -> None:
         rows: list[dict[str, Any]] = []
         evidence_for: list[tuple[int, int] | None] = []  # (case id, contact id) per attachment row
         for entry, contact_id in zip(pending, contact_ids, strict=True):
@@ -426,9 +331,6 @@ class BatchWriter:
             if link is not None
         ]
         self.session.execute(insert(CaseEvidence), evidence_rows)
-
-
-_ANSWERED = ("complaint:", "payment:")
 
 
 def _clamped(model: type[Any], row: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
 """Rows out of the reps' spreadsheets: CSV (any of , ; tab, UTF-8 with or without BOM) or XLSX.
 
-An adapter (it reads a file); what the rows mean is ledger/records.py's business.
+An adapter (it reads a file); what the rows mean is ledger/sheet_records.py's business.
 Header names are normalised ("Customer Email" -> customer_email) so the column
 order and spelling of a hand-kept sheet do not matter.
 """

@@ -20,7 +20,7 @@ from sqlalchemy import select
 
 from mailflow.errors import MailflowError
 from mailflow.ledger.customer_classes import abc_classes
-from mailflow.ledger.records import CustomerRecord, InvoiceRecord, RowError
+from mailflow.ledger.sheet_records import CustomerRecord, InvoiceRecord, RowError
 from mailflow.store.engine import Store
 from mailflow.store.models import Customer, Invoice, Payment
 

@@ -16,7 +16,7 @@ from mailflow.inbound.classify.classifier import classify, has_photos
 from mailflow.inbound.message import Attachment
 from mailflow.inbound.parsing.parse import parse
 
-EXAMPLES = tomllib.loads((Path(__file__).parent.parent / "data" / "labelled.toml").read_text("utf-8"))[
+EXAMPLES = tomllib.loads((Path(__file__).resolve().parents[2] / "data" / "labelled.toml").read_text("utf-8"))[
     "example"
 ]
 RULES = default_ruleset()

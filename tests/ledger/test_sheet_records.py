@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from mailflow.ledger.customer_classes import abc_classes
-from mailflow.ledger.records import customer_records, invoice_records
+from mailflow.ledger.sheet_records import customer_records, invoice_records
 
 
 def test_good_customer_rows_become_records_with_every_field() -> None:

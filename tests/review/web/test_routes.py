@@ -8,12 +8,12 @@ from decimal import Decimal
 from flask.testing import FlaskClient
 
 from mailflow.drafts.store import Outbox
-from mailflow.ledger.records import InvoiceRecord
+from mailflow.ledger.sheet_records import InvoiceRecord
 from mailflow.ledger.store import Ledger
 from mailflow.outbound.sender import Sender
 from mailflow.review.accounts import MAX_FAILURES, Accounts
 from mailflow.schedule.tick import Scheduler
-from tests.web.conftest import PASSWORD, Site, csrf_token, log_in
+from tests.review.web.conftest import PASSWORD, Site, csrf_token, log_in
 
 
 def _draft_id(site: Site, template_suffix: str) -> int:

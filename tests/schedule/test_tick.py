@@ -25,7 +25,7 @@ from mailflow.config import settings as config
 from mailflow.config.settings import Settings
 from mailflow.drafts.store import Outbox
 from mailflow.inbound.ingest import Ingest
-from mailflow.ledger.records import CustomerRecord, InvoiceRecord
+from mailflow.ledger.sheet_records import CustomerRecord, InvoiceRecord
 from mailflow.ledger.store import Ledger
 from mailflow.ops.ticks import ScheduleTicks
 from mailflow.outbound.sender import Sender

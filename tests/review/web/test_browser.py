@@ -31,13 +31,13 @@ from mailflow.outbound.sender import Sender
 from mailflow.review.accounts import Accounts
 from mailflow.review.web.app import create_app
 from mailflow.store.engine import Store
+from tests.review.web.conftest import PASSWORD
+from tests.review.web.mail import chinese_complaint, hostile_complaint
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import running_sink
-from tests.web.conftest import PASSWORD
-from tests.web.mail import chinese_complaint, hostile_complaint
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 EDIT = "我们的质检经理王工今天下午会给您回电。"
 
 

@@ -18,10 +18,10 @@ from mailflow.ops.daemon import Drafter
 from mailflow.review.accounts import Accounts
 from mailflow.review.web.app import create_app
 from mailflow.store.engine import Store
+from tests.review.web.mail import chinese_complaint, hostile_complaint
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import FaultyHandler, running_sink
-from tests.web.mail import chinese_complaint, hostile_complaint
 
 PASSWORD = "correct horse battery"
 

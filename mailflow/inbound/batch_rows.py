@@ -1,0 +1,142 @@
+"""What one processed message becomes in the database, as plain rows. Pure: no session, no I/O.
+
+The batch writer (batch_writer.py) reads what it needs, asks here what each
+message produces (its customer, its complaint case, its contact row, its
+attachment rows) and writes the rows in a handful of statements. Customers
+and cases are mutable rows because the writer fills in their ids, and one
+batch may name the same buyer or the same case many times.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mailflow.inbound.classify.classifier import is_photo
+from mailflow.inbound.pipeline import Processed
+from mailflow.ledger.companies import company_for
+
+_SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
+# Tags whose messages a reviewer reads beside a draft: their whole text is kept.
+_ANSWERED = ("complaint:", "payment:")
+
+
+@dataclass
+class CustomerRow:
+    email: str
+    name: str
+    company: str
+    domain: str
+    id: int | None = None
+    renamed: bool = False
+
+
+@dataclass
+class CaseRow:
+    customer: CustomerRow
+    subject: str
+    categories: list[str]
+    severity: str
+    id: int | None = None
+    changed: bool = False
+
+
+@dataclass
+class PendingContact:
+    row: dict[str, Any]
+    customer: CustomerRow | None
+    case: CaseRow | None
+    direction: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+
+
+def customer_for(item: Processed, customers: dict[str, CustomerRow]) -> CustomerRow | None:
+    """The buyer a message is with, from the batch's known customers or new; a name fills a blank one."""
+    address = item.counterpart
+    if address is None:
+        return None
+    customer = customers.get(address.email)
+    if customer is None:
+        customer = CustomerRow(address.email, address.name, company_for(address.domain), address.domain)
+        customers[address.email] = customer
+    elif not customer.name and address.name:
+        customer.name, customer.renamed = address.name, True
+    return customer
+
+
+def thread_case(item: Processed, cases_by_message: dict[str, CaseRow]) -> CaseRow | None:
+    """The case of the latest message in this one's thread that has a case."""
+    thread = [ref for ref in (item.mail.in_reply_to, *item.mail.references) if ref]
+    return next((cases_by_message[ref] for ref in reversed(thread) if ref in cases_by_message), None)
+
+
+def case_for(item: Processed, customer: CustomerRow | None, thread_case: CaseRow | None) -> CaseRow | None:
+    """The case a message belongs to: its thread's, merged with its own complaint, or a new one.
+
+    A buyer's complaint in a thread that has a case adds its categories and may
+    raise the severity; one outside any case opens a new case. Everything else
+    stays with its thread's case, if any.
+    """
+    result = item.classification
+    categories = [tag.split(":", 1)[1] for tag in result.tags if tag.startswith("complaint:")]
+    if item.direction != "in" or not categories or customer is None:
+        return thread_case
+    if thread_case is None:
+        return CaseRow(customer, item.mail.subject, categories, result.severity)
+    merged = sorted(set(thread_case.categories) | set(categories))
+    if merged != thread_case.categories:
+        thread_case.categories, thread_case.changed = merged, True
+    if _SEVERITY_RANK[result.severity] > _SEVERITY_RANK.get(thread_case.severity, 0):
+        thread_case.severity, thread_case.changed = result.severity, True
+    return thread_case
+
+
+def contact_row(item: Processed, location: tuple[str, str, int], now: datetime) -> dict[str, Any]:
+    """The contact log's row for a message found at (mailbox, folder, uidvalidity)."""
+    mail, result = item.mail, item.classification
+    mailbox, folder, uidvalidity = location
+    reviewed = item.direction == "in" and any(tag.startswith(_ANSWERED) for tag in result.tags)
+    return {
+        "direction": item.direction,
+        "mailbox": mailbox,
+        "folder": folder,
+        "uidvalidity": uidvalidity,
+        "uid": item.uid,
+        "dedupe_key": mail.dedupe_key,
+        "message_id": mail.message_id,
+        "in_reply_to": mail.in_reply_to,
+        "thread_refs": list(mail.references),
+        "sender": mail.sender.email if mail.sender else "",
+        "reply_to": mail.reply_to.email if mail.reply_to else "",
+        "subject": mail.subject,
+        "body": mail.new_text,
+        # The whole message only where a reviewer will read it beside a draft: most mail
+        # is never answered, and its history is already in earlier contacts.
+        "full_text": mail.full_text if reviewed else "",
+        "html": mail.html if reviewed else "",
+        "at": mail.date or now,
+        "tags": list(result.tags),
+        "reasons": [hit.reason for hit in result.hits]
+        + list(item.verdict.reasons if item.verdict.automatic else ()),
+        "severity": result.severity,
+        "language": result.language,
+        "trade_refs": [{"kind": ref.kind, "value": ref.value} for ref in result.references],
+        "automatic": item.verdict.automatic,
+        "created_at": now,
+    }
+
+
+def attachment_rows(item: Processed, stored: dict[str, bool]) -> list[dict[str, Any]]:
+    """One row per attachment; `stored` says, per SHA-256, whether its bytes are on disk."""
+    return [
+        {
+            "filename": attachment.filename,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "stored": stored.get(attachment.sha256, False),
+            "is_photo": is_photo(attachment),
+        }
+        for attachment in item.mail.attachments
+    ]
