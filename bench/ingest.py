@@ -17,10 +17,6 @@ from pathlib import Path
 from common import PASSWORD, Dovecot, realistic_messages, write_settings
 from imapclient import IMAPClient
 
-from mailflow.config.settings import load
-from mailflow.ops.daemon import run_once
-from mailflow.store.engine import Store
-
 USER = "bench@ningbo-homeware.example"
 
 
@@ -50,6 +46,12 @@ def baseline(server: Dovecot) -> float:
 
 
 def mailflow_once(server: Dovecot, workdir: Path, batch_size: int, workers: int) -> tuple[float, int]:
+    # Imported here, not at the top: worker processes (spawn) import the main script again,
+    # and in real use that is the `mailflow` script, which loads only the command line.
+    from mailflow.config.settings import load
+    from mailflow.ops.daemon import run_once
+    from mailflow.store.engine import Store
+
     fetch = {"batch_size": batch_size, "workers": workers}
     path = write_settings(
         workdir, f"sqlite:///{workdir / 'bench.db'}", server.port, USER, PASSWORD, fetch=fetch
