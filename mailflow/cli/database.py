@@ -8,28 +8,30 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mailflow.cli.output import command_group
+
 if TYPE_CHECKING:
     from mailflow.config.settings import Settings
     from mailflow.store.engine import Store
 
 
 def add_parsers(commands: Any) -> None:
-    database = commands.add_parser("db", help="the database schema (Alembic migrations)")
-    # The one command that works on a database not at this mailflow's migration.
-    database.set_defaults(with_store=database_command, any_schema=True)
-    database_actions = database.add_subparsers(dest="action", required=True)
-    database_actions.add_parser("upgrade", help="migrate to this mailflow's schema; again: no change")
-    database_actions.add_parser("status", help="the schema's migration and the one this mailflow needs")
+    # `db` is the one command that works on a database not at this mailflow's migration.
+    database = command_group(
+        commands,
+        "db",
+        "the database schema (Alembic migrations)",
+        with_store=database_command,
+        any_schema=True,
+    )
+    database.add_parser("upgrade", help="migrate to this mailflow's schema; again: no change")
+    database.add_parser("status", help="the schema's migration and the one this mailflow needs")
 
-    templates = commands.add_parser("templates", help="the operator's reply templates")
-    templates.set_defaults(plain=templates_command)
-    template_actions = templates.add_subparsers(dest="action", required=True)
-    template_check = template_actions.add_parser(
-        "check", help="fail on any template that must not write to a buyer"
+    templates = command_group(
+        commands, "templates", "the operator's reply templates", plain=templates_command
     )
-    template_check.add_argument(
-        "--dir", help="templates folder (default: $MAILFLOW_TEMPLATES, then ./templates)"
-    )
+    check = templates.add_parser("check", help="fail on any template that must not write to a buyer")
+    check.add_argument("--dir", help="templates folder (default: $MAILFLOW_TEMPLATES, then ./templates)")
 
 
 def database_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:

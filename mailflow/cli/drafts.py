@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailflow.cli.output import print_rows, reviewer
+from mailflow.cli.output import command_group, print_rows, reviewer, with_json
 from mailflow.drafts.states import STATES
 from mailflow.errors import MailflowError
 
@@ -23,31 +23,29 @@ DRAFT_COLUMNS = ("id", "status", "kind", "customer", "subject", "template", "fai
 
 
 def add_parsers(commands: Any) -> None:
-    drafts = commands.add_parser("drafts", help="replies waiting for review, approved, sent")
-    drafts.set_defaults(with_store=drafts_command)
-    draft_actions = drafts.add_subparsers(dest="action", required=True)
-    draft_list = draft_actions.add_parser("list", help="drafts and their state")
-    draft_list.add_argument("--status", choices=STATES, help="only drafts in this state")
-    draft_list.add_argument("--json", action="store_true", help="JSON instead of a table")
-    draft_actions.add_parser("show", help="one draft, as it would be sent").add_argument(
+    drafts = command_group(
+        commands, "drafts", "replies waiting for review, approved, sent", with_store=drafts_command
+    )
+    listing = drafts.add_parser("list", help="drafts and their state")
+    listing.add_argument("--status", choices=STATES, help="only drafts in this state")
+    with_json(listing)
+    drafts.add_parser("show", help="one draft, as it would be sent").add_argument(
         "id", type=int, help="the draft's id"
     )
-    approve = draft_actions.add_parser(
+    approve = drafts.add_parser(
         "approve", help="approve; --edit opens $EDITOR first (the edit is kept as a diff)"
     )
     approve.add_argument("id", type=int, help="the draft's id")
     approve.add_argument("--edit", action="store_true", help="edit the text in $EDITOR before approving")
-    reject = draft_actions.add_parser("reject", help="never send it")
+    reject = drafts.add_parser("reject", help="never send it")
     reject.add_argument("id", type=int, help="the draft's id")
     reject.add_argument("--reason", required=True, help="why, for the history")
 
-    bounces = commands.add_parser("bounces", help="addresses mail could not be delivered to")
-    bounces.set_defaults(with_store=bounces_command)
-    bounce_actions = bounces.add_subparsers(dest="action", required=True)
-    bounce_actions.add_parser("list", help="addresses marked as bouncing").add_argument(
-        "--json", action="store_true", help="JSON instead of a table"
+    bounces = command_group(
+        commands, "bounces", "addresses mail could not be delivered to", with_store=bounces_command
     )
-    bounce_actions.add_parser("clear", help="the address works again").add_argument(
+    with_json(bounces.add_parser("list", help="addresses marked as bouncing"))
+    bounces.add_parser("clear", help="the address works again").add_argument(
         "email", help="the address a person checked"
     )
 

@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mailflow.cli.output import print_rows, reviewer
+from mailflow.cli.output import command_group, print_rows, reviewer, with_json
 from mailflow.errors import MailflowError
 
 if TYPE_CHECKING:
@@ -27,31 +27,21 @@ def add_parsers(commands: Any) -> None:
     run.add_argument("--once", action="store_true", help="fetch, process and send what is new, then exit")
     run.set_defaults(with_store=run_command)
 
-    contacts = commands.add_parser("contacts", help="the contact log")
-    contacts.set_defaults(with_store=contacts_command)
-    listing = contacts.add_subparsers(dest="action", required=True).add_parser(
-        "list", help="every contact, oldest first"
-    )
+    contacts = command_group(commands, "contacts", "the contact log", with_store=contacts_command)
+    listing = contacts.add_parser("list", help="every contact, oldest first")
     listing.add_argument("--customer", metavar="EMAIL", help="only this customer's contacts")
-    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
+    with_json(listing)
 
-    cases = commands.add_parser("cases", help="complaint cases")
-    cases.set_defaults(with_store=cases_command)
-    case_actions = cases.add_subparsers(dest="action", required=True)
-    case_actions.add_parser("list", help="every case").add_argument(
-        "--json", action="store_true", help="JSON instead of a table"
-    )
-    case_actions.add_parser(
-        "resolve", help="the complaint is settled; a satisfaction check follows"
-    ).add_argument("id", type=int, help="the case's id")
+    cases = command_group(commands, "cases", "complaint cases", with_store=cases_command)
+    with_json(cases.add_parser("list", help="every case"))
+    resolve = cases.add_parser("resolve", help="the complaint is settled; a satisfaction check follows")
+    resolve.add_argument("id", type=int, help="the case's id")
 
-    quarantine = commands.add_parser("quarantine", help="messages that could not be processed")
-    quarantine.set_defaults(with_store=quarantine_command)
-    quarantine_actions = quarantine.add_subparsers(dest="action", required=True)
-    quarantine_actions.add_parser("list", help="what is waiting, with the reason").add_argument(
-        "--json", action="store_true", help="JSON instead of a table"
+    quarantine = command_group(
+        commands, "quarantine", "messages that could not be processed", with_store=quarantine_command
     )
-    quarantine_actions.add_parser("retry", help="process the message again").add_argument(
+    with_json(quarantine.add_parser("list", help="what is waiting, with the reason"))
+    quarantine.add_parser("retry", help="process the message again").add_argument(
         "id", type=int, help="the quarantine entry's id"
     )
 

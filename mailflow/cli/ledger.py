@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailflow.cli.output import print_rows, reviewer
+from mailflow.cli.output import command_group, print_rows, reviewer, with_json
 from mailflow.errors import MailflowError
 
 if TYPE_CHECKING:
@@ -33,29 +33,33 @@ INVOICE_COLUMNS = (
 
 
 def add_parsers(commands: Any) -> None:
-    customers = commands.add_parser("customers", help="the customer list (CSV or XLSX)")
-    customers.set_defaults(with_store=_refusals_reported(customers_command))
-    customer_actions = customers.add_subparsers(dest="action", required=True)
-    customer_actions.add_parser("import", help="all rows or none; again: no change").add_argument(
+    customers = command_group(
+        commands,
+        "customers",
+        "the customer list (CSV or XLSX)",
+        with_store=_refusals_reported(customers_command),
+    )
+    customers.add_parser("import", help="all rows or none; again: no change").add_argument(
         "file", help="a CSV or XLSX file"
     )
-    customer_actions.add_parser("list", help="customers with their class").add_argument(
-        "--json", action="store_true", help="JSON instead of a table"
+    with_json(customers.add_parser("list", help="customers with their class"))
+
+    invoices = command_group(
+        commands,
+        "invoices",
+        "invoices (CSV or XLSX) and payments",
+        with_store=_refusals_reported(invoices_command),
     )
-    invoices = commands.add_parser("invoices", help="invoices (CSV or XLSX) and payments")
-    invoices.set_defaults(with_store=_refusals_reported(invoices_command))
-    invoice_actions = invoices.add_subparsers(dest="action", required=True)
-    invoice_actions.add_parser("import", help="all rows or none; again: no change").add_argument(
+    invoices.add_parser("import", help="all rows or none; again: no change").add_argument(
         "file", help="a CSV or XLSX file"
     )
-    listing = invoice_actions.add_parser("list", help="invoices with their balance")
-    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
+    listing = with_json(invoices.add_parser("list", help="invoices with their balance"))
     listing.add_argument("--open", action="store_true", help="only what is still to be paid")
-    paid = invoice_actions.add_parser("paid", help="record a payment (the whole balance without --amount)")
+    paid = invoices.add_parser("paid", help="record a payment (the whole balance without --amount)")
     paid.add_argument("number", help="the invoice number")
     paid.add_argument("--amount", help="a partial payment, in the invoice's currency")
     paid.add_argument("--on", help="the day the money arrived (YYYY-MM-DD; default today)")
-    resume = invoice_actions.add_parser("resume", help="clear a hold: the reminders go on as scheduled")
+    resume = invoices.add_parser("resume", help="clear a hold: the reminders go on as scheduled")
     resume.add_argument("number", help="the invoice number")
 
 

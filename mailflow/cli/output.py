@@ -1,4 +1,4 @@
-"""What every command shares: rows as a table or as JSON, and who is acting."""
+"""What every command shares: declaring a command group, rows as a table or as JSON, who is acting."""
 
 from __future__ import annotations
 
@@ -8,6 +8,19 @@ import os
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+
+def command_group(commands: Any, name: str, summary: str, **handler: Any) -> Any:
+    """`mailflow NAME ACTION ...`: the group's parser, marked with its handler (see cli/main); its actions."""
+    group = commands.add_parser(name, help=summary)
+    group.set_defaults(**handler)
+    return group.add_subparsers(dest="action", required=True)
+
+
+def with_json(parser: Any) -> Any:
+    """The `--json` switch of a listing: the same rows for scripts."""
+    parser.add_argument("--json", action="store_true", help="JSON instead of a table")
+    return parser
 
 
 def print_rows(rows: list[dict[str, Any]], as_json: bool, columns: Sequence[str]) -> int:

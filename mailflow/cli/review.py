@@ -8,6 +8,7 @@ import logging
 import sys
 from typing import TYPE_CHECKING, Any
 
+from mailflow.cli.output import command_group
 from mailflow.errors import MailflowError
 
 if TYPE_CHECKING:
@@ -18,22 +19,20 @@ log = logging.getLogger(__name__)
 
 
 def add_parsers(commands: Any) -> None:
-    reviewers = commands.add_parser("reviewers", help="accounts for the review page")
-    reviewers.set_defaults(with_store=reviewers_command)
-    reviewer_actions = reviewers.add_subparsers(dest="action", required=True)
-    add = reviewer_actions.add_parser("add", help="asks for the password twice (or reads it from stdin)")
+    reviewers = command_group(
+        commands, "reviewers", "accounts for the review page", with_store=reviewers_command
+    )
+    add = reviewers.add_parser("add", help="asks for the password twice (or reads it from stdin)")
     add.add_argument("name", help="the login name")
     add.add_argument("--language", choices=("en", "zh"), default="en", help="the page's language")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    reviewer_actions.add_parser("remove", help="the account can no longer log in").add_argument(
+    reviewers.add_parser("remove", help="the account can no longer log in").add_argument(
         "name", help="the login name"
     )
-    reviewer_actions.add_parser("list", help="every reviewer's name")
+    reviewers.add_parser("list", help="every reviewer's name")
 
-    review = commands.add_parser("review", help="the review page")
-    review.set_defaults(with_store=serve_command)
-    review_actions = review.add_subparsers(dest="action", required=True)
-    serve = review_actions.add_parser("serve", help="serve the review page (loopback by default)")
+    review = command_group(commands, "review", "the review page", with_store=serve_command)
+    serve = review.add_parser("serve", help="serve the review page (loopback by default)")
     serve.add_argument("--host", help="default: web.host (127.0.0.1)")
     serve.add_argument("--port", type=int, help="default: web.port (8025)")
 

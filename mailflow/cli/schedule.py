@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from mailflow.cli.output import print_rows
+from mailflow.cli.output import command_group, print_rows, with_json
 from mailflow.errors import MailflowError
 
 if TYPE_CHECKING:
@@ -19,18 +19,15 @@ JOB_COLUMNS = ("name", "every", "next_run", "last_started", "last_seconds", "las
 
 
 def add_parsers(commands: Any) -> None:
-    schedule = commands.add_parser("schedule", help="follow-ups, updates and reminders that are due")
-    schedule.set_defaults(with_store=schedule_command)
-    actions = schedule.add_subparsers(dest="action", required=True)
-    preview = actions.add_parser("preview", help="what would be drafted until DATE; writes nothing")
+    schedule = command_group(
+        commands, "schedule", "follow-ups, updates and reminders that are due", with_store=schedule_command
+    )
+    preview = schedule.add_parser("preview", help="what would be drafted until DATE; writes nothing")
     preview.add_argument("--until", required=True, help="YYYY-MM-DD (the end of that day, UTC) or ISO 8601")
-    preview.add_argument("--json", action="store_true", help="JSON instead of a table")
-    actions.add_parser("run", help="draft what is due now, once (the daemon does this every tick)")
-    jobs = commands.add_parser("jobs", help="the daemon's scheduled ticks")
-    jobs.set_defaults(with_store=jobs_command)
-    jobs.add_subparsers(dest="action", required=True).add_parser(
-        "list", help="each tick, its last run and its next run"
-    ).add_argument("--json", action="store_true", help="JSON instead of a table")
+    with_json(preview)
+    schedule.add_parser("run", help="draft what is due now, once (the daemon does this every tick)")
+    jobs = command_group(commands, "jobs", "the daemon's scheduled ticks", with_store=jobs_command)
+    with_json(jobs.add_parser("list", help="each tick, its last run and its next run"))
 
 
 def schedule_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
