@@ -35,6 +35,14 @@ class ServedApp(threading.Thread):
     def _close_on_stop(self) -> None:
         self.stop_flag.wait()
         self.server.close()
+        # The loop serves until its last client hangs up, so a keep-alive connection (Prometheus,
+        # a load balancer) held the daemon's stop for all of its 10 s. Idle connections are told
+        # to close; a request in progress is answered first.
+        while self.is_alive():
+            for channel in self.server.active_channels.copy().values():
+                if not channel.requests:
+                    channel.will_close = True
+            self.join(0.1)
 
 
 class PageServer(ServedApp):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import time
 from pathlib import Path
 
 from imapclient import IMAPClient
@@ -61,3 +63,24 @@ def test_a_mailbox_that_cannot_fetch_is_named_by_healthz(
         )[0]
         assert text.startswith("export: no successful fetch for") and "sales" not in text
         daemon.stop()
+
+
+def test_a_keep_alive_client_does_not_hold_the_daemons_stop(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    """A metrics scraper keeps its connection open between scrapes; SIGTERM must not wait for it."""
+    port = free_port()
+    path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD)
+    path.write_text(path.read_text() + f"\n[health]\nenabled = true\nport = {port}\n")
+    with running_daemon(path) as daemon:
+        wait_for(lambda: [True] if http_get(f"http://127.0.0.1:{port}/healthz")[0] else [])
+        scraper = http.client.HTTPConnection("127.0.0.1", port, timeout=5)  # HTTP/1.1: kept alive
+        scraper.request("GET", "/metrics")
+        assert scraper.getresponse().read().startswith(b"# HELP")
+        assert scraper.sock is not None
+        started = time.monotonic()
+        daemon.stop()
+        # The daemon bounds its stop at 10 s; before, this connection held it for all of them.
+        assert time.monotonic() - started < 5
+        assert scraper.sock.recv(1) == b""  # the server hung up on the idle connection
+        scraper.close()
