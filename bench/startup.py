@@ -15,7 +15,10 @@ import sys
 import time
 from pathlib import Path
 
+from common import ROOT  # noqa: F401 - puts the repository on sys.path for tests.support
+
 from mailflow.cli.main import build_parser
+from tests.support.cli import command_parsers
 
 SCRIPT = Path(sys.executable).with_name("mailflow")
 GOAL = 0.3
@@ -32,15 +35,7 @@ def timed(command: list[str], runs: int) -> float:
 
 def commands() -> list[list[str]]:
     """`--help`, then `COMMAND --help` and `COMMAND ACTION --help` for every command."""
-    found = [["--help"]]
-    for action in build_parser()._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, child in action.choices.items():
-                found.append([name, "--help"])
-                for inner in child._actions:
-                    if isinstance(inner, argparse._SubParsersAction):
-                        found += [[name, verb, "--help"] for verb in inner.choices]
-    return found
+    return [[*path, "--help"] for path, _ in command_parsers(build_parser())]
 
 
 def slowest_imports(count: int) -> list[str]:

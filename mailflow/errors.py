@@ -5,7 +5,12 @@ Messages never carry a secret: they name the setting that holds it instead.
 
 
 class MailflowError(Exception):
-    """Anything mailflow reports to a person as one clear line."""
+    """Anything mailflow reports to a person as one clear line.
+
+    `details` are lines printed before it, each on its own (every bad row of an import).
+    """
+
+    details: tuple[str, ...] = ()
 
 
 class ConfigError(MailflowError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -15,7 +15,6 @@ from mailflow.errors import MailflowError
 
 if TYPE_CHECKING:
     from mailflow.config.settings import Settings
-    from mailflow.ledger.store import ImportRefused
     from mailflow.store.engine import Store
 
 CUSTOMER_COLUMNS = ("email", "name", "company", "country", "language", "timezone", "class", "opted_out")
@@ -34,25 +33,15 @@ INVOICE_COLUMNS = (
 
 def add_parsers(commands: Any) -> None:
     customers = command_group(
-        commands,
-        "customers",
-        "the customer list (CSV or XLSX)",
-        with_store=_refusals_reported(customers_command),
+        commands, "customers", "the customer list (CSV or XLSX)", with_store=customers_command
     )
-    customers.add_parser("import", help="all rows or none; again: no change").add_argument(
-        "file", help="a CSV or XLSX file"
-    )
+    _import_action(customers)
     with_json(customers.add_parser("list", help="customers with their class"))
 
     invoices = command_group(
-        commands,
-        "invoices",
-        "invoices (CSV or XLSX) and payments",
-        with_store=_refusals_reported(invoices_command),
+        commands, "invoices", "invoices (CSV or XLSX) and payments", with_store=invoices_command
     )
-    invoices.add_parser("import", help="all rows or none; again: no change").add_argument(
-        "file", help="a CSV or XLSX file"
-    )
+    _import_action(invoices)
     listing = with_json(invoices.add_parser("list", help="invoices with their balance"))
     listing.add_argument("--open", action="store_true", help="only what is still to be paid")
     paid = invoices.add_parser("paid", help="record a payment (the whole balance without --amount)")
@@ -61,6 +50,12 @@ def add_parsers(commands: Any) -> None:
     paid.add_argument("--on", help="the day the money arrived (YYYY-MM-DD; default today)")
     resume = invoices.add_parser("resume", help="clear a hold: the reminders go on as scheduled")
     resume.add_argument("number", help="the invoice number")
+
+
+def _import_action(group: Any) -> None:
+    group.add_parser("import", help="all rows or none; again: no change").add_argument(
+        "file", help="a CSV or XLSX file"
+    )
 
 
 def customers_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
@@ -97,30 +92,6 @@ def invoices_command(args: argparse.Namespace, _settings: Settings, store: Store
         raise ImportRefused(errors)
     print(f"{args.file}: invoices {ledger.import_invoices(args.file, records)}")
     return 0
-
-
-Handler = Callable[[argparse.Namespace, "Settings", "Store"], int]
-
-
-def _refusals_reported(handler: Handler) -> Handler:
-    """An import refused prints every bad row, then the summary, and exits 1."""
-
-    def reported(args: argparse.Namespace, settings: Settings, store: Store) -> int:
-        from mailflow.ledger.store import ImportRefused
-
-        try:
-            return handler(args, settings, store)
-        except ImportRefused as exc:
-            return report_refusal(exc)
-
-    return reported
-
-
-def report_refusal(exc: ImportRefused) -> int:
-    for error in exc.errors:
-        print(f"mailflow: {error}", file=sys.stderr)
-    print(f"mailflow: error: {exc}", file=sys.stderr)
-    return 1
 
 
 def _rows_with_progress(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

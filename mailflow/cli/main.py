@@ -49,6 +49,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"mailflow: configuration error: {exc}", file=sys.stderr)
         return 2
     except MailflowError as exc:
+        for line in exc.details:
+            print(f"mailflow: {line}", file=sys.stderr)
         print(f"mailflow: error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

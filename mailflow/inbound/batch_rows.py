@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from mailflow.config.rules import SEVERITY_ORDER
 from mailflow.inbound.classify.classifier import is_photo
 from mailflow.inbound.pipeline import Processed
 from mailflow.ledger.companies import company_for
 
-_SEVERITY_RANK = {"low": 0, "medium": 1, "high": 2}
 # Tags whose messages a reviewer reads beside a draft: their whole text is kept.
 _ANSWERED = ("complaint:", "payment:")
 
@@ -87,7 +87,7 @@ def case_for(item: Processed, customer: CustomerRow | None, thread_case: CaseRow
     merged = sorted(set(thread_case.categories) | set(categories))
     if merged != thread_case.categories:
         thread_case.categories, thread_case.changed = merged, True
-    if _SEVERITY_RANK[result.severity] > _SEVERITY_RANK.get(thread_case.severity, 0):
+    if SEVERITY_ORDER[result.severity] > SEVERITY_ORDER.get(thread_case.severity, 0):
         thread_case.severity, thread_case.changed = result.severity, True
     return thread_case
 

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from mailflow.ledger.companies import FREE_MAIL_DOMAINS
+from mailflow.ledger.companies import company_for
 from mailflow.store.models import Customer, Draft, DraftEvent, Invoice
 
 audit = logging.getLogger("mailflow.audit")
@@ -72,7 +72,7 @@ def react(session: Session, contacts: Sequence[dict[str, Any]], now: datetime) -
 
 def _companies(session: Session, customers: Iterable[Customer]) -> dict[int, list[int]]:
     """Everyone at each customer's company: the same mail domain, unless it is free mail."""
-    shared = {c.domain for c in customers if c.domain and c.domain not in FREE_MAIL_DOMAINS}
+    shared = {c.domain for c in customers if company_for(c.domain)}
     by_domain: dict[str, list[int]] = {}
     if shared:
         for id, domain in session.execute(

@@ -40,6 +40,7 @@ class ImportRefused(MailflowError):
     def __init__(self, errors: Sequence[RowError]) -> None:
         super().__init__(f"{len(errors)} problem(s); nothing was imported")
         self.errors = list(errors)
+        self.details = tuple(str(error) for error in self.errors)
 
 
 @dataclass(frozen=True)

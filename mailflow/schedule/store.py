@@ -17,7 +17,7 @@ from sqlalchemy import Table, func, insert, or_, select, update
 
 from mailflow.errors import MailflowError
 from mailflow.ledger.business_hours import Place
-from mailflow.ledger.companies import FREE_MAIL_DOMAINS
+from mailflow.ledger.companies import company_for
 from mailflow.ledger.customer_classes import abc_classes
 from mailflow.schedule.planner import Book, BookCase, BookCustomer, BookInvoice
 from mailflow.store.dialect import dialect_insert
@@ -371,7 +371,4 @@ class ScheduleStore:
 def _companies(session: Any) -> dict[int, str]:
     """Customer id -> the company it belongs to: its mail domain, or itself on a free-mail address."""
     rows = session.execute(select(Customer.id, Customer.domain))
-    return {
-        id: (f"domain:{domain}" if domain and domain not in FREE_MAIL_DOMAINS else f"customer:{id}")
-        for id, domain in rows
-    }
+    return {id: (f"domain:{domain}" if company_for(domain) else f"customer:{id}") for id, domain in rows}

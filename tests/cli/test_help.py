@@ -6,16 +6,7 @@ import argparse
 from collections.abc import Iterator
 
 from mailflow.cli.main import build_parser
-
-
-def _parsers(
-    parser: argparse.ArgumentParser, path: str = "mailflow"
-) -> Iterator[tuple[str, argparse.ArgumentParser]]:
-    yield path, parser
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction):
-            for name, child in action.choices.items():
-                yield from _parsers(child, f"{path} {name}")
+from tests.support.cli import command_parsers
 
 
 def _undocumented(parser: argparse.ArgumentParser, path: str) -> Iterator[str]:
@@ -30,14 +21,18 @@ def _undocumented(parser: argparse.ArgumentParser, path: str) -> Iterator[str]:
 
 
 def test_every_command_and_option_has_a_one_line_help_text() -> None:
-    missing = [name for path, parser in _parsers(build_parser()) for name in _undocumented(parser, path)]
+    missing = [
+        name
+        for path, parser in command_parsers(build_parser())
+        for name in _undocumented(parser, " ".join(("mailflow", *path)))
+    ]
     assert missing == []
 
 
 def test_help_texts_are_one_line() -> None:
     texts = [
         action.help
-        for _, parser in _parsers(build_parser())
+        for _, parser in command_parsers(build_parser())
         for action in parser._actions
         if isinstance(action.help, str)
     ]
