@@ -1,4 +1,4 @@
-"""`mailflow run`, `contacts list`, `cases list/resolve` and `quarantine list/retry`: the mail that came in."""
+"""`mailflow run`, `contacts list/retag`, `cases list/resolve` and `quarantine list/retry`: the mail that came in."""
 
 from __future__ import annotations
 
@@ -31,6 +31,12 @@ def add_parsers(commands: Any) -> None:
     listing = contacts.add_parser("list", help="every contact, oldest first")
     listing.add_argument("--customer", metavar="EMAIL", help="only this customer's contacts")
     with_json(listing)
+    retag = contacts.add_parser(
+        "retag", help="correct a buyer message's tags; the case follows the correction"
+    )
+    retag.add_argument("id", type=int, help="the message's id (contacts list)")
+    retag.add_argument("--tags", required=True, help='the right tags, comma-separated ("" for none)')
+    retag.add_argument("--severity", default="", help="high, medium or low (default: medium for a complaint)")
 
     cases = command_group(commands, "cases", "complaint cases", with_store=cases_command)
     with_json(cases.add_parser("list", help="every case"))
@@ -65,7 +71,23 @@ def run_command(args: argparse.Namespace, settings: Settings, store: Store) -> i
 
 
 def contacts_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
+    if args.action == "retag":
+        return _retag(args, store)
     return print_rows(store.contacts(customer=args.customer), args.json, CONTACT_COLUMNS)
+
+
+def _retag(args: argparse.Namespace, store: Store) -> int:
+    from mailflow.review.retag import retag
+
+    tags = [tag.strip() for tag in args.tags.split(",") if tag.strip()]
+    complaint = any(tag.startswith("complaint:") for tag in tags)
+    done = retag(store, args.id, tags, args.severity or ("medium" if complaint else "low"), reviewer())
+    print(f"message {done.contact_id}: {','.join(done.old_tags) or '-'} -> {','.join(done.new_tags) or '-'}")
+    if done.case_opened:
+        print(f"case {done.case_opened} opened; its acknowledgement is drafted on the next round")
+    if done.case_withdrawn:
+        print(f"case {done.case_withdrawn} withdrawn; {done.drafts_cancelled} waiting draft(s) cancelled")
+    return 0
 
 
 def cases_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
@@ -85,7 +107,7 @@ def quarantine_command(args: argparse.Namespace, settings: Settings, store: Stor
 
 
 def _retry(settings: Settings, store: Store, quarantine_id: int) -> int:
-    from mailflow.inbound.ingest import Ingest
+    from mailflow.inbound.ingest import Ingest, thorough_since
     from mailflow.inbound.pipeline import process
     from mailflow.inbound.recording import resolve_quarantine
 
@@ -95,7 +117,9 @@ def _retry(settings: Settings, store: Store, quarantine_id: int) -> int:
     if row.resolved_at is not None:
         print(f"quarantine {quarantine_id} was already resolved", file=sys.stderr)
         return 0
-    result = process(row.uid, row.raw, settings.rules, settings.own_addresses)
+    result = process(
+        row.uid, row.raw, settings.rules, settings.own_addresses, thorough_since=thorough_since()
+    )
     stored = Ingest(settings, store).save_attachments([result])
     outcome = resolve_quarantine(store, quarantine_id, result, stored)
     if outcome.quarantined:

@@ -15,12 +15,12 @@ import sys
 from collections.abc import Sequence
 
 from mailflow import logs
-from mailflow.cli import database, drafts, inbound, ledger, review, schedule, setup
+from mailflow.cli import database, drafts, inbound, ledger, model, review, schedule, setup
 from mailflow.errors import ConfigError, DatabaseUnreachable, MailflowError
 
 log = logging.getLogger(__name__)
 
-GROUPS = (inbound, drafts, review, ledger, schedule, setup, database)
+GROUPS = (inbound, drafts, review, ledger, schedule, setup, database, model)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,6 +17,11 @@ from typing import Any
 from mailflow.errors import ConfigError
 
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2}
+# What the learned model gives a probability for; `[classify.thresholds]` may set each.
+MODEL_OUTPUTS = (
+    "complaint", "complaint:quality", "complaint:shipping", "complaint:contract", "complaint:service",
+    "payment:paid", "payment:partial", "payment:extension", "payment:dispute", "severity:high",
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,9 @@ class RuleSet:
     rules: tuple[Rule, ...]
     negations: re.Pattern[str]
     mentions: re.Pattern[str]
+    # The learned model beside the rules: "builtin", a file, or "off" (rules alone).
+    model: str = "builtin"
+    thresholds: tuple[tuple[str, float], ...] = ()  # the operator's, over the model's own
 
 
 def default_rules_text() -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from mailflow.config.mailbox import ImapSettings, MailboxSettings, SmtpSettings, mailbox_settings
-from mailflow.config.rules import RuleSet, default_rules_text, load_rules
+from mailflow.config.rules import MODEL_OUTPUTS, RuleSet, default_rules_text, load_rules
 from mailflow.config.schedule import ScheduleSettings, schedule_settings
 from mailflow.config.secrets import Secret
 from mailflow.config.table import Table, non_negative, positive, positive_number
@@ -77,6 +78,10 @@ EXAMPLE = Path(__file__).resolve().parent / "settings.example.toml"
 
 REVIEW_KINDS = ("ack", "followup", "satisfaction", "update", "reminder")
 REVIEW_POLICIES = ("required", "auto")
+
+
+# Older complaints (a mailbox's history) get no acknowledgement, and so no thorough tagging either.
+ACKNOWLEDGE_WITHIN = timedelta(hours=72)
 
 
 @dataclass(frozen=True)
@@ -246,6 +251,10 @@ def _send_settings(table: Table) -> SendSettings:
 def _rules(table: Table, base: Path) -> RuleSet:
     use_defaults = table.get("use_default_rules", bool, True)
     rules_file = table.get("rules_file", str, "")
+    model = table.get("model", str, "builtin")
+    if model not in ("builtin", "off"):
+        model = str((base / Path(model).expanduser()).resolve())
+    thresholds = _thresholds(table.get("thresholds", dict, {}))
     own = table.data.get("rule", [])
     table.used.add("rule")
     table.done()
@@ -263,4 +272,15 @@ def _rules(table: Table, base: Path) -> RuleSet:
         for key in ("negations", "mentions"):
             merged.setdefault(key, document.get(key))
     merged = {key: value for key, value in merged.items() if value is not None}
-    return load_rules(merged, "classify")
+    return replace(load_rules(merged, "classify"), model=model, thresholds=thresholds)
+
+
+def _thresholds(given: dict[str, Any]) -> tuple[tuple[str, float], ...]:
+    found = []
+    for name, value in sorted(given.items()):
+        if name not in MODEL_OUTPUTS:
+            raise ConfigError(f"classify.thresholds.{name}: unknown; one of {', '.join(MODEL_OUTPUTS)}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1:
+            raise ConfigError(f"classify.thresholds.{name} must be a number between 0 and 1")
+        found.append((name, float(value)))
+    return tuple(found)

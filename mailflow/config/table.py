@@ -70,7 +70,7 @@ ALLOWED_KEYS = {
         "batch_size", "idle_renew_seconds", "noop_seconds", "timeout_seconds", "poll_seconds", "max_backoff_seconds",
         "workers", "lease_seconds",
     },
-    "classify": {"use_default_rules", "rules_file", "rule"},
+    "classify": {"use_default_rules", "rules_file", "rule", "model", "thresholds"},
     "mailbox[]": {
         "name", "address", "display_name", "signature", "callback_name", "callback_phone", "provider", "imap", "smtp",
     },

@@ -14,14 +14,14 @@ from datetime import datetime, timedelta
 from email.utils import formataddr
 from typing import Any
 
-from mailflow.config.settings import MailboxSettings, Settings
+from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settings
 from mailflow.drafts.headers import UnsafeHeader, new_message_id, references_for, reply_subject, safe_header
 from mailflow.drafts.templates import TemplateProblem, Templates
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("mailflow.audit")
 
-ACK_WITHIN = timedelta(hours=72)  # older complaints (a mailbox's history) are not acknowledged
+ACK_WITHIN = ACKNOWLEDGE_WITHIN  # older complaints (a mailbox's history) are not acknowledged
 
 
 def reference_label(reference: dict[str, str]) -> dict[str, str]:

@@ -14,17 +14,24 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Protocol
 
-from mailflow.config.settings import MailboxSettings, Settings
+from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settings
 from mailflow.inbound import workers
 from mailflow.inbound.attachments import AttachmentStore
+from mailflow.inbound.classify.classifier import describe_tagging
 from mailflow.inbound.pipeline import Failed, Processed, process
 from mailflow.inbound.recording import record_batch
 from mailflow.mailservers.imap import FolderStatus
 from mailflow.store.engine import Store
 
 log = logging.getLogger(__name__)
+
+
+def thorough_since() -> datetime:
+    """Mail written since then may still get an acknowledgement: the model reads it thoroughly."""
+    return datetime.now(UTC) - ACKNOWLEDGE_WITHIN
 
 
 class MailSource(Protocol):
@@ -55,6 +62,8 @@ class Ingest:
     def __init__(self, settings: Settings, store: Store) -> None:
         self.settings = settings
         self.store = store
+        # A missing or broken model stops mailflow here, at start-up, never silently mid-run.
+        log.info("%s", describe_tagging(settings.rules))
         self.attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
 
     def sync_folder(
@@ -93,7 +102,9 @@ class Ingest:
                 break
             raw_by_uid = source.fetch(batch)
             results = [
-                process(uid, raw_by_uid[uid], rules, own, target.sent) for uid in batch if uid in raw_by_uid
+                process(uid, raw_by_uid[uid], rules, own, target.sent, thorough_since())
+                for uid in batch
+                if uid in raw_by_uid
             ]
             report.add(self._record(target, batch, raw_by_uid, results, self.save_attachments(results)))
             del raw_by_uid, results
@@ -121,7 +132,7 @@ class Ingest:
                         break
                     raw_by_uid = source.fetch(batch)
                     messages = [(uid, raw_by_uid[uid]) for uid in batch if uid in raw_by_uid]
-                    future = pool.submit(workers.process_and_save, messages, target.sent)
+                    future = pool.submit(workers.process_and_save, messages, target.sent, thorough_since())
                     # The raw bytes stay here until the batch is committed: a message the
                     # database refuses goes to quarantine with them.
                     in_flight.append((batch, raw_by_uid, future))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from mailflow.config.rules import RuleSet
 from mailflow.inbound import guard
@@ -36,9 +37,17 @@ class Failed:
 
 
 def process(
-    uid: int, raw: bytes, rules: RuleSet, own_addresses: frozenset[str], sent_folder: bool = False
+    uid: int,
+    raw: bytes,
+    rules: RuleSet,
+    own_addresses: frozenset[str],
+    sent_folder: bool = False,
+    thorough_since: datetime | None = None,
 ) -> Processed | Failed:
-    """Run the pure stages; any exception here is this message's fault, not the batch's."""
+    """Run the pure stages; any exception here is this message's fault, not the batch's.
+
+    Buyer mail written since `thorough_since` may get a reply: the model's thorough tier reads it.
+    """
     try:
         mail = parsing.parse(raw)
         outbound = sent_folder or (mail.sender is not None and mail.sender.email in own_addresses)
@@ -48,7 +57,8 @@ def process(
             result = classify.classify(mail, rules, automatic=False)
             return Processed(uid, mail, verdict, result, "out", counterpart)
         verdict = guard.check(mail, own_addresses)
-        result = classify.classify(mail, rules, automatic=verdict.automatic)
+        thorough = thorough_since is not None and mail.date is not None and mail.date >= thorough_since
+        result = classify.classify(mail, rules, automatic=verdict.automatic, thorough=thorough)
         return Processed(uid, mail, verdict, result, "in", mail.sender)
     except Exception as exc:
         log.warning("uid %s: cannot process: %s", uid, exc, exc_info=True)

@@ -16,6 +16,7 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from mailflow.config.rules import RuleSet
@@ -39,14 +40,14 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def process_and_save(
-    messages: Sequence[tuple[int, bytes]], sent_folder: bool
+    messages: Sequence[tuple[int, bytes]], sent_folder: bool, thorough_since: datetime | None = None
 ) -> tuple[list[Processed | Failed], dict[str, bool]]:
     """The pure stages plus attachment storage for one batch; runs in a worker."""
     rules, own, attachments = _state["rules"], _state["own"], _state["attachments"]
     assert (
         isinstance(rules, RuleSet) and isinstance(own, frozenset) and isinstance(attachments, AttachmentStore)
     )
-    results = [process(uid, raw, rules, own, sent_folder) for uid, raw in messages]
+    results = [process(uid, raw, rules, own, sent_folder, thorough_since) for uid, raw in messages]
     stored = save_all(attachments, results)
     return [_without_payloads(result) for result in results], stored
 

@@ -12,7 +12,16 @@ from sqlalchemy import select
 
 from mailflow.drafts.store import Outbox
 from mailflow.store.engine import Store
-from mailflow.store.models import Case, Contact, Customer, Draft, StoredAttachment, utcnow
+from mailflow.store.models import (
+    CLOSED_CASE_STATUSES,
+    Case,
+    Contact,
+    Customer,
+    Draft,
+    StoredAttachment,
+    TagCorrection,
+    utcnow,
+)
 
 MANUAL_KINDS = ("call", "visit", "note")
 _SEVERITY_ORDER = when({"high": 0, "medium": 1, "low": 2}, value=Case.severity, else_=3)
@@ -83,9 +92,12 @@ class ReviewQueries:
                 if row.customer_id
                 else []
             )
+            corrections = _corrections(session, [message.id] if message else [])
             return {
                 "draft": draft,
-                "message": _message(message) if message else None,
+                "message": {**_message(message), "corrections": corrections.get(message.id, [])}
+                if message
+                else None,
                 "attachments": [_attachment(a) for a in attachments],
                 "case": _case(case) if case else None,
                 "history": [_timeline_entry(c) for c in history],
@@ -101,9 +113,10 @@ class ReviewQueries:
                 .where(Contact.customer_id == customer_id)
                 .order_by(Contact.at.desc(), Contact.id.desc())
             ).all()
+            corrections = _corrections(session, [contact.id for contact in contacts])
             cases = session.scalars(
                 select(Case)
-                .where(Case.customer_id == customer_id, Case.status != "resolved")
+                .where(Case.customer_id == customer_id, Case.status.not_in(CLOSED_CASE_STATUSES))
                 .order_by(Case.id)
             ).all()
             return {
@@ -113,7 +126,9 @@ class ReviewQueries:
                     "name": customer.name,
                     "company": customer.company,
                 },
-                "timeline": [_timeline_entry(c) for c in contacts],
+                "timeline": [
+                    {**_timeline_entry(c), "corrections": corrections.get(c.id, [])} for c in contacts
+                ],
                 "cases": [_case(c) for c in cases],
             }
 
@@ -184,6 +199,27 @@ def _case(row: Case) -> dict[str, Any]:
         "categories": list(row.categories),
         "opened_at": row.opened_at,
     }
+
+
+def _corrections(session: Any, contact_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each message's tag corrections, oldest first."""
+    found: dict[int, list[dict[str, Any]]] = {}
+    if contact_ids:
+        query = (
+            select(TagCorrection).where(TagCorrection.contact_id.in_(contact_ids)).order_by(TagCorrection.id)
+        )
+        for row in session.scalars(query):
+            found.setdefault(row.contact_id, []).append(
+                {
+                    "at": row.at,
+                    "actor": row.actor,
+                    "old_tags": list(row.old_tags),
+                    "new_tags": list(row.new_tags),
+                    "old_severity": row.old_severity,
+                    "new_severity": row.new_severity,
+                }
+            )
+    return found
 
 
 def _timeline_entry(contact: Contact) -> dict[str, Any]:

@@ -135,7 +135,7 @@ def _followups(
     for case in book.cases:
         customer = book.customers[case.customer_id]
         if (
-            case.status == "resolved"
+            case.status in ("resolved", "withdrawn")
             or case.last_out_at is None
             or case.answered
             or case.followup_waiting

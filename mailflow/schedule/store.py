@@ -23,6 +23,7 @@ from mailflow.schedule.planner import Book, BookCase, BookCustomer, BookInvoice
 from mailflow.store.dialect import dialect_insert
 from mailflow.store.engine import Store
 from mailflow.store.models import (
+    CLOSED_CASE_STATUSES,
     BouncedAddress,
     Case,
     CaseEvidence,
@@ -148,7 +149,7 @@ class ScheduleStore:
         """Companies with an open contract complaint: their reminders wait until it is resolved."""
         held: dict[str, str] = {}
         rows = session.execute(
-            select(Case.id, Case.customer_id, Case.categories).where(Case.status != "resolved")
+            select(Case.id, Case.customer_id, Case.categories).where(Case.status.not_in(CLOSED_CASE_STATUSES))
         )
         for case_id, customer_id, categories in rows:
             if "contract" in categories:
@@ -181,7 +182,7 @@ class ScheduleStore:
         cases = []
         for case in session.execute(
             select(Case.id, Case.customer_id, Case.status, Case.resolved_at).where(
-                or_(Case.status != "resolved", Case.resolved_at.is_not(None))
+                or_(Case.status.not_in(CLOSED_CASE_STATUSES), Case.resolved_at.is_not(None))
             )
         ):
             out = last_out.get(case.id)
@@ -237,7 +238,9 @@ class ScheduleStore:
     def open_cases(self, customer_ids: Iterable[int]) -> dict[int, list[Case]]:
         found: dict[int, list[Case]] = defaultdict(list)
         with self.sessions() as session:
-            query = select(Case).where(Case.status != "resolved", Case.customer_id.in_(set(customer_ids)))
+            query = select(Case).where(
+                Case.status.not_in(CLOSED_CASE_STATUSES), Case.customer_id.in_(set(customer_ids))
+            )
             for case in session.scalars(query.order_by(Case.id)):
                 found[case.customer_id].append(case)
         return found

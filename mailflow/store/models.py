@@ -70,6 +70,10 @@ class Customer(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# open -> acknowledged (our answer went out) -> resolved; withdrawn: a reviewer found it was no complaint.
+CLOSED_CASE_STATUSES = ("resolved", "withdrawn")
+
+
 class Case(Base):
     """A complaint from first message to a satisfied customer."""
 
@@ -220,6 +224,20 @@ class DraftEvent(Base):
     # created | edited | approved | rejected | sending | sent | retry | failed | recovered
     action: Mapped[str] = mapped_column(String(20))
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class TagCorrection(Base):
+    """A reviewer's correction of a message's tags: kept forever, shown in the timeline, trains the model."""
+
+    __tablename__ = "tag_corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    old_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    new_tags: Mapped[list[str]] = mapped_column(JSON, default=list)
+    old_severity: Mapped[str] = mapped_column(String(10))
+    new_severity: Mapped[str] = mapped_column(String(10))
 
 
 class BouncedAddress(Base):

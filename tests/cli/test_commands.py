@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ def settings_path(tmp_path: Path, db_url: str) -> Path:
     path = write_settings(tmp_path, db_url, 1, "u", "p")
     store = Store(db_url)
     store.create_schema()
-    rules, own = default_ruleset(), frozenset({"sales@ningbo-homeware.example"})
+    rules, own = replace(default_ruleset(), model="off"), frozenset({"sales@ningbo-homeware.example"})
     complaint = buyer_mail(
         "Crushed cartons, PO 4500123", "Container CSQU3054383: 14 cartons crushed.", message_id="<c@x>"
     )

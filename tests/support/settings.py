@@ -22,8 +22,14 @@ def write_settings(
     extra: str = "",
     fetch: dict[str, float] | None = None,
     migrate: bool = True,
+    model: str = "off",
 ) -> Path:
-    """settings.toml in `directory`; with `migrate`, its database is brought to the schema (`db upgrade`)."""
+    """settings.toml in `directory`; with `migrate`, its database is brought to the schema (`db upgrade`).
+
+    The tagging model is off unless asked for: these tests pin the plumbing, and a retrained model may
+    tag a test message differently. The model is judged on the corpus (test_tagging_regression) and
+    runs in the demo and the tests that pass `model="builtin"`.
+    """
     fetch_keys = {"batch_size": 50, "noop_seconds": 5, "timeout_seconds": 5, "max_backoff_seconds": 2} | (
         fetch or {}
     )
@@ -43,6 +49,9 @@ dir = "{TEMPLATES}"
 
 [fetch]
 {fetch_lines}
+
+[classify]
+model = "{model}"
 
 [[mailbox]]
 name = "sales"

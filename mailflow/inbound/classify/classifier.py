@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import bisect
 import re
+from functools import lru_cache
 
 from mailflow.config.rules import SEVERITY_ORDER, Rule, RuleSet
 from mailflow.inbound.classify import language
+from mailflow.inbound.classify.model import TagModel
+from mailflow.inbound.classify.model import load as load_model
 from mailflow.inbound.classify.references import find_references
 from mailflow.inbound.message import Attachment, Classification, InboundMail, TagHit
 from mailflow.inbound.parsing.subjects import continues_a_thread
@@ -23,6 +26,8 @@ _LOGO_MAX_BYTES = 30_000
 _LOGO_NAME = re.compile(r"logo|signature|sig|banner|icon|spacer|^image\d{3}\.", re.I)
 # A buyer's complaint is at the top; past this it is a pasted log or a newsletter.
 _MAX_CLASSIFIED_CHARS = 20_000
+_CATEGORIES = ("complaint:quality", "complaint:shipping", "complaint:contract", "complaint:service")
+_REASON_CHARS = 200
 
 
 _WORDS = re.compile(r"\w+")
@@ -35,8 +40,14 @@ def _text_keys(text: str) -> frozenset[str]:
     return frozenset(keys)
 
 
-def classify(mail: InboundMail, rules: RuleSet, automatic: bool = False) -> Classification:
-    """Tag one message. Automatic mail keeps only the `automatic` tag and low severity."""
+def classify(
+    mail: InboundMail, rules: RuleSet, automatic: bool = False, thorough: bool = False
+) -> Classification:
+    """Tag one message: the rules OR the model. Automatic mail keeps only `automatic`, low severity.
+
+    `thorough`: the mail may get a reply, so the model's slower tier that reads meaning across
+    languages runs too (classify/model); history gets the quick tier.
+    """
     text = _text_to_classify(mail)
     photos = has_photos(mail.attachments)
     refs = find_references(f"{mail.subject}\n{mail.new_text[:_MAX_CLASSIFIED_CHARS]}")
@@ -46,10 +57,62 @@ def classify(mail: InboundMail, rules: RuleSet, automatic: bool = False) -> Clas
         return Classification(hits, "low", lang, refs, photos)
     found = _match(text, rules)
     tag_hits = [hit for hit, _ in found]
+    severity = _severity(found, tag_hits)
+    model = tagging_model(rules)
+    if model is not None:
+        learned, high = model_hits(model, text, {hit.tag for hit in tag_hits}, thorough)
+        tag_hits += learned
+        if high and any(hit.tag.startswith("complaint:") for hit in tag_hits):
+            severity = "high"
+        elif learned and severity == "low" and any(h.tag.startswith("complaint:") for h in tag_hits):
+            severity = "medium"
     if photos:
         tag_hits.append(TagHit("photos", "attachments", "images attached"))
-    severity = _severity(found, tag_hits)
     return Classification(tuple(tag_hits), severity, lang, refs, photos)
+
+
+def describe_tagging(rules: RuleSet) -> str:
+    """Loads the model the settings name (a ModelError says what is wrong) and says how tagging works."""
+    model = tagging_model(rules)
+    if model is None:
+        return 'tagging: the rules alone (classify.model = "off")'
+    meta = model.meta
+    return (
+        f"tagging: the rules OR the model ({meta.get('features')} features, "
+        f"trained on {meta.get('training_messages')} labelled messages)"
+    )
+
+
+def tagging_model(rules: RuleSet) -> TagModel | None:
+    """The model the settings name, with the operator's thresholds; None in rules-only mode."""
+    if rules.model == "off":
+        return None
+    return _with_thresholds(load_model(rules.model), rules.thresholds)
+
+
+@lru_cache(maxsize=8)
+def _with_thresholds(model: TagModel, thresholds: tuple[tuple[str, float], ...]) -> TagModel:
+    return model.with_thresholds(dict(thresholds)) if thresholds else model
+
+
+def model_hits(model: TagModel, text: str, already: set[str], thorough: bool) -> tuple[list[TagHit], bool]:
+    """Tags the model adds to the rules' (each with the sentence that fired), and whether it says high."""
+    verdict = model.thorough(text) if thorough else model.quick(text)
+    passed = verdict.passed()
+    tags = [
+        name for name in model.outputs if name in passed and ":" in name and not name.startswith("severity")
+    ]
+    if "complaint" in passed and not any(tag.startswith("complaint:") for tag in [*tags, *already]):
+        # Sure it is a complaint, unsure of the kind: the likeliest kind, so that it gets a case.
+        tags.append(max(_CATEGORIES, key=lambda tag: verdict.probabilities[tag]))
+    hits = []
+    for tag in tags:
+        if tag in already:
+            continue
+        sentence, _ = verdict.sentences[tag]
+        quoted = sentence if len(sentence) <= _REASON_CHARS else f"{sentence[: _REASON_CHARS - 1]}…"
+        hits.append(TagHit(tag, f"model {verdict.probabilities[tag]:.2f}", quoted))
+    return hits, "severity:high" in passed
 
 
 def _text_to_classify(mail: InboundMail) -> str:

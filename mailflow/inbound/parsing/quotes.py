@@ -15,26 +15,47 @@ _HISTORY_START = re.compile(
     r"""^\s*(?:
         -{2,}\s*(?:original\s+message|ursprüngliche\s+nachricht|message\s+d'origine
             |mensaje\s+original|mensagem\s+original|messaggio\s+originale
-            |исходное\s+сообщение|原始邮件|原始郵件|forwarded\s+message)\s*-{2,}
+            |исходное\s+сообщение|الرسالة\s+الأصلية|原始邮件|原始郵件|forwarded\s+message)\s*-{2,}
       | -{5,}\s*原始邮件\s*-{5,}
       | _{20,}
       | (?:on|am|le|el|em|il|op)\s.{4,240}?(?:wrote|schrieb|a\s+écrit|escribió|escreveu|ha\s+scritto|schreef)(?:\s[^:]{1,120})?\s*:
       | .{4,240}?(?:写道|寫道|пишет|написал|написала|написал\(а\)|كتب)\s*[:：]
       | 在\s.{4,200}?写道[:：]?
+      # Polish and Turkish Gmail/Thunderbird. Both phrases also open plain sentences ("W dniu
+      # dostawy kierowca napisał:", "teslim tarihinde şoför şunu yazdı:"), so a clock time is
+      # required before the verb: attributions always carry one, narrative rarely does.
+      | w\s+dniu\s.{0,120}?\d{1,2}:\d{2}.{0,160}?(?:napisał(?:a|\(a\))?|pisze)\s*:
+      | .{0,120}?\d{1,2}:\d{2}.{0,20}?\starihinde\s.{0,160}?şunu\s+yazdı\s*:
+      # Verbless attributions: Gmail in Russian/Japanese/Korean, Mail.ru, Yandex, e.g.
+      # "14.09.2026, 11:08, "Иван Петров" <ivan@x.example>:". An address in angle brackets at
+      # the very end plus a year and a time right before it keep ordinary sentences out
+      # ("send it to <ops@x.example>: they handle customs" goes on after the colon).
+      | .{0,40}?(?<!\d)(?:19|20)\d{2}(?!\d).{0,30}?(?<!\d)\d{1,2}:\d{2}(?!\d).{0,100}?
+        <\s*[^<>\s@]+@[^<>\s]+\s*>\s*(?:님이\s*작성)?\s*[:：]
     )\s*$""",
     re.IGNORECASE | re.VERBOSE,
 )
 
-# An Outlook/Foxmail header block: a From line followed closely by Sent/Date/To.
+# An Outlook/Foxmail header block: a From line followed closely by Sent/Date/To/Subject.
+# Field names per client language: pl Od/Wysłano/Do/Temat, tr Kimden/Gönderildi/Kime/Konu,
+# ar من/تم الإرسال/إلى/الموضوع, nl Van/Verzonden/Aan/Onderwerp, ja 差出人/送信日時/宛先/件名,
+# ko 보낸 사람/보낸 날짜/받는 사람/제목.
 _BLOCK_FROM = re.compile(
-    r"^\s*\*?(?:from|von|de|da|van|от|发件人|寄件者|差出人)\s*\*?\s*[:：]", re.IGNORECASE
-)
-_BLOCK_NEXT = re.compile(
-    r"^\s*\*?(?:sent|date|to|subject|gesendet|datum|an|betreff|envoyé|date|à|objet|enviado|fecha"
-    r"|para|asunto|data|assunto|отправлено|дата|кому|тема|发送时间|日期|收件人|主题|發送時間|送信日時)"
-    r"\s*\*?\s*[:：]",
+    r"^\s*\*?(?:from|von|de|da|van|od|kimden|от|من|发件人|寄件者|差出人|보낸\s*사람)\s*\*?\s*[:：]",
     re.IGNORECASE,
 )
+_BLOCK_NEXT = re.compile(
+    r"""^\s*\*?(?:sent|date|to|subject|gesendet|datum|an|betreff|envoyé|à|objet|enviado|fecha
+        |para|asunto|data|assunto|отправлено|дата|кому|тема|发送时间|日期|收件人|主题|發送時間|寄件日期|收件者|主旨
+        |wysłano|do|temat|gönderildi|tarih|kime|konu|تم\s+الإرسال|التاريخ|إلى|الموضوع
+        |verzonden|aan|onderwerp|送信日時|宛先|件名|보낸\s*날짜|날짜|받는\s*사람|제목
+    )\s*\*?\s*[:：]""",
+    re.IGNORECASE | re.VERBOSE,
+)
+# "From:"/"To:" alone is also how buyers write a route ("Od: Szanghaj" / "Do: Gdańsk",
+# "من: شنغهاي" / "إلى: جدة"); every client writes at least two fields under From, so a
+# block needs two.
+_BLOCK_MIN_FIELDS = 2
 
 # A line at which the signature begins.
 _SIGNATURE_START = re.compile(
@@ -44,6 +65,9 @@ _SIGNATURE_START = re.compile(
       | get\s+outlook\s+for\s.{1,30}
       | (?:enviado\s+desde\s+mi|enviado\s+do\s+meu|von\s+meinem|envoyé\s+de\s+mon|inviato\s+da).{0,40}
       | отправлено\s+с\s.{1,40}
+      # Turkish mobile clients ("iPhone'umdan gönderildi"); a device name is required because
+      # "...'dan gönderildi" alone is "was shipped from ...".
+      | (?:iphone|ipad|android|samsung|galaxy|huawei|xiaomi)\S{0,12}(?:\s+\S+){0,3}\s+gönderildi
       | 发自我的.{0,20} | 來自我的.{0,20} | 从我的.{0,20}发送
     )$""",
     re.IGNORECASE | re.VERBOSE,
@@ -57,9 +81,14 @@ _SIGN_OFF = re.compile(
       | thanks(?:\s+and\s+best\s+regards)? | thank\s+you
       | saludos(?:\s+cordiales)? | atentamente | un\s+saludo | cordialmente
       | atenciosamente | abraços | obrigad[oa]
-      | mit\s+freundlichen\s+grüßen | viele\s+grüße | beste\s+grüße | mfg
+      # Swiss German writes ss for ß: "Freundliche Grüsse", "Liebe Grüsse".
+      | (?:mit\s+)?(?:freundlichen?|liebe|beste|viele|herzliche)\s+grü(?:ß|ss)en? | mfg
       | cordialement | bien\s+cordialement | salutations(?:\s+distinguées)?
       | с\s+уважением | спасибо
+      | pozdrawiam(?:\s+serdecznie)? | serdecznie\s+pozdrawiam | z\s+poważaniem
+      | saygılarımla | iyi\s+çalışmalar
+      | met\s+vriendelijke\s+groet(?:en)? | (?:vriendelijke\s+)?groeten
+      | cordiali\s+saluti | distinti\s+saluti
       | 此致(?:敬礼)? | 祝好 | 谢谢 | 顺祝商祺 | 祝商祺 | 敬上
       | مع\s+التحية | تحياتي
     )\s*[,.!，。]?\s*$""",
@@ -89,8 +118,9 @@ def _attribution_length(lines: list[str], index: int) -> int:
 def _is_outlook_block(lines: list[str], index: int) -> bool:
     if not _BLOCK_FROM.match(lines[index]):
         return False
-    following = [candidate for candidate in lines[index + 1 : index + 6] if candidate.strip()]
-    return any(_BLOCK_NEXT.match(candidate) for candidate in following[:3])
+    following = [candidate for candidate in lines[index + 1 : index + 7] if candidate.strip()]
+    fields = sum(1 for candidate in following[:4] if _BLOCK_NEXT.match(candidate))
+    return fields >= _BLOCK_MIN_FIELDS
 
 
 def _interleaved(rest: list[str]) -> bool:
@@ -109,6 +139,15 @@ def _interleaved(rest: list[str]) -> bool:
 
 def strip_quotes(text: str) -> str:
     """The new part of a message: no quoted history, no '>' lines, no signature."""
+    return "\n".join(_cut_signature(_new_lines(text))).strip()
+
+
+def without_history(text: str) -> str:
+    """What the writer wrote now, signature included: no quoted history, no '>' lines."""
+    return "\n".join(_new_lines(text)).strip()
+
+
+def _new_lines(text: str) -> list[str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     kept: list[str] = []
     index = 0
@@ -125,8 +164,7 @@ def strip_quotes(text: str) -> str:
         if not line.lstrip().startswith(">"):
             kept.append(line)
         index += 1
-    kept = _cut_signature(kept)
-    return "\n".join(kept).strip()
+    return kept
 
 
 def _cut_signature(lines: list[str]) -> list[str]:

@@ -11,6 +11,7 @@ from mailflow.drafts.store import Outbox
 from mailflow.inbound.attachments import AttachmentStore
 from mailflow.ledger.store import Ledger
 from mailflow.review.queries import MANUAL_KINDS, ReviewQueries
+from mailflow.review.retag import CORRECTABLE_TAGS, RetagRefused, retag
 from mailflow.review.web.i18n import text
 from mailflow.review.web.safety import quoted_history, sanitized_html
 from mailflow.store.engine import Store
@@ -21,6 +22,7 @@ _INLINE_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 def register_pages(app: Flask, settings: Settings, store: Store) -> None:
     queries, outbox, ledger = ReviewQueries(store), Outbox(store), Ledger(store)
+    register_retag(app, store)
     attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
     mailboxes = [box.name for box in settings.mailboxes]
 
@@ -50,6 +52,7 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
         return render_template(
             "draft.html",
             **page,
+            correctable=CORRECTABLE_TAGS,
             history_text=quoted_history(message["body"], message["full_text"]) if message else "",
             safe_html=sanitized_html(message["html"]) if message and message["html"] else "",
         )
@@ -109,6 +112,32 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
             as_attachment=not inline,
             download_name=found["filename"],
         )
+
+
+def register_retag(app: Flask, store: Store) -> None:
+    """A reviewer corrects a buyer message's tags (mailflow.review.retag)."""
+
+    @app.post("/contacts/<int:contact_id>/retag")
+    def retag_contact(contact_id: int) -> ResponseReturnValue:
+        back = request.form.get("back", "")
+        try:
+            done = retag(
+                store, contact_id, request.form.getlist("tag"), request.form.get("severity", ""), g.user
+            )
+        except RetagRefused as exc:
+            flash(text(g.lang, "not_allowed").format(reason=exc))
+        else:
+            flash(text(g.lang, "retagged").format(id=contact_id))
+            if done.case_opened:
+                flash(text(g.lang, "case_opened").format(id=done.case_opened))
+            if done.case_withdrawn:
+                flash(
+                    text(g.lang, "case_withdrawn").format(
+                        id=done.case_withdrawn, drafts=done.drafts_cancelled
+                    )
+                )
+        # Only a path on this site: never an open redirect.
+        return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("queue"))
 
 
 def _decide(outbox: Outbox, draft_id: int, action: str, actor: str, detail: str = "") -> None:

@@ -1,4 +1,5 @@
-"""End to end in a real headless Chromium: log in, open a Chinese complaint, edit, approve, see it sent.
+"""End to end in a real headless Chromium: log in, open a Chinese complaint, edit, approve, see it sent;
+correct another message's tags and see its acknowledgement withdrawn.
 
 Needs Debian's chromium and chromium-driver (`make test` installs them);
 MAILFLOW_SKIP_CHROMIUM=1 opts out explicitly. The queue's screenshot is kept
@@ -98,8 +99,20 @@ def test_a_reviewer_edits_and_approves_a_chinese_complaint_reply_in_chromium(
             body.send_keys(f"\n{EDIT}")
             chromium.find_element(By.ID, "approve").click()
             _shows(chromium, "已批准")  # the decision, said in the reviewer's language
+            # The other complaint was no complaint after all: the reviewer corrects its tags.
+            chromium.find_element(By.PARTIAL_LINK_TEXT, "Broken mugs").click()
+            _shows(chromium, "更正标签")
+            chromium.find_element(By.CSS_SELECTOR, "#retag summary").click()
+            for box in chromium.find_elements(By.CSS_SELECTOR, "#retag input[name=tag]"):
+                if box.is_selected() != (box.get_attribute("value") == "payment:paid"):
+                    box.click()
+            chromium.find_element(By.ID, "retag-save").click()
+            _shows(chromium, "已撤销")  # case withdrawn, its waiting acknowledgement cancelled
+            _shows(chromium, "manager 更正了标签")
         finally:
             server.close()
+        (cancelled,) = Outbox(store).drafts("cancelled")
+        assert cancelled["subject"].startswith("Re: Broken mugs")
         (draft,) = Outbox(store).drafts("approved")
         assert EDIT in draft["body"]
         assert Sender(settings, store).run_until_empty() == {"sent": 1}

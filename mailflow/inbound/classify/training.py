@@ -1,0 +1,222 @@
+"""Training the tagging model from the labelled corpus: deterministic, scikit-learn at train time only.
+
+Run by `mailflow model train`. The same corpus gives the same arrays: the
+vocabulary is sorted, the solver is liblinear with a fixed seed, and the e5
+engine runs on one thread. The dev split chooses each output's threshold (best
+F1) in each tier; the test split is never read here.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from mailflow.config.rules import MODEL_OUTPUTS
+from mailflow.inbound.classify import embeddings
+from mailflow.inbound.classify import model as tagging_model
+from mailflow.inbound.classify.corpus import LabelledMessage, as_rfc822
+from mailflow.inbound.classify.features import model_text, ngrams, sentences
+from mailflow.inbound.parsing.parse import parse
+from mailflow.inbound.parsing.subjects import continues_a_thread
+
+OUTPUTS = MODEL_OUTPUTS
+MIN_DOCUMENT_FREQUENCY = 2
+NGRAM_REGULARISATION = 4.0  # logistic regression's C for the n-gram tier, chosen on the dev split
+EMBEDDING_REGULARISATION = 1.0  # and for the two e5 tiers
+_THRESHOLD_GRID = [round(0.05 * step, 2) for step in range(3, 18)]  # 0.15 .. 0.85
+_OVERLAP = 0.5  # of the shorter one's words: a sentence and an evidence clause are the same text
+
+
+class TrainingUnavailable(tagging_model.ModelError):
+    """scikit-learn is not installed (pip install 'mailflow[train]')."""
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    outputs: frozenset[str]
+    # Per sentence of `text`, the outputs its evidence carries; None: not known (a reviewer's correction).
+    sentence_outputs: tuple[frozenset[str], ...] | None = None
+
+
+def _with_complaint(tags: set[str], severity: str) -> frozenset[str]:
+    outputs = {tag for tag in tags if tag in OUTPUTS}
+    if any(tag.startswith("complaint:") for tag in outputs):
+        outputs.add("complaint")
+        if severity == "high":
+            outputs.add("severity:high")
+    return frozenset(outputs)
+
+
+def example(message: LabelledMessage) -> Example:
+    """A corpus message as the classifier will see it (through the real parser), its sentences labelled."""
+    mail = parse(as_rfc822(message))
+    text = model_text(mail.subject, mail.new_text, not continues_a_thread(mail.subject))
+    evidence = [(tag, _words(sentence)) for tag, sentence in message.evidence]
+    per_sentence = []
+    for sentence in sentences(text)[: embeddings.MAX_SENTENCES] or [text]:
+        words = _words(sentence)
+        per_sentence.append(
+            _with_complaint({tag for tag, said in evidence if _same(words, said)}, message.severity)
+        )
+    return Example(text, _with_complaint(set(message.tags), message.severity), tuple(per_sentence))
+
+
+def correction_example(subject: str, new_text: str, tags: list[str], severity: str) -> Example:
+    """A message a reviewer corrected, as stored (subject and new text), with the corrected tags."""
+    return Example(
+        model_text(subject, new_text, not continues_a_thread(subject)), _with_complaint(set(tags), severity)
+    )
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.lower().split())
+
+
+def _same(sentence: tuple[str, ...], evidence: tuple[str, ...]) -> bool:
+    joined, said = " ".join(sentence), " ".join(evidence)
+    if not joined or not said:
+        return False
+    if joined in said or said in joined:
+        return True
+    shared = len(set(sentence) & set(evidence))
+    return len(sentence) >= 3 and shared >= _OVERLAP * min(len(set(sentence)), len(set(evidence)))
+
+
+def train(training: Sequence[Example], dev: Sequence[Example], corpus_checksum: str, out: Path,
+          thorough: bool = True) -> dict[str, Any]:  # fmt: skip
+    """Fit both tiers, choose thresholds on dev, save to `out`; returns the model's metadata."""
+    try:
+        from scipy.sparse import csr_matrix
+        from sklearn.linear_model import LogisticRegression
+    except ImportError:
+        raise TrainingUnavailable(
+            "training needs scikit-learn: pip install 'mailflow[train]' (the shipped model needs none)"
+        ) from None
+
+    def fit(features: Any, labels: np.ndarray, regularisation: float) -> Any:
+        return LogisticRegression(
+            C=regularisation, solver="liblinear", class_weight="balanced", random_state=0, max_iter=2000
+        ).fit(features, labels)
+
+    vocabulary, idf = _vocabulary([ngrams(item.text) for item in training])
+    index = {gram: column for column, gram in enumerate(vocabulary)}
+
+    def matrix(examples: Sequence[Example]) -> Any:
+        rows, columns, values = [], [], []
+        for row, item in enumerate(examples):
+            found, weights = tagging_model.vectorise(item.text, index, idf)
+            rows += [row] * len(found)
+            columns += found.tolist()
+            values += weights.tolist()
+        return csr_matrix((values, (rows, columns)), shape=(len(examples), len(vocabulary)))
+
+    labels = {name: np.array([name in item.outputs for item in training]) for name in OUTPUTS}
+    dev_labels = {name: np.array([name in item.outputs for item in dev]) for name in OUTPUTS}
+    for name, values in labels.items():
+        if values.min() == values.max():
+            raise tagging_model.ModelError(f"the training split has no {'negative' if values.min() else 'positive'}"
+                                           f" example of {name}")  # fmt: skip
+    ngram_tier = _Tier(len(vocabulary))
+    features, dev_features = matrix(training), matrix(dev)
+    for column, name in enumerate(OUTPUTS):
+        ngram_tier.put(column, fit(features, labels[name], NGRAM_REGULARISATION), dev_features)
+    arrays = {"idf": idf, "weights": ngram_tier.weights, "bias": ngram_tier.bias,
+              "thresholds": _thresholds(ngram_tier.dev, dev_labels)}  # fmt: skip
+    if thorough:
+        arrays |= _thorough_tier(training, dev, labels, dev_labels, ngram_tier, fit)
+    meta = {
+        "corpus_sha256": corpus_checksum,
+        "training_messages": len(training),
+        "dev_messages": len(dev),
+        "features": len(vocabulary),
+        "thorough_tier": thorough,
+    }
+    tagging_model.save(out, vocabulary, list(OUTPUTS), meta, **arrays)
+    return meta
+
+
+class _Tier:
+    """One tier's weights, bias and dev probabilities, filled an output at a time."""
+
+    def __init__(self, features: int) -> None:
+        self.weights = np.zeros((features, len(OUTPUTS)))
+        self.bias = np.zeros(len(OUTPUTS))
+        self.dev: dict[str, np.ndarray] = {}
+
+    def put(self, column: int, fitted: Any, dev_features: Any) -> None:
+        self.weights[:, column], self.bias[column] = fitted.coef_[0], fitted.intercept_[0]
+        self.dev[OUTPUTS[column]] = fitted.predict_proba(dev_features)[:, 1]
+
+
+def _thorough_tier(training: Sequence[Example], dev: Sequence[Example], labels: dict[str, np.ndarray],
+                   dev_labels: dict[str, np.ndarray], ngram_tier: _Tier,
+                   fit: Callable[[Any, np.ndarray, float], Any]) -> dict[str, np.ndarray]:  # fmt: skip
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread: the same sums in the same order, every run
+    whole, parts = _embedded(training)
+    dev_whole, dev_parts = _embedded(dev)
+    sentence_rows = np.vstack(
+        [rows for rows, item in zip(parts, training, strict=True) if item.sentence_outputs]
+    )
+    sentence_labels = [o for item in training if item.sentence_outputs for o in item.sentence_outputs]
+    whole_tier, sentence_tier = _Tier(embeddings.DIMENSIONS), _Tier(embeddings.DIMENSIONS)
+    for column, name in enumerate(OUTPUTS):
+        whole_tier.put(column, fit(whole, labels[name], EMBEDDING_REGULARISATION), dev_whole)
+        carried = np.array([name in outputs for outputs in sentence_labels])
+        fitted = fit(sentence_rows, carried, EMBEDDING_REGULARISATION)
+        sentence_tier.put(column, fitted, dev_whole[:1])
+        sentence_tier.dev[name] = np.array([fitted.predict_proba(rows)[:, 1].max() for rows in dev_parts])
+    averaged = {
+        name: (ngram_tier.dev[name] + whole_tier.dev[name] + sentence_tier.dev[name]) / 3 for name in OUTPUTS
+    }
+    return {
+        "whole_weights": whole_tier.weights, "whole_bias": whole_tier.bias,
+        "sentence_weights": sentence_tier.weights, "sentence_bias": sentence_tier.bias,
+        "thorough_thresholds": _thresholds(averaged, dev_labels),
+    }  # fmt: skip
+
+
+def _embedded(examples: Sequence[Example]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """Each example's whole-text embedding, and its sentences' (the rows the thorough tier reads)."""
+    whole, parts = [], []
+    for item in examples:
+        pieces = sentences(item.text)[: embeddings.MAX_SENTENCES] or [item.text]
+        vectors = embeddings.embed([item.text, *pieces])
+        whole.append(vectors[0])
+        parts.append(vectors[1:])
+    return np.vstack(whole), parts
+
+
+def _vocabulary(counts: Sequence[Counter[str]]) -> tuple[list[str], np.ndarray]:
+    frequency: Counter[str] = Counter()
+    for document in counts:
+        frequency.update(document.keys())
+    vocabulary = sorted(gram for gram, seen in frequency.items() if seen >= MIN_DOCUMENT_FREQUENCY)
+    total = len(counts)
+    idf = np.array([math.log((1 + total) / (1 + frequency[gram])) + 1.0 for gram in vocabulary])
+    return vocabulary, idf
+
+
+def _thresholds(probabilities: dict[str, np.ndarray], labels: dict[str, np.ndarray]) -> np.ndarray:
+    return np.array([_best_threshold(probabilities[name], labels[name]) for name in OUTPUTS])
+
+
+def _best_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
+    """The threshold with the best F1 on dev; 0.5 when dev has no positive to judge by."""
+    if not labels.any():
+        return 0.5
+    best, best_f1 = 0.5, -1.0
+    for threshold in _THRESHOLD_GRID:
+        predicted = probabilities >= threshold
+        true_positive = float((predicted & labels).sum())
+        f1 = 2 * true_positive / (predicted.sum() + labels.sum()) if predicted.any() else 0.0
+        if f1 > best_f1 + 1e-9:
+            best, best_f1 = threshold, f1
+    return best

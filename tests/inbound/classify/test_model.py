@@ -1,0 +1,102 @@
+"""The shipped tagging model: it loads, it matches the corpus, it survives any text, it fails loudly."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from email.message import EmailMessage
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from mailflow.config.rules import MODEL_OUTPUTS, default_ruleset
+from mailflow.inbound.classify import model as tagging_model
+from mailflow.inbound.classify.classifier import classify
+from mailflow.inbound.classify.corpus import checksum, read_corpus, read_splits
+from mailflow.inbound.parsing.parse import parse
+
+CORPUS = Path(__file__).resolve().parents[3] / "corpus"
+
+
+def test_the_shipped_model_loads_and_was_trained_on_todays_corpus() -> None:
+    model = tagging_model.load(tagging_model.BUILTIN)
+    assert model.outputs == MODEL_OUTPUTS
+    messages, splits = read_corpus(CORPUS), read_splits(CORPUS)
+    used = [*splits.select(messages, "train"), *splits.select(messages, "dev")]
+    assert model.meta["corpus_sha256"] == checksum(used), "the corpus changed: run `make model`"
+    assert model.meta["training_messages"] == len(splits.select(messages, "train"))
+
+
+def test_a_missing_or_broken_model_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(tagging_model.ModelError, match=r"file not found .*model train"):
+        tagging_model.load(str(tmp_path / "nothing.npz"))
+    (tmp_path / "junk.npz").write_bytes(b"not a zip at all")
+    with pytest.raises(tagging_model.ModelError, match="cannot read it"):
+        tagging_model.load(str(tmp_path / "junk.npz"))
+    np.savez(tmp_path / "other.npz", weights=np.zeros(3))
+    with pytest.raises(tagging_model.ModelError, match="not a mailflow model"):
+        tagging_model.load(str(tmp_path / "other.npz"))
+
+
+def test_an_object_array_is_refused_not_unpickled(tmp_path: Path) -> None:
+    arrays = {name: np.zeros(1) for name in ("vocabulary", "idf", "weights", "bias", "outputs", "thresholds")}
+    np.savez(tmp_path / "pickled.npz", meta=np.array([{"format": 1}], dtype=object), **arrays)
+    with pytest.raises(tagging_model.ModelError, match="cannot read it"):
+        tagging_model.load(str(tmp_path / "pickled.npz"))
+
+
+def _mail(text: str, subject: str = "order") -> bytes:
+    message = EmailMessage()
+    message["From"] = "Buyer <buyer@acme-trading.example>"
+    message["To"] = "sales@ningbo-homeware.example"
+    message["Subject"] = subject
+    message.set_content(text)
+    return message.as_bytes()
+
+
+def _image_only() -> bytes:
+    message = EmailMessage()
+    message["From"] = "Buyer <buyer@acme-trading.example>"
+    message["Subject"] = ""
+    message.add_attachment(
+        b"\x89PNG\r\n\x1a\n" + b"\0" * 64, maintype="image", subtype="png", filename="a.png"
+    )
+    return message.as_bytes()
+
+
+BAD_INPUT = {
+    "1 MB of text": _mail("The cartons are fine. " * 48_000),
+    "only an image": _image_only(),
+    "only a signature": _mail("--\nLi Hua\nPurchasing\nHuamei Home\n+86 574 0000 0000"),
+    "mixed scripts": _mail("The 杯子 are 破了 and коробки мокрые, بعض الأكواب مكسورة"),
+    "right to left": _mail("\u202eدرجة الحرارة\u202c السلام عليكم، وصلت الشحنة ولكن الكراتين مبللة"),
+    "emoji": _mail("😡😡😡 💔📦 🙏"),
+    "a language the corpus lacks": _mail("Habari, mzigo umefika lakini boksi tatu zimevunjika kabisa."),
+    "nothing at all": _mail("", subject=""),
+}
+
+
+@pytest.mark.parametrize("raw", BAD_INPUT.values(), ids=BAD_INPUT.keys())
+def test_any_text_gets_tags_or_none_and_a_language_or_und(raw: bytes) -> None:
+    result = classify(parse(raw), default_ruleset())
+    assert result.severity in ("high", "medium", "low")
+    assert result.language == "und" or result.language.isalpha()
+
+
+def test_rules_only_mode_uses_no_model() -> None:
+    text = "The lid measures 14.2 cm, the mouth 14.6 cm: the lid falls inside on all 60 pieces we checked."
+    rules_only = classify(parse(_mail(text)), replace(default_ruleset(), model="off"))
+    assert all(not hit.rule.startswith("model") for hit in rules_only.hits)
+
+
+def test_a_model_tag_carries_the_sentence_that_fired_and_its_probability() -> None:
+    text = (
+        "Dear Lily,\n\nThanks for the quick shipment last month.\n\n"
+        "We opened the cartons of PO 4500123 today: 17 of 40 cartons came crushed and 230 mugs are broken, "
+        "the rest is fine.\n\nPlease advise how you will compensate.\n\nBest regards,\nTom"
+    )
+    result = classify(parse(_mail(text, "PO 4500123")), replace(default_ruleset(), model="builtin"))
+    model_hits = [hit for hit in result.hits if hit.rule.startswith("model ")]
+    for hit in model_hits:
+        assert 0.0 < float(hit.rule.split()[1]) <= 1.0
+        assert hit.matched and hit.matched.rstrip("…") in " ".join(text.split())
