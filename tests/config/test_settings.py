@@ -236,3 +236,27 @@ def test_a_database_url_with_a_password_can_come_from_the_environment(
     with pytest.raises(ConfigError, match=r"database\.url") as refused:
         config.parse_settings({"database": {"url": "env:MAILFLOW_TEST_DATABASE_URL"}}, tmp_path / "s.toml")
     assert "s3cret" not in str(refused.value)
+
+
+def test_the_tagging_model_and_its_thresholds_are_settings(tmp_path: Path) -> None:
+    assert _load(tmp_path, MINIMAL).rules.model == "builtin"
+    off = _load(tmp_path, MINIMAL + '[classify]\nmodel = "off"\n')
+    assert (off.rules.model, off.rules.thresholds) == ("off", ())
+    own = _load(
+        tmp_path, MINIMAL + '[classify]\nmodel = "data/m.npz"\n[classify.thresholds]\ncomplaint = 0.7\n'
+    )
+    assert own.rules.model == str((tmp_path / "data" / "m.npz").resolve())  # relative to settings.toml
+    assert own.rules.thresholds == (("complaint", 0.7),)
+
+
+@pytest.mark.parametrize(
+    ("table", "says"),
+    [
+        ('"complaint:price" = 0.5', "classify.thresholds.complaint:price: unknown"),
+        ("complaint = 1.5", "classify.thresholds.complaint must be a number between 0 and 1"),
+        ('complaint = "high"', "classify.thresholds.complaint must be a number between 0 and 1"),
+    ],
+)
+def test_a_wrong_threshold_names_its_key(tmp_path: Path, table: str, says: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        _load(tmp_path, MINIMAL + f"[classify.thresholds]\n{table}\n")
