@@ -7,15 +7,22 @@ import sys
 import uuid
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mailflow.demo.messages import fake_jpeg  # noqa: E402
 from tests.support.dovecot import PASSWORD, Dovecot  # noqa: E402
-from tests.support.settings import write_settings  # noqa: E402
+from tests.support.settings import write_settings as _test_settings  # noqa: E402
 
 __all__ = ["PASSWORD", "Dovecot", "realistic_messages", "write_settings"]
+
+
+def write_settings(*args: Any, **kwargs: Any) -> Path:
+    """The tests' settings.toml, but with the tagging model on: a benchmark measures the product."""
+    return _test_settings(*args, **{"model": "builtin", **kwargs})
+
 
 BODIES = [
     "Dear team,\n\nContainer CSQU3054383 arrived today. 14 cartons were crushed and the mugs inside are broken.\n"
