@@ -28,17 +28,21 @@ def bucket(message_id: str) -> int:
 def main() -> int:
     folder = REPO / "corpus"
     messages = read_corpus(folder)
-    frozen = read_splits(folder).test if (folder / SPLITS_FILE).exists() else frozenset()
-    if frozen and "test_sha256" in (folder / SPLITS_FILE).read_text(encoding="utf-8"):
-        test_ids = set(frozen)
+    if (folder / SPLITS_FILE).exists():
+        # Frozen: the same test messages and the checksum recorded with them, never a new one.
+        splits = read_splits(folder)
+        test_ids, frozen = set(splits.test), splits.test_sha256
     else:
-        test_ids = {m.id for m in messages if bucket(m.id) < TEST_PERCENT}
+        test_ids, frozen = {m.id for m in messages if bucket(m.id) < TEST_PERCENT}, ""
     dev_ids = {m.id for m in messages if m.id not in test_ids and bucket(m.id) < TEST_PERCENT + DEV_PERCENT}
     test = [m for m in messages if m.id in test_ids]
+    if frozen and checksum(test) != frozen:
+        print("the frozen test split changed since it was frozen: restore it, do not re-freeze it")
+        return 1
     lines = [
         "# The corpus split (tools/freeze_split.py). The test split is frozen: test_sha256 covers its",
         "# messages' text and labels, and it is never used to choose rules, features or thresholds.",
-        f'test_sha256 = "{checksum(test)}"',
+        f'test_sha256 = "{frozen or checksum(test)}"',
         "dev = [",
         *(f'  "{i}",' for i in sorted(dev_ids)),
         "]",

@@ -17,11 +17,13 @@ from typing import Any
 from mailflow.errors import ConfigError
 
 SEVERITY_ORDER = {"low": 0, "medium": 1, "high": 2}
+# The tags a message can carry (docs/labelling.md): what the corpus labels, reviewers correct and
+# the model learns. Other hit names ("photos", "manual:call") are facts, not tags to learn.
+COMPLAINT_CATEGORIES = ("complaint:quality", "complaint:shipping", "complaint:contract", "complaint:service")
+PAYMENT_KINDS = ("payment:paid", "payment:partial", "payment:extension", "payment:dispute")
+TAGS = (*COMPLAINT_CATEGORIES, *PAYMENT_KINDS, "automatic")
 # What the learned model gives a probability for; `[classify.thresholds]` may set each.
-MODEL_OUTPUTS = (
-    "complaint", "complaint:quality", "complaint:shipping", "complaint:contract", "complaint:service",
-    "payment:paid", "payment:partial", "payment:extension", "payment:dispute", "severity:high",
-)  # fmt: skip
+MODEL_OUTPUTS = ("complaint", *COMPLAINT_CATEGORIES, *PAYMENT_KINDS, "severity:high")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select, update
 
-from mailflow.config.rules import SEVERITY_ORDER
+from mailflow.config.rules import SEVERITY_ORDER, TAGS
 from mailflow.errors import MailflowError
 from mailflow.store.engine import Store
 from mailflow.store.models import (
@@ -33,10 +33,7 @@ from mailflow.store.models import (
 audit = logging.getLogger("mailflow.audit")
 
 # The tags a reviewer sets; others on a message ("photos", "manual:call") are facts, kept as they are.
-CORRECTABLE_TAGS = (
-    "complaint:quality", "complaint:shipping", "complaint:contract", "complaint:service",
-    "payment:paid", "payment:partial", "payment:extension", "payment:dispute", "automatic",
-)  # fmt: skip
+CORRECTABLE_TAGS = TAGS
 _WAITING = ("pending_review", "approved")
 
 

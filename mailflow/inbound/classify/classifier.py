@@ -12,7 +12,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from mailflow.config.rules import SEVERITY_ORDER, Rule, RuleSet
+from mailflow.config.rules import COMPLAINT_CATEGORIES, SEVERITY_ORDER, Rule, RuleSet
 from mailflow.inbound.classify import language
 from mailflow.inbound.classify.model import TagModel
 from mailflow.inbound.classify.model import load as load_model
@@ -26,7 +26,6 @@ _LOGO_MAX_BYTES = 30_000
 _LOGO_NAME = re.compile(r"logo|signature|sig|banner|icon|spacer|^image\d{3}\.", re.I)
 # A buyer's complaint is at the top; past this it is a pasted log or a newsletter.
 _MAX_CLASSIFIED_CHARS = 20_000
-_CATEGORIES = ("complaint:quality", "complaint:shipping", "complaint:contract", "complaint:service")
 _REASON_CHARS = 200
 
 
@@ -104,7 +103,7 @@ def model_hits(model: TagModel, text: str, already: set[str], thorough: bool) ->
     ]
     if "complaint" in passed and not any(tag.startswith("complaint:") for tag in [*tags, *already]):
         # Sure it is a complaint, unsure of the kind: the likeliest kind, so that it gets a case.
-        tags.append(max(_CATEGORIES, key=lambda tag: verdict.probabilities[tag]))
+        tags.append(max(COMPLAINT_CATEGORIES, key=lambda tag: verdict.probabilities[tag]))
     hits = []
     for tag in tags:
         if tag in already:

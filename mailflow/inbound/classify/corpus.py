@@ -15,12 +15,9 @@ from email.policy import SMTP
 from pathlib import Path
 from typing import Any
 
+from mailflow.config.rules import TAGS
 from mailflow.inbound.parsing.quotes import without_history
 
-TAGS = (
-    "complaint:quality", "complaint:shipping", "complaint:contract", "complaint:service",
-    "payment:paid", "payment:partial", "payment:extension", "payment:dispute", "automatic",
-)  # fmt: skip
 LANGUAGES = frozenset(
     [
         "en",

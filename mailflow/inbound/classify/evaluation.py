@@ -7,18 +7,15 @@ classify, so the figures judge what a buyer's mail really gets.
 from __future__ import annotations
 
 import time
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from mailflow.config.rules import RuleSet
+from mailflow.config.rules import PAYMENT_KINDS, TAGS, RuleSet
 from mailflow.inbound import guard
 from mailflow.inbound.classify.classifier import classify
-from mailflow.inbound.classify.corpus import TAGS, LabelledMessage, as_rfc822
+from mailflow.inbound.classify.corpus import LabelledMessage, as_rfc822
 from mailflow.inbound.message import Classification
 from mailflow.inbound.parsing.parse import parse
-
-_PAYMENT = tuple(tag for tag in TAGS if tag.startswith("payment:"))
 
 
 @dataclass
@@ -108,7 +105,7 @@ def _score(figures: Figures, message: LabelledMessage, result: Classification) -
         figures.complaints += 1
         figures.category_found += message.main_category in predicted
         figures.severity_right += result.severity == message.severity
-    wanted_payment = {tag for tag in message.tags if tag in _PAYMENT}
+    wanted_payment = {tag for tag in message.tags if tag in PAYMENT_KINDS}
     if wanted_payment:
         figures.payments += 1
         figures.payment_right += wanted_payment <= predicted
@@ -121,7 +118,3 @@ def _score(figures: Figures, message: LabelledMessage, result: Classification) -
             f"{message.id} ({message.language}): {kind}; labelled {list(message.tags)}, "
             f"got {sorted(predicted)}"
         )
-
-
-def counted(messages: Sequence[LabelledMessage]) -> Counter[str]:
-    return Counter(tag for message in messages for tag in message.tags)

@@ -26,7 +26,7 @@ from mailflow.inbound.classify.features import model_text, ngrams, sentences
 from mailflow.inbound.parsing.parse import parse
 from mailflow.inbound.parsing.subjects import continues_a_thread
 
-OUTPUTS = MODEL_OUTPUTS
+OUTPUTS = MODEL_OUTPUTS  # short, for the many uses below
 MIN_DOCUMENT_FREQUENCY = 2
 NGRAM_REGULARISATION = 4.0  # logistic regression's C for the n-gram tier, chosen on the dev split
 EMBEDDING_REGULARISATION = 1.0  # and for the two e5 tiers
@@ -127,7 +127,8 @@ def train(training: Sequence[Example], dev: Sequence[Example], corpus_checksum: 
     ngram_tier = _Tier(len(vocabulary))
     features, dev_features = matrix(training), matrix(dev)
     for column, name in enumerate(OUTPUTS):
-        ngram_tier.put(column, fit(features, labels[name], NGRAM_REGULARISATION), dev_features)
+        fitted = fit(features, labels[name], NGRAM_REGULARISATION)
+        ngram_tier.put(column, fitted, fitted.predict_proba(dev_features)[:, 1])
     arrays = {"idf": idf, "weights": ngram_tier.weights, "bias": ngram_tier.bias,
               "thresholds": _thresholds(ngram_tier.dev, dev_labels)}  # fmt: skip
     if thorough:
@@ -151,9 +152,9 @@ class _Tier:
         self.bias = np.zeros(len(OUTPUTS))
         self.dev: dict[str, np.ndarray] = {}
 
-    def put(self, column: int, fitted: Any, dev_features: Any) -> None:
+    def put(self, column: int, fitted: Any, dev_probabilities: np.ndarray) -> None:
         self.weights[:, column], self.bias[column] = fitted.coef_[0], fitted.intercept_[0]
-        self.dev[OUTPUTS[column]] = fitted.predict_proba(dev_features)[:, 1]
+        self.dev[OUTPUTS[column]] = dev_probabilities
 
 
 def _thorough_tier(training: Sequence[Example], dev: Sequence[Example], labels: dict[str, np.ndarray],
@@ -168,11 +169,14 @@ def _thorough_tier(training: Sequence[Example], dev: Sequence[Example], labels: 
     sentence_labels = [o for item in training if item.sentence_outputs for o in item.sentence_outputs]
     whole_tier, sentence_tier = _Tier(embeddings.DIMENSIONS), _Tier(embeddings.DIMENSIONS)
     for column, name in enumerate(OUTPUTS):
-        whole_tier.put(column, fit(whole, labels[name], EMBEDDING_REGULARISATION), dev_whole)
+        fitted = fit(whole, labels[name], EMBEDDING_REGULARISATION)
+        whole_tier.put(column, fitted, fitted.predict_proba(dev_whole)[:, 1])
         carried = np.array([name in outputs for outputs in sentence_labels])
         fitted = fit(sentence_rows, carried, EMBEDDING_REGULARISATION)
-        sentence_tier.put(column, fitted, dev_whole[:1])
-        sentence_tier.dev[name] = np.array([fitted.predict_proba(rows)[:, 1].max() for rows in dev_parts])
+        # A message is as much a complaint as its likeliest sentence.
+        sentence_tier.put(
+            column, fitted, np.array([fitted.predict_proba(rows)[:, 1].max() for rows in dev_parts])
+        )
     averaged = {
         name: (ngram_tier.dev[name] + whole_tier.dev[name] + sentence_tier.dev[name]) / 3 for name in OUTPUTS
     }
