@@ -1,7 +1,10 @@
-"""Pickup latency: a message APPENDed while `mailflow run` idles, until it is in the contact log.
+"""Pickup latency: a complaint APPENDed while `mailflow run` idles, until it is in the contact
+log, and until its acknowledgement draft is in the database.
 
-Median over 20 messages. Dovecot itself waits about 0.5 s before telling an
-idling client about new mail. Goal (issue #2): median within 1.0 s.
+Median over 20 messages, each from another buyer (the per-sender daily limit
+would stop the drafts). Dovecot itself waits about 0.5 s before telling an
+idling client about new mail. Goals: median within 1.0 s to the contact log
+(issue #2), within 1.5 s to the draft with the tagging model on (issue #16).
 """
 
 from __future__ import annotations
@@ -24,13 +27,18 @@ USER = "latency@ningbo-homeware.example"
 COUNT = 20
 
 
-def wait_for(engine, message_id: str, timeout: float = 10.0) -> float:  # type: ignore[no-untyped-def]
+LOGGED = "SELECT 1 FROM contacts WHERE message_id = :m"
+DRAFTED = (
+    "SELECT 1 FROM drafts JOIN contacts ON drafts.contact_id = contacts.id "
+    "WHERE contacts.message_id = :m AND drafts.kind = 'ack'"
+)
+
+
+def wait_for(engine, message_id: str, timeout: float = 10.0, query: str = LOGGED) -> float:  # type: ignore[no-untyped-def]
     deadline = time.perf_counter() + timeout
     with engine.connect() as connection:
         while time.perf_counter() < deadline:
-            found = connection.execute(
-                text("SELECT 1 FROM contacts WHERE message_id = :m"), {"m": message_id}
-            ).first()
+            found = connection.execute(text(query), {"m": message_id}).first()
             if found:
                 return time.perf_counter()
             connection.rollback()
@@ -55,20 +63,24 @@ def main() -> None:
         engine = create_engine(url)
         wait_for(engine, "warm-up@x", timeout=30)
         time.sleep(1.0)  # let the watcher settle into IDLE
-        latencies = []
+        logged, drafted = [], []
         for index in range(COUNT):
             message_id = f"latency-{index}@x"
+            sender = f"Buyer {index} <buyer{index}@importer-{index}.example>"
             started = time.perf_counter()
-            client.append("INBOX", buyer_mail(message_id=f"<{message_id}>"))
-            latencies.append(wait_for(engine, message_id) - started)
+            client.append("INBOX", buyer_mail(message_id=f"<{message_id}>", sender=sender))
+            logged.append(wait_for(engine, message_id) - started)
+            drafted.append(wait_for(engine, message_id, query=DRAFTED) - started)
             time.sleep(0.3)
         client.logout()
         engine.dispose()
         print(f"messages: {COUNT}")
-        print(
-            f"median: {statistics.median(latencies):.3f} s   p90: {sorted(latencies)[int(COUNT * 0.9) - 1]:.3f} s   "
-            f"max: {max(latencies):.3f} s  (goal: median <= 1.0 s)"
-        )
+        for name, latencies, goal in (("contact log", logged, 1.0), ("ack draft", drafted, 1.5)):
+            print(
+                f"{name:12s} median: {statistics.median(latencies):.3f} s   "
+                f"p90: {sorted(latencies)[int(COUNT * 0.9) - 1]:.3f} s   "
+                f"max: {max(latencies):.3f} s  (goal: median <= {goal} s)"
+            )
     finally:
         if daemon is not None:
             daemon.terminate()

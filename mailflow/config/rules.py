@@ -23,7 +23,7 @@ COMPLAINT_CATEGORIES = ("complaint:quality", "complaint:shipping", "complaint:co
 PAYMENT_KINDS = ("payment:paid", "payment:partial", "payment:extension", "payment:dispute")
 TAGS = (*COMPLAINT_CATEGORIES, *PAYMENT_KINDS, "automatic")
 # What the learned model gives a probability for; `[classify.thresholds]` may set each.
-MODEL_OUTPUTS = ("complaint", *COMPLAINT_CATEGORIES, *PAYMENT_KINDS, "severity:high")
+MODEL_OUTPUTS = ("complaint", *COMPLAINT_CATEGORIES, "payment", *PAYMENT_KINDS, "severity:high")
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,15 +38,17 @@ _RECENT = timedelta(days=3)
 
 def react(session: Session, contacts: Sequence[dict[str, Any]], now: datetime) -> None:
     """`contacts`: the rows just logged (with customer_id set); only the buyers' own, recent mail counts."""
-    heard = [
+    recent = [
         contact
         for contact in contacts
         if contact["direction"] == "in"
-        and not contact.get("automatic")
         and contact.get("customer_id")
         # A mailbox's history, read on the first sync: its "we have paid" is long settled.
         and contact["at"] >= now - _RECENT
     ]
+    # A robot answers nothing, but a remittance advice from the buyer's accounting system
+    # (automatic, tagged payment:paid) still holds the reminders.
+    heard = [c for c in recent if not c.get("automatic") or _HOLDING.keys() & set(c.get("tags") or ())]
     if not heard:
         return
     customers = {
@@ -54,8 +56,10 @@ def react(session: Session, contacts: Sequence[dict[str, Any]], now: datetime) -
         for c in session.scalars(select(Customer).where(Customer.id.in_({c["customer_id"] for c in heard})))
     }
     companies = _companies(session, customers.values())
-    everyone = sorted({id for customer in customers.values() for id in companies[customer.id]})
-    _cancel(session, everyone, ("followup",), "the customer wrote", now)
+    people = {c["customer_id"] for c in heard if not c.get("automatic")}
+    answered = sorted({id for customer in customers.values() if customer.id in people
+                       for id in companies[customer.id]})  # fmt: skip
+    _cancel(session, answered, ("followup",), "the customer wrote", now)
     for contact in heard:
         customer = customers[contact["customer_id"]]
         mid = contact.get("message_id") or "?"
@@ -64,7 +68,7 @@ def react(session: Session, contacts: Sequence[dict[str, Any]], now: datetime) -
         if reasons:
             why = f"{'; '.join(reasons)} <{mid}> on {now.date().isoformat()}"
             _hold(session, companies[customer.id], contact, why, now)
-        if "request:unsubscribe" in tags and not customer.opted_out:
+        if "request:unsubscribe" in tags and not contact.get("automatic") and not customer.opted_out:
             customer.opted_out = True
             _cancel(session, [customer.id], ("update",), f"the customer unsubscribed <{mid}>", now)
             audit.info("<%s> %s unsubscribed from the updates", mid, customer.email)

@@ -162,6 +162,29 @@ def test_reminders_level_by_level_catch_up_partial_payment_and_a_paid_message_ho
         assert office.tick() == 0  # paid: the +30 level never comes
 
 
+def test_a_remittance_advice_from_the_buyers_accounting_system_holds_the_reminders(office: Office) -> None:
+    office.ledger.import_customers([_customer("maria@harbor-imports.example")])
+    office.ledger.import_invoices(
+        "i.csv", [_invoice("INV-9", "maria@harbor-imports.example", "8000", date(2026, 12, 10))]
+    )
+    advice = b"Auto-Submitted: auto-generated\n" + buyer_mail(
+        "Remittance advice - payment run 2026-12-07",
+        "This is an automatically generated remittance advice. Please do not reply.\n\n"
+        "Payment has been made to your account for the following invoices:\n"
+        "INV-9    EUR 8,000.00\nTotal paid: EUR 8,000.00\nValue date: 07.12.2026\n",
+        "Harbor Imports Accounts Payable <ap-noreply@harbor-imports.example>",
+    )
+    with time_machine.travel(_at(2026, 12, 7, 9), tick=False):
+        office.receive(advice)
+        from mailflow.ops.daemon import Drafter
+
+        assert Drafter(office.settings, office.store).run() == 0  # a robot gets no reply
+    (invoice,) = office.ledger.invoices()
+    assert invoice["hold"].startswith("the buyer says they paid")
+    with time_machine.travel(_at(2026, 12, 11, 11), tick=False):
+        assert office.tick() == 0  # no due-date reminder for money already on its way
+
+
 def test_reminders_wait_for_business_hours_weekends_and_holidays(office: Office) -> None:
     office.ledger.import_customers(
         [
@@ -208,6 +231,13 @@ def test_a_followup_until_the_buyer_answers_and_a_satisfaction_check_after_resol
     assert followup["in_reply_to"] == ack["message_id"] and followup["to"] == ack["to"]
     assert "fotos" in str(followup["body"]) and str(followup["subject"]).startswith("Re: ")
 
+    # An out-of-office reply is no answer: the follow-up still waits.
+    with time_machine.travel(_at(2026, 11, 26, 15), tick=False):
+        office.receive(
+            b"Auto-Submitted: auto-replied\n"
+            + buyer_mail("Automatic reply: Re: Cartones", "Estoy fuera de la oficina hasta el lunes.")
+        )
+    assert office.drafts("followup")[0]["status"] == "pending_review"
     # The buyer answers from another address at the company: the waiting follow-up is cancelled.
     with time_machine.travel(_at(2026, 11, 27, 9), tick=False):
         office.receive(

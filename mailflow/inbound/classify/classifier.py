@@ -12,7 +12,7 @@ import bisect
 import re
 from functools import lru_cache
 
-from mailflow.config.rules import COMPLAINT_CATEGORIES, SEVERITY_ORDER, Rule, RuleSet
+from mailflow.config.rules import COMPLAINT_CATEGORIES, PAYMENT_KINDS, SEVERITY_ORDER, Rule, RuleSet
 from mailflow.inbound.classify import language
 from mailflow.inbound.classify.model import TagModel
 from mailflow.inbound.classify.model import load as load_model
@@ -42,7 +42,7 @@ def _text_keys(text: str) -> frozenset[str]:
 def classify(
     mail: InboundMail, rules: RuleSet, automatic: bool = False, thorough: bool = False
 ) -> Classification:
-    """Tag one message: the rules OR the model. Automatic mail keeps only `automatic`, low severity.
+    """Tag one message: the rules OR the model. Automatic mail keeps `automatic` and payment kinds, low.
 
     `thorough`: the mail may get a reply, so the model's slower tier that reads meaning across
     languages runs too (classify/model); history gets the quick tier.
@@ -51,9 +51,6 @@ def classify(
     photos = has_photos(mail.attachments)
     refs = find_references(f"{mail.subject}\n{mail.new_text[:_MAX_CLASSIFIED_CHARS]}")
     lang = language.detect(mail.new_text or mail.subject)
-    if automatic:
-        hits: tuple[TagHit, ...] = (TagHit("automatic", "guard", "automatic message"),)
-        return Classification(hits, "low", lang, refs, photos)
     found = _match(text, rules)
     tag_hits = [hit for hit, _ in found]
     severity = _severity(found, tag_hits)
@@ -65,6 +62,12 @@ def classify(
             severity = "high"
         elif learned and severity == "low" and any(h.tag.startswith("complaint:") for h in tag_hits):
             severity = "medium"
+    if automatic:
+        # A robot is never answered, but a remittance advice from the buyer's accounting system
+        # still says they paid: its payment tags hold the reminders (inbound/schedule_effects).
+        payments = [hit for hit in tag_hits if hit.tag in PAYMENT_KINDS]
+        return Classification((TagHit("automatic", "guard", "automatic message"), *payments), "low", lang, refs,
+                              photos)  # fmt: skip
     if photos:
         tag_hits.append(TagHit("photos", "attachments", "images attached"))
     return Classification(tuple(tag_hits), severity, lang, refs, photos)
@@ -101,9 +104,11 @@ def model_hits(model: TagModel, text: str, already: set[str], thorough: bool) ->
     tags = [
         name for name in model.outputs if name in passed and ":" in name and not name.startswith("severity")
     ]
-    if "complaint" in passed and not any(tag.startswith("complaint:") for tag in [*tags, *already]):
-        # Sure it is a complaint, unsure of the kind: the likeliest kind, so that it gets a case.
-        tags.append(max(COMPLAINT_CATEGORIES, key=lambda tag: verdict.probabilities[tag]))
+    # Sure it is a complaint (or about a payment), unsure of the kind: the likeliest kind, so that
+    # it gets a case (or holds the reminders).
+    for umbrella, kinds in (("complaint", COMPLAINT_CATEGORIES), ("payment", PAYMENT_KINDS)):
+        if umbrella in passed and not any(tag in kinds for tag in [*tags, *already]):
+            tags.append(max(kinds, key=lambda tag: verdict.probabilities[tag]))
     hits = []
     for tag in tags:
         if tag in already:

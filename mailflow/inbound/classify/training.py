@@ -52,6 +52,8 @@ def _with_complaint(tags: set[str], severity: str) -> frozenset[str]:
         outputs.add("complaint")
         if severity == "high":
             outputs.add("severity:high")
+    if any(tag.startswith("payment:") for tag in outputs):
+        outputs.add("payment")
     return frozenset(outputs)
 
 

@@ -79,6 +79,13 @@ def test_automatic_mail_keeps_only_the_automatic_tag() -> None:
     assert result.severity == "low"
 
 
+def test_a_remittance_advice_is_automatic_and_says_paid_but_never_a_complaint() -> None:
+    text = "Payment has been made for invoice INV-9. Amount deducted: damaged goods claim, cartons broken."
+    result = classify(parse(_mail("Remittance advice", text)), RULES, automatic=True)
+    assert result.tags[0] == "automatic" and "payment:paid" in result.tags
+    assert not any(tag.startswith("complaint:") for tag in result.tags) and result.severity == "low"
+
+
 def test_references_are_found_in_subject_and_text() -> None:
     result = classify(parse(_mail("PO 4500123", "Container CSQU3054383, B/L COSU6123456780")), RULES)
     kinds = {(ref.kind, ref.value) for ref in result.references}

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mailflow.config.rules import MODEL_OUTPUTS, default_ruleset
+from mailflow.config.rules import MODEL_OUTPUTS, PAYMENT_KINDS, default_ruleset
 from mailflow.inbound.classify import model as tagging_model
-from mailflow.inbound.classify.classifier import classify
+from mailflow.inbound.classify.classifier import classify, model_hits
 from mailflow.inbound.classify.corpus import checksum, read_corpus, read_splits
 from mailflow.inbound.parsing.parse import parse
 
@@ -100,3 +100,16 @@ def test_a_model_tag_carries_the_sentence_that_fired_and_its_probability() -> No
     for hit in model_hits:
         assert 0.0 < float(hit.rule.split()[1]) <= 1.0
         assert hit.matched and hit.matched.rstrip("…") in " ".join(text.split())
+
+
+def test_sure_it_is_about_a_payment_unsure_of_the_kind_gives_the_likeliest_kind() -> None:
+    model = tagging_model.load("builtin")
+    text = "Regarding the invoice for the October order, the money question is settled on our side."
+    verdict = model.quick(text)
+    unsure = model.with_thresholds({"payment": 0.0, **{kind: 1.0 for kind in PAYMENT_KINDS}})
+    hits, _ = model_hits(unsure, text, set(), thorough=False)
+    likeliest = max(PAYMENT_KINDS, key=lambda kind: verdict.probabilities[kind])
+    assert [hit.tag for hit in hits if hit.tag.startswith("payment:")] == [likeliest]
+    # A kind the rules already found is enough: the model adds none.
+    hits, _ = model_hits(unsure, text, {"payment:extension"}, thorough=False)
+    assert not [hit for hit in hits if hit.tag.startswith("payment:")]
