@@ -5,7 +5,7 @@ BIN     = $(VENV)/bin
 STAMP   = $(VENV)/.installed
 SUDO    = $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint test-deps bench image-check clean model
+.PHONY: demo test lint test-deps bench image-check clean model fuzz
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,12 @@ test: $(STAMP) test-deps lint
 # The tagging model from the labelled corpus (about 7 minutes: the e5 tier embeds every sentence).
 model: $(STAMP)
 	$(BIN)/mailflow model train
+
+# parse() under Hypothesis, seeded with the shared corpora, for FUZZ_SECONDS; the smallest input of
+# each failure lands in tests/data/fuzz_crashes/, which the tests replay (tools/fuzz_parse.py).
+FUZZ_SECONDS ?= 60
+fuzz: $(STAMP)
+	$(BIN)/python tools/fuzz_parse.py --seconds $(FUZZ_SECONDS)
 
 bench: $(STAMP) test-deps
 	$(BIN)/python bench/startup.py

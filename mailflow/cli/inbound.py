@@ -118,7 +118,12 @@ def _retry(settings: Settings, store: Store, quarantine_id: int) -> int:
         print(f"quarantine {quarantine_id} was already resolved", file=sys.stderr)
         return 0
     result = process(
-        row.uid, row.raw, settings.rules, settings.own_addresses, thorough_since=thorough_since()
+        row.uid,
+        row.raw,
+        settings.rules,
+        settings.own_addresses,
+        thorough_since=thorough_since(),
+        parse_limits=settings.parse,
     )
     stored = Ingest(settings, store).save_attachments([result])
     outcome = resolve_quarantine(store, quarantine_id, result, stored)

@@ -1,4 +1,4 @@
-"""`mailflow reviewers add/remove/list` and `mailflow review serve`."""
+"""`mailflow reviewers add/remove/unlock/list` and `mailflow review serve`."""
 
 from __future__ import annotations
 
@@ -26,9 +26,12 @@ def add_parsers(commands: Any) -> None:
     add.add_argument("name", help="the login name")
     add.add_argument("--language", choices=("en", "zh"), default="en", help="the page's language")
     add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
-    reviewers.add_parser("remove", help="the account can no longer log in").add_argument(
+    reviewers.add_parser("remove", help="the account can no longer log in; its sessions end").add_argument(
         "name", help="the login name"
     )
+    reviewers.add_parser(
+        "unlock", help="forget a name's failed logins: no wait before the next"
+    ).add_argument("name", help="the login name")
     reviewers.add_parser("list", help="every reviewer's name")
 
     review = command_group(commands, "review", "the review page", with_store=serve_command)
@@ -48,7 +51,10 @@ def reviewers_command(args: argparse.Namespace, _settings: Settings, store: Stor
     if args.action == "remove":
         if not accounts.remove(args.name):
             raise MailflowError(f"no reviewer {args.name}")
-        print(f"reviewer {args.name}: removed (their decisions stay in the history)")
+        print(f"reviewer {args.name}: removed and logged out (their decisions stay in the history)")
+        return 0
+    if args.action == "unlock":
+        print(f"reviewer {args.name}: {accounts.unlock(args.name)} failed logins cleared")
         return 0
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
@@ -70,5 +76,7 @@ def serve_command(args: argparse.Namespace, settings: Settings, store: Store) ->
     if host not in ("127.0.0.1", "::1", "localhost"):
         log.warning("serving on %s: put it behind a TLS reverse proxy (see the README)", host)
     log.info("review page on http://%s:%s/", host, port)
-    serve(create_app(settings, store), host=host, port=port, threads=4, ident="mailflow")
+    # X-Forwarded-* are the app's to believe or drop (web.trusted_proxies): waitress must pass them on.
+    app = create_app(settings, store)
+    serve(app, host=host, port=port, threads=4, ident="mailflow", clear_untrusted_proxy_headers=False)
     return 0

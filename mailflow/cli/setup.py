@@ -28,6 +28,7 @@ def add_parsers(commands: Any) -> None:
 def init_command(args: argparse.Namespace, path: Path) -> int:
     from mailflow.config import settings as config
     from mailflow.store.engine import Store
+    from mailflow.store.private_files import make_private_folder, make_private_tree, write_private
 
     if path.exists() and not args.force:
         raise MailflowError(f"{path} exists; not overwritten (--force replaces it)")
@@ -36,12 +37,15 @@ def init_command(args: argparse.Namespace, path: Path) -> int:
         if '"' in args.database or "\n" in args.database:
             raise MailflowError("--database: a URL without quotes or line breaks")
         text = text.replace(_SHIPPED_URL, f'url = "{args.database}"', 1)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    # Settings may hold secret references, the database buyer mail: for mailflow's own user only.
+    make_private_folder(path.parent)
+    write_private(path, text.encode("utf-8"))
     settings = config.load(path)  # what we wrote must load: it is what the operator edits next
     templates = settings.replies.templates_dir
     if not templates.exists() and SHIPPED_TEMPLATES.is_dir():
+        make_private_folder(templates.parent)
         shutil.copytree(SHIPPED_TEMPLATES, templates)  # the operator's own copy, to adapt
+        make_private_tree(templates)  # the copy took the checkout's modes
         print(f"copied the shipped templates to {templates}")
     store = Store(settings.database_url)
     try:

@@ -49,6 +49,8 @@ class MailboxSettings:
     signature: str = ""
     callback_name: str = ""
     callback_phone: str = ""
+    # Other addresses that deliver here (send-as, forwarding): mail from them is ours, never answered.
+    aliases: tuple[str, ...] = ()
 
 
 def _secret(table: Table, name: str) -> Secret | None:
@@ -101,8 +103,12 @@ def mailbox_settings(table: Table) -> MailboxSettings:
     if smtp_table is None and preset is not None:
         smtp_table = Table({}, table.key("smtp"))  # the provider's SMTP, with the IMAP account's login
     smtp = _smtp(smtp_table, address, preset, imap) if smtp_table else None
+    listed = table.get("aliases", list, [])
+    if not all(isinstance(alias, str) and "@" in alias for alias in listed):
+        raise ConfigError(f"{table.key('aliases')} must be a list of email addresses")
+    aliases = tuple(alias.strip().lower() for alias in listed)
     table.done()
-    return MailboxSettings(name, address, display_name, imap, smtp, *identity)
+    return MailboxSettings(name, address, display_name, imap, smtp, *identity, aliases=aliases)
 
 
 def _preset(table: Table) -> Preset | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, replace
@@ -9,11 +10,13 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from mailflow.config.fetch import FetchSettings, fetch_settings
 from mailflow.config.mailbox import ImapSettings, MailboxSettings, SmtpSettings, mailbox_settings
+from mailflow.config.parse_limits import DEFAULT_LIMITS, ParseLimits, parse_limits
 from mailflow.config.rules import MODEL_OUTPUTS, RuleSet, default_rules_text, load_rules
 from mailflow.config.schedule import ScheduleSettings, schedule_settings
 from mailflow.config.secrets import Secret
-from mailflow.config.table import Table, non_negative, positive, positive_number
+from mailflow.config.table import Table, positive, positive_number
 from mailflow.errors import ConfigError
 from mailflow.logs import FORMATS
 
@@ -21,18 +24,6 @@ __all__ = [
     "FetchSettings", "HealthSettings", "ImapSettings", "LogSettings", "MailboxSettings", "ReplySettings", "ScheduleSettings", "SendSettings", "Settings", "SmtpSettings",
     "WebSettings", "config_path", "load", "parse_settings",
 ]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class FetchSettings:
-    batch_size: int
-    idle_renew_seconds: int
-    poll_seconds: float
-    noop_seconds: float
-    timeout_seconds: float
-    max_backoff_seconds: float
-    workers: int
-    lease_seconds: float  # a mailbox lease not renewed for this long belongs to a dead daemon
 
 
 @dataclass(frozen=True)
@@ -59,6 +50,8 @@ class WebSettings:
     host: str
     port: int
     secure_cookies: bool  # behind a TLS reverse proxy: cookies only over HTTPS
+    # Peers whose X-Forwarded-For/-Proto/-Host are believed; settings.toml's default: this machine.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -99,10 +92,11 @@ class Settings:
     schedule: ScheduleSettings
     health: HealthSettings
     log: LogSettings = LogSettings("text")
+    parse: ParseLimits = DEFAULT_LIMITS  # [parse]: how much of one message the parser reads
 
     @property
     def own_addresses(self) -> frozenset[str]:
-        return frozenset(box.address for box in self.mailboxes)
+        return frozenset(address for box in self.mailboxes for address in (box.address, *box.aliases))
 
 
 def config_path(explicit: str | None) -> Path:
@@ -130,7 +124,8 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
     data_dir = base / Path(storage.get("data_dir", str, "data")).expanduser()
     max_mb = positive(storage, "max_attachment_mb", 25)
     storage.done()
-    fetch = _fetch_settings(root.table("fetch") or Table({}, "fetch"))
+    fetch = fetch_settings(root.table("fetch") or Table({}, "fetch"))
+    parse = parse_limits(root.table("parse") or Table({}, "parse"))
     rules = _rules(root.table("classify") or Table({}, "classify"), base)
     replies = _replies(root, base)
     send = _send_settings(root.table("send") or Table({}, "send"))
@@ -153,6 +148,7 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
         host=web_table.get("host", str, "127.0.0.1"),
         port=positive(web_table, "port", 8025),
         secure_cookies=web_table.get("secure_cookies", bool, False),
+        trusted_proxies=_trusted_proxies(web_table),
     )
     web_table.done()
     mailboxes = tuple(mailbox_settings(table) for table in root.tables("mailbox"))
@@ -175,6 +171,7 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
         schedule,
         health,
         LogSettings(log_format),
+        parse,
     )
 
 
@@ -199,6 +196,20 @@ def _replies(root: Table, base: Path) -> ReplySettings:
     return ReplySettings(company_name, templates_dir, policies, limit)
 
 
+def _trusted_proxies(table: Table) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for entry in table.get("trusted_proxies", list, ["127.0.0.1", "::1"]):
+        try:
+            if not isinstance(entry, str):
+                raise ValueError("not a string")
+            networks.append(ipaddress.ip_network(entry))
+        except ValueError as exc:
+            raise ConfigError(
+                f"{table.key('trusted_proxies')}: {entry!r} is not an IP address or network ({exc})"
+            ) from None
+    return tuple(networks)
+
+
 def _database_url(value: str) -> str:
     """A URL with a password in it may be a secret reference too: env:MAILFLOW_DATABASE_URL."""
     if value.partition(":")[0] in ("env", "file", "cmd"):
@@ -212,26 +223,6 @@ def _resolve_sqlite(url: str, base: Path) -> str:
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
         return prefix + str((base / url[len(prefix) :]).resolve())
     return url
-
-
-def _fetch_settings(table: Table) -> FetchSettings:
-    renew = positive(table, "idle_renew_seconds", 540)
-    if renew > 600:
-        raise ConfigError(
-            f"{table.key('idle_renew_seconds')} must be at most 600 (servers drop idle clients)"
-        )
-    settings = FetchSettings(
-        batch_size=positive(table, "batch_size", 200),
-        idle_renew_seconds=renew,
-        poll_seconds=table.get("poll_seconds", float, 30.0),
-        noop_seconds=table.get("noop_seconds", float, 60.0),
-        timeout_seconds=table.get("timeout_seconds", float, 30.0),
-        max_backoff_seconds=table.get("max_backoff_seconds", float, 300.0),
-        workers=non_negative(table, "workers", 2),
-        lease_seconds=positive_number(table, "lease_seconds", 30.0),
-    )
-    table.done()
-    return settings
 
 
 def _send_settings(table: Table) -> SendSettings:

@@ -63,16 +63,17 @@ class Table:
 
 ALLOWED_KEYS = {
     "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies",
-        "send", "web", "schedule", "health", "log"},
+        "send", "web", "schedule", "health", "log", "parse"},
     "database": {"url"},
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
-        "batch_size", "idle_renew_seconds", "noop_seconds", "timeout_seconds", "poll_seconds", "max_backoff_seconds",
-        "workers", "lease_seconds",
+        "batch_size", "batch_bytes", "idle_renew_seconds", "noop_seconds", "timeout_seconds", "poll_seconds",
+        "max_backoff_seconds", "workers", "lease_seconds",
     },
     "classify": {"use_default_rules", "rules_file", "rule", "model", "thresholds"},
     "mailbox[]": {
-        "name", "address", "display_name", "signature", "callback_name", "callback_phone", "provider", "imap", "smtp",
+        "name", "address", "aliases", "display_name", "signature", "callback_name", "callback_phone", "provider",
+        "imap", "smtp",
     },
     "company": {"name"},
     "templates": {"dir"},
@@ -87,9 +88,10 @@ ALLOWED_KEYS = {
     "schedule.updates.cadence": {"A", "B", "C"},
     "schedule.reminder[]": {"offset_days", "template", "policy"},
     "replies": {"max_per_sender_per_day"},
-    "web": {"enabled", "host", "port", "secure_cookies"},
+    "web": {"enabled", "host", "port", "secure_cookies", "trusted_proxies"},
     "health": {"enabled", "host", "port"},
     "log": {"format"},
+    "parse": {"max_parts", "max_headers"},
     "send": {
         "batch_size", "interval_seconds", "max_attempts", "retry_seconds", "claim_timeout_seconds", "timeout_seconds",
     },

@@ -21,6 +21,7 @@ from mailflow.demo.embedded import EmbeddedImapServer, SmtpSink
 from mailflow.demo.messages import OUR_ADDRESS, demo_messages
 from mailflow.drafts.store import Outbox
 from mailflow.store.engine import Store
+from mailflow.store.private_files import make_private_folder, write_private
 
 # The templates shipped beside the package (a checkout, or /opt/mailflow/templates in the image).
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -69,20 +70,14 @@ def run_demo(main: Callable[[list[str]], int], keep: str | None = None) -> int:
     imap = EmbeddedImapServer(user=OUR_ADDRESS).start()
     smtp = SmtpSink().start()
     workdir = Path(keep) if keep else Path(tempfile.mkdtemp(prefix="mailflow-demo-"))
-    workdir.mkdir(parents=True, exist_ok=True)
+    make_private_folder(workdir)
     try:
         os.environ["MAILFLOW_DEMO_PASSWORD"] = imap.password
         settings = workdir / "settings.toml"
-        settings.write_text(
-            SETTINGS.format(
-                address=OUR_ADDRESS,
-                imap_port=imap.port,
-                smtp_port=smtp.port,
-                user=imap.user,
-                templates=TEMPLATES,
-            ),
-            encoding="utf-8",
+        text = SETTINGS.format(
+            address=OUR_ADDRESS, imap_port=imap.port, smtp_port=smtp.port, user=imap.user, templates=TEMPLATES
         )
+        write_private(settings, text.encode("utf-8"))
         count = _fill_inbox(imap)
         print(f"== embedded IMAP on 127.0.0.1:{imap.port}, SMTP sink on 127.0.0.1:{smtp.port}")
         print(f"== {count} buyer messages in the inbox (the first one already read by a rep)\n")

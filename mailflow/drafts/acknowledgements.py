@@ -3,7 +3,8 @@
 A complaint case gets at most one acknowledgement, ever: the draft's
 idempotency key is `ack:case:<id>`, unique in the database. Drafting asks the
 database which recent complaint cases have none yet, so a crash, a restart or
-a second process can neither skip one nor write one twice.
+a second process can neither skip one nor write one twice. None is written to
+one of our own mailboxes (drafts/loop_guard): that answer would come back as mail.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settings
 from mailflow.drafts.headers import UnsafeHeader, new_message_id, references_for, reply_subject, safe_header
+from mailflow.drafts.loop_guard import loop_reason, own_addresses
 from mailflow.drafts.templates import TemplateProblem, Templates
 
 log = logging.getLogger(__name__)
@@ -142,6 +144,7 @@ def draft_acknowledgements(settings: Settings, store: Any, templates: Templates,
     """Draft what is due; one bad template or header costs that draft, not the others."""
     created = 0
     mailboxes = {box.name: box for box in settings.mailboxes}
+    own = own_addresses(settings)
     for candidate in store.ack_candidates(now - ACK_WITHIN):
         mailbox = mailboxes.get(candidate.mailbox)
         if mailbox is None:
@@ -150,6 +153,17 @@ def draft_acknowledgements(settings: Settings, store: Any, templates: Templates,
                 "case %s: mailbox %s is no longer configured; no acknowledgement",
                 candidate.case_id,
                 candidate.mailbox,
+            )
+            continue
+        loop = loop_reason(candidate.reply_to, candidate.sender, own)
+        if loop:
+            # The case stays open for a person; only the automatic answer, which would come back, is refused.
+            log.warning(
+                "case %s: no acknowledgement of <%s> from %s: %s",
+                candidate.case_id,
+                candidate.message_id,
+                candidate.sender,
+                loop,
             )
             continue
         if store.is_bounced(candidate.reply_to or candidate.sender):

@@ -1,7 +1,7 @@
 """Attachments on disk, content-addressed by SHA-256, with a size cap.
 
 Writing the same content twice is harmless, which is what makes re-processing
-a batch after a crash safe.
+a batch after a crash safe. They are buyer mail: files 0600, folders 0700.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import threading
 from pathlib import Path
 
 from mailflow.inbound.message import Attachment
+from mailflow.store.private_files import make_private_folder, write_private
 
 
 class AttachmentStore:
@@ -29,11 +30,11 @@ class AttachmentStore:
         if target.exists():
             return True
         if not target.parent.is_dir():
-            target.parent.mkdir(parents=True, exist_ok=True)
+            make_private_folder(target.parent)
         # Written beside the target and renamed: a reader never sees half a file.
         temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
         try:
-            temporary.write_bytes(attachment.payload)
+            write_private(temporary, attachment.payload)
             os.replace(temporary, target)
         except BaseException:
             temporary.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter, deque
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -21,7 +21,7 @@ from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settin
 from mailflow.inbound import workers
 from mailflow.inbound.attachments import AttachmentStore
 from mailflow.inbound.classify.classifier import describe_tagging
-from mailflow.inbound.pipeline import Failed, Processed, process
+from mailflow.inbound.pipeline import Failed, Processed
 from mailflow.inbound.recording import record_batch
 from mailflow.mailservers.imap import FolderStatus
 from mailflow.store.engine import Store
@@ -39,6 +39,7 @@ class MailSource(Protocol):
 
     def examine(self, folder: str) -> FolderStatus: ...
     def uids_after(self, last_uid: int) -> list[int]: ...
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]: ...
     def fetch(self, uids: Sequence[int]) -> dict[int, bytes]: ...
 
 
@@ -86,8 +87,9 @@ class Ingest:
                 mailbox.name, folder, state.uidvalidity, status.uidvalidity,
             )  # fmt: skip
         uids = source.uids_after(last_uid)
-        size = self.settings.fetch.batch_size
-        batches = [uids[start : start + size] for start in range(0, len(uids), size)]
+        # One message is a batch of its own whatever it weighs: no need to ask.
+        sizes = source.sizes(uids) if len(uids) > 1 else {}
+        batches = cut_batches(uids, sizes, self.settings.fetch.batch_size, self.settings.fetch.batch_bytes)
         parallel = self.settings.fetch.workers > 0 and len(batches) >= _PARALLEL_FROM_BATCHES
         run = self._run_parallel if parallel else self._run_inline
         return run(source, _Target(mailbox, folder, status.uidvalidity, sent_folder), batches, stop)
@@ -101,13 +103,13 @@ class Ingest:
             if stop is not None and stop.is_set():
                 break
             raw_by_uid = source.fetch(batch)
-            results = [
-                process(uid, raw_by_uid[uid], rules, own, target.sent, thorough_since())
-                for uid in batch
-                if uid in raw_by_uid
-            ]
-            report.add(self._record(target, batch, raw_by_uid, results, self.save_attachments(results)))
-            del raw_by_uid, results
+            messages = [(uid, raw_by_uid[uid]) for uid in batch if uid in raw_by_uid]
+            done = workers.process_batch(
+                messages, rules, own, self.attachments, target.sent, thorough_since(), self.settings.parse
+            )
+            del messages
+            report.add(self._record(target, batch, raw_by_uid, *done))
+            del raw_by_uid, done  # before the next batch is fetched, not after
         return report
 
     def _run_parallel(
@@ -125,7 +127,7 @@ class Ingest:
         own = self.settings.own_addresses
         try:
             with workers.pool(
-                self.settings.fetch.workers, self.settings.rules, own, self.attachments
+                self.settings.fetch.workers, self.settings.rules, own, self.attachments, self.settings.parse
             ) as pool:
                 for batch in batches:
                     if stop is not None and stop.is_set():
@@ -143,6 +145,7 @@ class Ingest:
                         done_batch, done_raw, done = in_flight.popleft()
                         report.add(self._record(target, done_batch, done_raw, *done.result()))
                         committed += 1
+                        del done_raw, done  # not alive while the next batch is fetched
         except BrokenProcessPool:
             log.warning(
                 "%s/%s: worker processes failed; continuing in this process",
@@ -177,6 +180,29 @@ class Ingest:
 
     def save_attachments(self, results: Sequence[Processed | Failed]) -> dict[str, bool]:
         return workers.save_all(self.attachments, results)
+
+
+def cut_batches(
+    uids: Sequence[int], sizes: Mapping[int, int], max_count: int, max_bytes: int
+) -> list[list[int]]:
+    """UIDs in order, in batches of at most `max_count` messages and `max_bytes` raw bytes.
+
+    A message bigger than `max_bytes` is a batch of its own. A UID without a size
+    (expunged since SEARCH) weighs nothing: the fetch will not find it either.
+    """
+    batches: list[list[int]] = []
+    batch: list[int] = []
+    weight = 0
+    for uid in uids:
+        size = sizes.get(uid, 0)
+        if batch and (len(batch) >= max_count or weight + size > max_bytes):
+            batches.append(batch)
+            batch, weight = [], 0
+        batch.append(uid)
+        weight += size
+    if batch:
+        batches.append(batch)
+    return batches
 
 
 _WorkerResult = tuple[list[Processed | Failed], dict[str, bool]]

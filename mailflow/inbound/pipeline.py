@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from mailflow.config.parse_limits import DEFAULT_LIMITS, ParseLimits
 from mailflow.config.rules import RuleSet
 from mailflow.inbound import guard
 from mailflow.inbound.classify import classifier as classify
@@ -43,13 +44,15 @@ def process(
     own_addresses: frozenset[str],
     sent_folder: bool = False,
     thorough_since: datetime | None = None,
+    parse_limits: ParseLimits = DEFAULT_LIMITS,
 ) -> Processed | Failed:
     """Run the pure stages; any exception here is this message's fault, not the batch's.
 
     Buyer mail written since `thorough_since` may get a reply: the model's thorough tier reads it.
+    `parse_limits` is settings.parse: how much of one message the parser reads.
     """
     try:
-        mail = parsing.parse(raw)
+        mail = parsing.parse(raw, parse_limits)
         outbound = sent_folder or (mail.sender is not None and mail.sender.email in own_addresses)
         if outbound:
             verdict = GuardVerdict(automatic=False, reasons=("our own message",))

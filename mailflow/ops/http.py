@@ -23,7 +23,11 @@ class ServedApp(threading.Thread):
 
     def __init__(self, name: str, app: Any, host: str, port: int, stop: threading.Event) -> None:
         super().__init__(name=name, daemon=True)
-        self.server: Any = create_server(app, host=host, port=port, threads=4)
+        # X-Forwarded-* are the app's to believe or drop (web.trusted_proxies, review/web/proxies):
+        # waitress would drop them from every peer, a trusted proxy too.
+        self.server: Any = create_server(
+            app, host=host, port=port, threads=4, clear_untrusted_proxy_headers=False
+        )
         self.stop_flag = stop
 
     def run(self) -> None:

@@ -13,9 +13,10 @@ import sqlite3
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, func, select
+from sqlalchemy import Engine, create_engine, event, func, make_url, select
 from sqlalchemy.orm import sessionmaker
 
 from mailflow.store.migrate import upgrade
@@ -27,6 +28,7 @@ from mailflow.store.models import (
     Customer,
     QuarantinedMessage,
 )
+from mailflow.store.private_files import create_private
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +41,29 @@ class FolderState:
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        _private_database_file(url)
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
         _sqlite_transactions(engine)
         return engine
     # UTF-8 on the wire whatever the server's default: on a SQL_ASCII database psycopg would
     # otherwise hand back bytes, and SQLAlchemy fail with a TypeError before our check can speak.
     return create_engine(url, pool_pre_ping=True, connect_args={"client_encoding": "utf8"})
+
+
+def _private_database_file(url: str) -> None:
+    """A new SQLite database starts as an empty file of ours, 0600: SQLite would make it 0644 less the umask.
+
+    SQLite takes an empty file for a new database, and gives its -wal and -shm
+    files the database file's mode. Where the folder is missing, SQLite's own
+    error says so when it connects; in-memory and URI-form databases are left to it.
+    """
+    parsed = make_url(url)
+    name = parsed.database
+    if not name or name == ":memory:" or "uri" in parsed.query:
+        return
+    path = Path(name)
+    if path.parent.is_dir():
+        create_private(path)
 
 
 def _sqlite_transactions(engine: Engine) -> None:

@@ -266,13 +266,25 @@ class Reviewer(Base):
 
 
 class LoginFailure(Base):
-    """A refused login, kept for the rate limit (shared by every process serving the page)."""
+    """A refused login, kept for the login throttle (shared by every process serving the page)."""
 
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(100), index=True)
+    # The client's address when it reached the page directly; "" through a trusted proxy, where
+    # every reviewer shares the proxy's address and only the name is counted.
     remote: Mapped[str] = mapped_column(String(100), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ReviewSession(Base):
+    """A login on the review page; logging out, or removing the reviewer, deletes it."""
+
+    __tablename__ = "review_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's token
+    reviewer_id: Mapped[int] = mapped_column(ForeignKey("reviewers.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Invoice(Base):

@@ -7,6 +7,7 @@ from pathlib import Path
 from mailflow.store.engine import Store
 from tests.support.cli import run_mailflow
 from tests.support.dovecot import PASSWORD, Dovecot
+from tests.support.file_modes import modes_under, permissive_umask
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import PASSWORD as SMTP_PASSWORD
 from tests.support.smtp_sink import USER as SMTP_USER
@@ -57,3 +58,15 @@ def test_doctor_passes_on_a_working_setup_and_names_each_broken_part(
             "FAIL secret mailbox[0].smtp.password: environment variable SMTP_SECRET is not set"
             in unset.stdout
         ), unset.stdout
+
+
+def test_init_writes_its_settings_templates_and_database_for_its_owner_only(tmp_path: Path) -> None:
+    """settings.toml may hold secret references and the database buyer mail and password hashes."""
+    path = tmp_path / "team" / "settings.toml"
+    with permissive_umask():
+        made = run_mailflow(path, "init")
+    assert made.returncode == 0, made.stderr
+    modes = modes_under(tmp_path / "team")
+    assert modes["."] == "0o700" and modes["settings.toml"] == "0o600" and modes["mailflow.db"] == "0o600"
+    assert modes["templates"] == "0o700" and modes["templates/ack.en.txt.j2"] == "0o600"
+    assert set(modes.values()) == {"0o700", "0o600"}, modes

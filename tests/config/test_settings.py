@@ -10,23 +10,12 @@ import pytest
 from mailflow.config import settings as config
 from mailflow.config.secrets import Secret
 from mailflow.errors import ConfigError, SecretError
+from tests.support.settings import MINIMAL_MAILBOX, load_text
 
 REPO = Path(__file__).resolve().parents[2]
 
-MINIMAL = """
-[[mailbox]]
-name = "sales"
-address = "sales@ningbo-homeware.example"
-[mailbox.imap]
-host = "imap.example.com"
-password = "env:MAILFLOW_TEST_SECRET"
-"""
-
-
-def _load(tmp_path: Path, text: str) -> config.Settings:
-    path = tmp_path / "settings.toml"
-    path.write_text(text, encoding="utf-8")
-    return config.load(path)
+MINIMAL = MINIMAL_MAILBOX
+_load = load_text
 
 
 def test_the_shipped_settings_toml_loads() -> None:
@@ -260,3 +249,38 @@ def test_the_tagging_model_and_its_thresholds_are_settings(tmp_path: Path) -> No
 def test_a_wrong_threshold_names_its_key(tmp_path: Path, table: str, says: str) -> None:
     with pytest.raises(ConfigError, match=re.escape(says)):
         _load(tmp_path, MINIMAL + f"[classify.thresholds]\n{table}\n")
+
+
+def test_parse_limits_default_to_500_parts_and_1000_header_fields(tmp_path: Path) -> None:
+    limits = _load(tmp_path, MINIMAL).parse
+    assert (limits.max_parts, limits.max_headers) == (500, 1000)
+
+
+def test_parse_limits_are_settings(tmp_path: Path) -> None:
+    limits = _load(tmp_path, MINIMAL + "[parse]\nmax_parts = 50\nmax_headers = 200\n").parse
+    assert (limits.max_parts, limits.max_headers) == (50, 200)
+
+
+@pytest.mark.parametrize(
+    ("table", "says"),
+    [
+        ("max_parts = 0", "parse.max_parts must be a positive integer"),
+        ("max_headers = -5", "parse.max_headers must be a positive integer"),
+        ('max_parts = "500"', "parse.max_parts must be an integer"),
+        ("max_headers = 10.5", "parse.max_headers must be an integer"),
+        ("max_headers = true", "parse.max_headers must be an integer"),
+        ("max_bytes = 10", "parse.max_bytes: unknown key"),
+    ],
+)
+def test_a_wrong_parse_limit_names_its_key(tmp_path: Path, table: str, says: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        _load(tmp_path, MINIMAL + f"[parse]\n{table}\n")
+
+
+def test_mailbox_aliases_are_our_own_addresses(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MAILFLOW_TEST_SECRET", "x")
+    aliased = MINIMAL.replace('name = "sales"', 'name = "sales"\naliases = ["Info@Ningbo-Homeware.example"]')
+    own = _load(tmp_path, aliased).own_addresses
+    assert own == {"sales@ningbo-homeware.example", "info@ningbo-homeware.example"}
+    with pytest.raises(ConfigError, match=r"aliases must be a list of email addresses"):
+        _load(tmp_path, MINIMAL.replace('name = "sales"', 'name = "sales"\naliases = ["info"]'))

@@ -21,5 +21,8 @@ class MemorySource:
     def uids_after(self, last_uid: int) -> list[int]:
         return [uid for uid in self.messages if uid > last_uid]
 
+    def sizes(self, uids: Sequence[int]) -> dict[int, int]:
+        return {uid: len(self.messages[uid]) for uid in uids if uid in self.messages}
+
     def fetch(self, uids: Sequence[int]) -> dict[int, bytes]:
         return {uid: self.messages[uid] for uid in uids if uid in self.messages}

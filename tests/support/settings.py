@@ -77,3 +77,21 @@ folders = [{folder_list}]
 
 def load_settings(path: Path) -> Settings:
     return config.load(path)
+
+
+# The least settings.toml that loads: one mailbox, its password from the environment.
+MINIMAL_MAILBOX = """
+[[mailbox]]
+name = "sales"
+address = "sales@ningbo-homeware.example"
+[mailbox.imap]
+host = "imap.example.com"
+password = "env:MAILFLOW_TEST_SECRET"
+"""
+
+
+def load_text(directory: Path, text: str) -> Settings:
+    """`text` as settings.toml in `directory`, loaded."""
+    path = directory / "settings.toml"
+    path.write_text(text, encoding="utf-8")
+    return config.load(path)

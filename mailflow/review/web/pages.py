@@ -13,6 +13,8 @@ from mailflow.ledger.store import Ledger
 from mailflow.review.queries import MANUAL_KINDS, ReviewQueries
 from mailflow.review.retag import CORRECTABLE_TAGS, RetagRefused, retag
 from mailflow.review.web.i18n import text
+from mailflow.review.web.ids import form_id
+from mailflow.review.web.origin import local_path
 from mailflow.review.web.safety import quoted_history, sanitized_html
 from mailflow.store.engine import Store
 
@@ -38,9 +40,12 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
 
     @app.post("/approve-batch")
     def approve_batch() -> ResponseReturnValue:
-        for raw_id in request.form.getlist("draft"):
-            if raw_id.isdigit():
-                _decide(outbox, int(raw_id), "approved", g.user)
+        raw_ids = request.form.getlist("draft")
+        draft_ids = [draft_id for draft_id in map(form_id, raw_ids) if draft_id is not None]
+        if len(draft_ids) != len(raw_ids):  # not the queue's form: decide none of it
+            abort(404)
+        for draft_id in draft_ids:
+            _decide(outbox, draft_id, "approved", g.user)
         return redirect(url_for("queue"))
 
     @app.get("/drafts/<int:draft_id>")
@@ -136,8 +141,7 @@ def register_retag(app: Flask, store: Store) -> None:
                         id=done.case_withdrawn, drafts=done.drafts_cancelled
                     )
                 )
-        # Only a path on this site: never an open redirect.
-        return redirect(back if back.startswith("/") and not back.startswith("//") else url_for("queue"))
+        return redirect(local_path(back) or url_for("queue"))  # never an open redirect
 
 
 def _decide(outbox: Outbox, draft_id: int, action: str, actor: str, detail: str = "") -> None:

@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -24,6 +25,15 @@ from tests.support.settings import write_settings
 from tests.support.smtp_sink import FaultyHandler, running_sink
 
 PASSWORD = "correct horse battery"
+SITE = "http://localhost"  # where the test client's requests go: the page's own origin
+
+
+class BrowserClient(FlaskClient):
+    """A test client that, like every browser of today, says which page a form was posted from."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.environ_base["HTTP_ORIGIN"] = SITE
 
 
 @dataclass
@@ -47,7 +57,9 @@ def site(tmp_path: Path, db_url: str) -> Iterator[Site]:
         Ingest(settings, store).sync_folder(MemorySource(messages), settings.mailboxes[0], "INBOX")
         assert Drafter(settings, store).run() == 2
         Accounts(store).add("manager", PASSWORD)
-        yield Site(settings, store, create_app(settings, store, secret_key=b"t" * 32), path, sink)
+        app = create_app(settings, store, secret_key=b"t" * 32)
+        app.test_client_class = BrowserClient
+        yield Site(settings, store, app, path, sink)
         store.close()
 
 

@@ -11,7 +11,7 @@ from mailflow.drafts.store import Outbox
 from mailflow.ledger.sheet_records import InvoiceRecord
 from mailflow.ledger.store import Ledger
 from mailflow.outbound.sender import Sender
-from mailflow.review.accounts import MAX_FAILURES, Accounts
+from mailflow.review.accounts import FREE_FAILURES_PER_NAME, Accounts
 from mailflow.schedule.tick import Scheduler
 from tests.review.web.conftest import PASSWORD, Site, csrf_token, log_in
 
@@ -39,13 +39,13 @@ def test_the_session_cookie_is_httponly_and_samesite(client: FlaskClient) -> Non
 
 def test_a_wrong_password_is_refused_and_repeated_failures_are_rate_limited(client: FlaskClient) -> None:
     token = csrf_token(client.get("/login").get_data(as_text=True))
-    for _ in range(MAX_FAILURES):
+    for _ in range(FREE_FAILURES_PER_NAME):
         response = client.post(
             "/login", data={"username": "manager", "password": "wrong", "csrf_token": token}
         )
         assert response.status_code == 401
     right = client.post("/login", data={"username": "manager", "password": PASSWORD, "csrf_token": token})
-    assert right.status_code == 429  # even the right password waits out the window
+    assert right.status_code == 429  # even the right password waits its turn
 
 
 def test_a_forged_form_without_the_csrf_token_is_refused(client: FlaskClient, site: Site) -> None:
