@@ -45,7 +45,9 @@ def baseline(server: Dovecot) -> float:
     return time.perf_counter() - started
 
 
-def mailflow_once(server: Dovecot, workdir: Path, batch_size: int, workers: int) -> tuple[float, int]:
+def mailflow_once(
+    server: Dovecot, workdir: Path, batch_size: int, workers: int, model: str = "builtin"
+) -> tuple[float, int]:
     # Imported here, not at the top: worker processes (spawn) import the main script again,
     # and in real use that is the `mailflow` script, which loads only the command line.
     from mailflow.config.settings import load
@@ -54,7 +56,7 @@ def mailflow_once(server: Dovecot, workdir: Path, batch_size: int, workers: int)
 
     fetch = {"batch_size": batch_size, "workers": workers}
     path = write_settings(
-        workdir, f"sqlite:///{workdir / 'bench.db'}", server.port, USER, PASSWORD, fetch=fetch
+        workdir, f"sqlite:///{workdir / 'bench.db'}", server.port, USER, PASSWORD, fetch=fetch, model=model
     )
     settings = load(path)
     store = Store(settings.database_url)
@@ -76,6 +78,7 @@ def main() -> None:
     parser.add_argument(
         "--rounds", type=int, default=3, help="baseline and mailflow alternate; medians compared"
     )
+    parser.add_argument("--model", default="builtin", help='the tagging model ("off": the rules alone)')
     args = parser.parse_args()
     server = Dovecot().start()
     try:
@@ -85,7 +88,7 @@ def main() -> None:
         for _ in range(args.rounds):
             raw_times.append(baseline(server))
             with tempfile.TemporaryDirectory() as workdir:
-                ours, logged = mailflow_once(server, Path(workdir), args.batch_size, args.workers)
+                ours, logged = mailflow_once(server, Path(workdir), args.batch_size, args.workers, args.model)
             assert logged == args.messages, f"logged {logged} of {args.messages}"
             our_times.append(ours)
         raw_seconds, our_seconds = statistics.median(raw_times), statistics.median(our_times)

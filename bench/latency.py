@@ -14,6 +14,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 
 from common import PASSWORD, Dovecot, write_settings
@@ -68,7 +70,9 @@ def main() -> None:
             message_id = f"latency-{index}@x"
             sender = f"Buyer {index} <buyer{index}@importer-{index}.example>"
             started = time.perf_counter()
-            client.append("INBOX", buyer_mail(message_id=f"<{message_id}>", sender=sender))
+            # Dated now, as real mail is: new buyer mail gets the model's thorough tier.
+            dated = f"Date: {format_datetime(datetime.now(UTC))}\n".encode()
+            client.append("INBOX", dated + buyer_mail(message_id=f"<{message_id}>", sender=sender))
             logged.append(wait_for(engine, message_id) - started)
             drafted.append(wait_for(engine, message_id, query=DRAFTED) - started)
             time.sleep(0.3)

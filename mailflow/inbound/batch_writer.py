@@ -45,6 +45,7 @@ from mailflow.store.models import (
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("mailflow.audit")
+_DEFECTS_LOGGED = 10  # a broken message may have thousands; the first few say what is wrong
 
 # What the database says when it will not take some row (as opposed to being down).
 REFUSED_DATA = (IntegrityError, DataError, InternalError)
@@ -214,6 +215,9 @@ class BatchWriter:
             result.severity,
             extra={"customer": customer.email} if customer else None,
         )
+        if mail.defects:  # read anyway; what the parser could not read or left out is said once
+            audit.warning("<%s> parsed with defects: %s", mail.message_id or mail.dedupe_key,
+                          "; ".join(mail.defects[:_DEFECTS_LOGGED]))  # fmt: skip
         return PendingContact(row, customer, case, item.direction, attachment_rows(item, self.stored))
 
     # -- writing ---------------------------------------------------------------

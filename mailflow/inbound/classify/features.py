@@ -26,13 +26,22 @@ def normalise(text: str) -> str:
 def ngrams(text: str) -> Counter[str]:
     """Counts of the 1-4 character n-grams of each word, edges marked with spaces."""
     counts: Counter[str] = Counter()
-    for word in normalise(text).split():
-        padded = f" {word} "
-        length = len(padded)
-        counts.update(
-            padded[start : start + size] for size in (1, 2, 3, 4) for start in range(length - size + 1)
-        )
+    for word, times in words(text).items():
+        for gram in word_ngrams(word):
+            counts[gram] += times
     return counts
+
+
+def words(text: str) -> Counter[str]:
+    """The normalised words of a text, counted: the unit n-grams are taken from."""
+    return Counter(normalise(text).split())
+
+
+def word_ngrams(word: str) -> list[str]:
+    """The 1-4 character n-grams of one normalised word, its edges marked with spaces."""
+    padded = f" {word} "
+    length = len(padded)
+    return [padded[start : start + size] for size in (1, 2, 3, 4) for start in range(length - size + 1)]
 
 
 def sentences(text: str) -> list[str]:

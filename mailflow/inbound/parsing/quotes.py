@@ -21,6 +21,9 @@ _HISTORY_START = re.compile(
       | (?:on|am|le|el|em|il|op)\s.{4,240}?(?:wrote|schrieb|a\s+écrit|escribió|escreveu|ha\s+scritto|schreef)(?:\s[^:]{1,120})?\s*:
       | .{4,240}?(?:写道|寫道|пишет|написал|написала|написал\(а\)|كتب)\s*[:：]
       | 在\s.{4,200}?写道[:：]?
+      # Indonesian and Vietnamese Gmail; a clock time before the verb, as for Polish below.
+      | pada\s.{0,120}?\d{1,2}[.:]\d{2}.{0,160}?menulis\s*:
+      | vào\s.{0,120}?\d{1,2}:\d{2}.{0,160}?đã\s+viết\s*:
       # Polish and Turkish Gmail/Thunderbird. Both phrases also open plain sentences ("W dniu
       # dostawy kierowca napisał:", "teslim tarihinde şoför şunu yazdı:"), so a clock time is
       # required before the verb: attributions always carry one, narrative rarely does.
@@ -39,9 +42,9 @@ _HISTORY_START = re.compile(
 # An Outlook/Foxmail header block: a From line followed closely by Sent/Date/To/Subject.
 # Field names per client language: pl Od/Wysłano/Do/Temat, tr Kimden/Gönderildi/Kime/Konu,
 # ar من/تم الإرسال/إلى/الموضوع, nl Van/Verzonden/Aan/Onderwerp, ja 差出人/送信日時/宛先/件名,
-# ko 보낸 사람/보낸 날짜/받는 사람/제목.
+# ko 보낸 사람/보낸 날짜/받는 사람/제목, it Da/Inviato/A/Oggetto, id Dari/Dikirim/Kepada/Perihal.
 _BLOCK_FROM = re.compile(
-    r"^\s*\*?(?:from|von|de|da|van|od|kimden|от|من|发件人|寄件者|差出人|보낸\s*사람)\s*\*?\s*[:：]",
+    r"^\s*\*?(?:from|von|de|da|van|od|kimden|dari|от|من|发件人|寄件者|差出人|보낸\s*사람)\s*\*?\s*[:：]",
     re.IGNORECASE,
 )
 _BLOCK_NEXT = re.compile(
@@ -49,6 +52,7 @@ _BLOCK_NEXT = re.compile(
         |para|asunto|data|assunto|отправлено|дата|кому|тема|发送时间|日期|收件人|主题|發送時間|寄件日期|收件者|主旨
         |wysłano|do|temat|gönderildi|tarih|kime|konu|تم\s+الإرسال|التاريخ|إلى|الموضوع
         |verzonden|aan|onderwerp|送信日時|宛先|件名|보낸\s*날짜|날짜|받는\s*사람|제목
+        |inviato|a|oggetto|dikirim|tanggal|kepada|perihal|subjek
     )\s*\*?\s*[:：]""",
     re.IGNORECASE | re.VERBOSE,
 )

@@ -56,6 +56,20 @@ HISTORY = {
         "받는 사람: 영업부 <sales@x.example>\n"
         "제목: 주문 4471\n"
     ),
+    "it outlook": (
+        "Da: Marco Bianchi <marco@x.example>\n"
+        "Inviato: giovedì 12 novembre 2026 09:41\n"
+        "A: Vendite <sales@x.example>\n"
+        "Oggetto: Ordine 4471\n"
+    ),
+    "id outlook": (
+        "Dari: Budi Santoso <budi@x.example>\n"
+        "Dikirim: Kamis, 12 November 2026 09.41\n"
+        "Kepada: Penjualan <sales@x.example>\n"
+        "Perihal: Pesanan 4471\n"
+    ),
+    "id gmail": "Pada tanggal Kam, 12 Nov 2026 09.41, Budi Santoso <budi@x.example> menulis:\n",
+    "vi gmail": "Vào Th 5, 12 thg 11, 2026 lúc 09:41 Nguyễn Văn An <an@x.example> đã viết:\n",
 }
 
 
@@ -110,6 +124,8 @@ NOT_HISTORY = {
     "pl narrative": "W dniu dostawy kierowca napisał:\npaleta uszkodzona.\nProszę o zwrot.",
     "tr narrative": "Teslim tarihinde şoför şunu yazdı:\nkoli hasarlı.\nİade istiyoruz.",
     "tr shipped from": "Numuneler İstanbul'dan gönderildi\nama hâlâ gelmedi.",
+    "it route": "Percorso:\nDa: Shanghai\nA: Genova\nIl container è fermo da una settimana.",
+    "id narrative": "Pada hari pengiriman sopir menulis:\npalet rusak.\nMohon diganti.",
 }
 
 
