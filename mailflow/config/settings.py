@@ -96,7 +96,17 @@ class Settings:
 
     @property
     def own_addresses(self) -> frozenset[str]:
-        return frozenset(address for box in self.mailboxes for address in (box.address, *box.aliases))
+        """Addresses that reach our own mailboxes: each one's address, aliases, and the logins that
+        are addresses (the account behind a send-as address). Mail from them is ours; none gets a draft."""
+        logins = {
+            login.strip().lower()
+            for box in self.mailboxes
+            for login in (box.imap.username, box.smtp.username if box.smtp else "")
+            if "@" in login
+        }
+        return frozenset(
+            {address for box in self.mailboxes for address in (box.address, *box.aliases)} | logins
+        )
 
 
 def config_path(explicit: str | None) -> Path:

@@ -17,7 +17,7 @@ from typing import Any
 
 from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settings
 from mailflow.drafts.headers import UnsafeHeader, new_message_id, references_for, reply_subject, safe_header
-from mailflow.drafts.loop_guard import loop_reason, own_addresses
+from mailflow.drafts.loop_guard import loop_reason
 from mailflow.drafts.templates import TemplateProblem, Templates
 
 log = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ def draft_acknowledgements(settings: Settings, store: Any, templates: Templates,
     """Draft what is due; one bad template or header costs that draft, not the others."""
     created = 0
     mailboxes = {box.name: box for box in settings.mailboxes}
-    own = own_addresses(settings)
+    own = settings.own_addresses
     for candidate in store.ack_candidates(now - ACK_WITHIN):
         mailbox = mailboxes.get(candidate.mailbox)
         if mailbox is None:

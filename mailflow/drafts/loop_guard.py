@@ -1,4 +1,4 @@
-"""No draft to ourselves: which addresses reach our own mailboxes, and whether a reply would go there.
+"""No draft to ourselves: whether a reply would go to one of our own mailboxes (Settings.own_addresses).
 
 A buyer's message whose Reply-To named our own team mailbox once got an
 acknowledgement addressed to that mailbox. Sent, it would arrive as new mail,
@@ -9,19 +9,7 @@ end, the address a draft is about to be written to.
 
 from __future__ import annotations
 
-from mailflow.config.settings import Settings
 from mailflow.inbound.guard import is_own_address
-
-
-def own_addresses(settings: Settings) -> frozenset[str]:
-    """Our mailboxes' addresses, and the logins that are addresses: the account behind a send-as alias."""
-    logins = {
-        login.strip().lower()
-        for box in settings.mailboxes
-        for login in (box.imap.username, box.smtp.username if box.smtp else "")
-        if "@" in login
-    }
-    return settings.own_addresses | logins
 
 
 def loop_reason(reply_to: str, sender: str, own: frozenset[str]) -> str:

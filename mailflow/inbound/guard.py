@@ -11,6 +11,7 @@ kept, so the contact log says *why* a message was treated as automatic.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from mailflow.inbound.message import Address, GuardVerdict, InboundMail
 from mailflow.inbound.parsing.addresses import first_address
@@ -116,7 +117,13 @@ def own_address_key(address: str) -> str:
 def is_own_address(address: str, own_addresses: frozenset[str]) -> bool:
     """Would mail to `address` land in one of our own mailboxes?"""
     key = own_address_key(address)
-    return bool(key) and key in {own_address_key(own) for own in own_addresses}
+    return bool(key) and key in _own_keys(own_addresses)
+
+
+@lru_cache(maxsize=8)
+def _own_keys(own_addresses: frozenset[str]) -> frozenset[str]:
+    # The same few sets come with every message: their spellings are worked out once.
+    return frozenset(own_address_key(own) for own in own_addresses)
 
 
 def _values(mail: InboundMail, name: str) -> list[str]:

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from mailflow.config.settings import Settings
-from mailflow.drafts.loop_guard import loop_reason, own_addresses
+from mailflow.drafts.loop_guard import loop_reason
 from mailflow.drafts.store import Outbox
 from mailflow.inbound.ingest import Ingest
 from mailflow.ops.daemon import Drafter
@@ -154,7 +154,7 @@ def test_robots_that_echo_a_complaint_get_no_acknowledgement(team: Team, message
 
 
 def test_own_addresses_are_the_mailboxes_and_the_logins_that_are_addresses(team: Team) -> None:
-    assert own_addresses(team.settings) == {OURS, LOGIN}
+    assert team.settings.own_addresses == {OURS, LOGIN}
 
 
 @pytest.mark.parametrize(

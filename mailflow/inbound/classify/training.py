@@ -110,11 +110,12 @@ def train(training: Sequence[Example], dev: Sequence[Example], corpus_checksum: 
 
     vocabulary, idf = _vocabulary([ngrams(item.text) for item in training])
     index = {gram: column for column, gram in enumerate(vocabulary)}
+    known = tagging_model.WordColumns(index)  # each word cut into n-grams once, not once per message
 
     def matrix(examples: Sequence[Example]) -> Any:
         rows, columns, values = [], [], []
         for row, item in enumerate(examples):
-            found, weights = tagging_model.vectorise(item.text, index, idf)
+            found, weights = tagging_model.vectorise(item.text, index, idf, known)
             rows += [row] * len(found)
             columns += found.tolist()
             values += weights.tolist()
