@@ -113,3 +113,13 @@ def test_sure_it_is_about_a_payment_unsure_of_the_kind_gives_the_likeliest_kind(
     # A kind the rules already found is enough: the model adds none.
     hits, _ = model_hits(unsure, text, {"payment:extension"}, thorough=False)
     assert not [hit for hit in hits if hit.tag.startswith("payment:")]
+
+
+def test_automatic_mail_never_takes_the_thorough_tier(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_embedding(texts: list[str]) -> np.ndarray:
+        raise AssertionError("the thorough tier ran for a robot")
+
+    monkeypatch.setattr(tagging_model.embeddings, "embed", no_embedding)
+    advice = "Payment has been made for invoice INV-9, EUR 8,000.00, value date 07.12.2026."
+    result = classify(parse(_mail(advice)), replace(default_ruleset(), model="builtin"), True, thorough=True)
+    assert result.tags[0] == "automatic"
