@@ -12,8 +12,6 @@ RUN python3 -m venv /opt/mailflow && /opt/mailflow/bin/pip install --no-cache-di
 FROM ${PYTHON_IMAGE}
 RUN useradd --system --uid 10001 --create-home --home-dir /var/lib/mailflow mailflow
 COPY --from=build /opt/mailflow /opt/mailflow
-# Shipped templates: set templates.dir = "/opt/mailflow/templates" in settings.toml to use them.
-COPY templates /opt/mailflow/templates
 ENV PATH=/opt/mailflow/bin:$PATH \
     MAILFLOW_CONFIG=/var/lib/mailflow/settings.toml \
     PYTHONUNBUFFERED=1

@@ -50,7 +50,7 @@ def settings_file(folder: Path, url: str, imap_port: int, users: list[str], pars
     path = folder / "settings.toml"
     path.write_text(
         f'[database]\nurl = "{url}"\n[storage]\ndata_dir = "{folder / "data"}"\n'
-        f'[templates]\ndir = "{Path(__file__).resolve().parents[1] / "templates"}"\n'
+        f'[templates]\ndir = "{Path(__file__).resolve().parents[1] / "mailflow" / "drafts" / "shipped_templates"}"\n'
         f"[fetch]\nbatch_size = 200\nworkers = {parse_workers}\nlease_seconds = 6\n"
         "[schedule]\nenabled = false\n" + boxes,
         encoding="utf-8",

@@ -59,7 +59,7 @@ def settings_file(directory: Path, database: str) -> Path:
 url = "{database}"
 
 [templates]
-dir = "{ROOT / "templates"}"
+dir = "{ROOT / "mailflow" / "drafts" / "shipped_templates"}"
 
 [company]
 name = "Ningbo Homeware"

@@ -28,10 +28,20 @@ def add_parsers(commands: Any) -> None:
     database.add_parser("status", help="the schema's migration and the one this mailflow needs")
 
     templates = command_group(
-        commands, "templates", "the operator's reply templates", plain=templates_command
+        commands,
+        "templates",
+        "the reply templates: the shipped ones and the operator's",
+        plain=templates_command,
     )
-    check = templates.add_parser("check", help="fail on any template that must not write to a buyer")
-    check.add_argument("--dir", help="templates folder (default: $MAILFLOW_TEMPLATES, then ./templates)")
+    check = templates.add_parser(
+        "check", help="fail on any template that must not write to a buyer (the set mailflow uses)"
+    )
+    check.add_argument(
+        "--dir", help="the operator's folder (default: $MAILFLOW_TEMPLATES, then templates.dir of --config)"
+    )
+    copy = templates.add_parser("copy", help="copy the shipped templates into DIR to adapt them")
+    copy.add_argument("dir", metavar="DIR", help="the folder to copy into (created 0700)")
+    copy.add_argument("--force", action="store_true", help="overwrite files DIR already has")
 
 
 def database_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
@@ -53,15 +63,49 @@ def database_command(args: argparse.Namespace, _settings: Settings, store: Store
 
 
 def templates_command(args: argparse.Namespace) -> int:
+    if args.action == "copy":
+        return _copy_templates(Path(args.dir), args.force)
     from mailflow.drafts.template_check import check
-    from mailflow.drafts.templates import template_names
+    from mailflow.drafts.templates import SHIPPED_TEMPLATES, Templates
 
-    folder = Path(args.dir or os.environ.get("MAILFLOW_TEMPLATES") or "templates")
-    problems = check(folder)
-    for problem in problems:
-        print(f"{folder / problem.file}:{problem.line}: {problem.message}")
-    if problems:
-        print(f"{len(problems)} problem(s) in {folder}", file=sys.stderr)
+    folder = _operator_folder(args)
+    if folder is not None and not folder.is_dir():
+        print(f"{folder}: templates folder not found", file=sys.stderr)
         return 1
-    print(f"{len(template_names(folder))} templates in {folder}: all good")
+    problems = check(folder, SHIPPED_TEMPLATES)
+    for problem in problems:
+        print(f"{problem.path}:{problem.line}: {problem.message}")
+    where = f"{folder} over the shipped ones" if folder else f"the shipped ones ({SHIPPED_TEMPLATES})"
+    if problems:
+        print(f"{len(problems)} problem(s) in {where}", file=sys.stderr)
+        return 1
+    templates = Templates(folder, SHIPPED_TEMPLATES)
+    own = sum(source == folder for source in templates.sources.values())
+    print(f"{len(templates.names)} templates ({own} of them the operator's), {where}: all good")
+    return 0
+
+
+def _operator_folder(args: argparse.Namespace) -> Path | None:
+    """--dir, $MAILFLOW_TEMPLATES, templates.dir of the settings file; None: the shipped ones alone."""
+    given = args.dir or os.environ.get("MAILFLOW_TEMPLATES")
+    if given:
+        return Path(given)
+    from mailflow.config import settings as config
+
+    path = config.config_path(args.config)
+    if not path.exists():
+        return None
+    replies = config.load(path).replies
+    return replies.templates_dir if replies.templates_dir.is_dir() else None
+
+
+def _copy_templates(folder: Path, force: bool) -> int:
+    from mailflow.drafts.template_copy import copy_shipped
+
+    copied, kept = copy_shipped(folder, force)
+    for name in copied:
+        print(f"copied {folder / name}")
+    for name in kept:
+        print(f"kept {folder / name} (exists; --force overwrites it)")
+    print(f"{len(copied)} copied, {len(kept)} kept in {folder}; edit them, then `mailflow templates check`")
     return 0

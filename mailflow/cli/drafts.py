@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailflow.cli.output import command_group, print_rows, reviewer, with_json
+from mailflow.cli.output import command_group, print_rows, reviewer, shown, with_json
 from mailflow.drafts.states import STATES
 from mailflow.errors import MailflowError
 
@@ -60,7 +60,7 @@ def drafts_command(args: argparse.Namespace, _settings: Settings, store: Store) 
     if draft is None:
         raise MailflowError(f"no draft with id {args.id}")
     if args.action == "show":
-        print(_render(draft))
+        print(_render(draft, _buyer_wrote(store, draft)))
         return 0
     if args.action == "reject":
         status = outbox.decide(args.id, "rejected", reviewer(), detail=args.reason)
@@ -85,7 +85,17 @@ def bounces_command(args: argparse.Namespace, _settings: Settings, store: Store)
     return 0
 
 
-def _render(draft: dict[str, Any]) -> str:
+def _buyer_wrote(store: Store, draft: dict[str, Any]) -> str:
+    """For a payment reminder: the buyer's latest word about paying it ("" when none)."""
+    from mailflow.ledger.payment_holds import reminder_invoice
+    from mailflow.ledger.store import Ledger
+
+    number = reminder_invoice(draft["idempotency_key"]) if draft["kind"] == "reminder" else ""
+    wrote = Ledger(store).buyer_wrote(number) if number else None
+    return str(wrote["text"]) if wrote else ""
+
+
+def _render(draft: dict[str, Any], buyer_wrote: str = "") -> str:
     lines = [
         f"Draft {draft['id']} ({draft['kind']}, {draft['status']}, review {draft['policy']})",
         f"From: {draft['from']}",
@@ -95,10 +105,11 @@ def _render(draft: dict[str, Any]) -> str:
         f"Message-ID: <{draft['message_id']}>",
         f"Template: {draft['template']}    Tags: {', '.join(draft['tags'])}",
         *(f"  why: {reason}" for reason in draft["reasons"]),
+        *([f"Note: {buyer_wrote}"] if buyer_wrote else []),
         "",
         draft["body"],
         "History:",
-        *(f"  {e['at']} {e['actor']}: {e['action']} {e['detail']}".rstrip() for e in draft["events"]),
+        *(f"  {shown(e['at'])} {e['actor']}: {e['action']} {e['detail']}".rstrip() for e in draft["events"]),
     ]
     return "\n".join(line for line in lines if line is not None)
 

@@ -61,13 +61,23 @@ def run_command(args: argparse.Namespace, settings: Settings, store: Store) -> i
             secret.reveal()
     if args.once:
         # A log collector reading JSON lines gets the summary as log lines too.
-        report = log.info if settings.log.format == "json" else lambda line: print(line, file=sys.stderr)
+        report = (
+            _report_as_log if settings.log.format == "json" else lambda line: print(line, file=sys.stderr)
+        )
         return run_once(settings, store, report)
     daemon = Daemon(settings, store)
     daemon.install_signal_handlers()
     log.info("watching %d mailbox(es); SIGTERM or Ctrl-C stops", len(settings.mailboxes))
     daemon.run_until_stopped()
     return 0
+
+
+def _report_as_log(line: str) -> None:
+    """A `run --once` line as a log line: its `error: ...` lines at ERROR, where a collector alerts."""
+    if line.startswith("error: "):
+        log.error("%s", line.removeprefix("error: "))
+    else:
+        log.info("%s", line)
 
 
 def contacts_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
@@ -107,7 +117,7 @@ def quarantine_command(args: argparse.Namespace, settings: Settings, store: Stor
 
 
 def _retry(settings: Settings, store: Store, quarantine_id: int) -> int:
-    from mailflow.inbound.ingest import Ingest, thorough_since
+    from mailflow.inbound.ingest import Ingest, arrival_of
     from mailflow.inbound.pipeline import process
     from mailflow.inbound.recording import resolve_quarantine
 
@@ -122,7 +132,8 @@ def _retry(settings: Settings, store: Store, quarantine_id: int) -> int:
         row.raw,
         settings.rules,
         settings.own_addresses,
-        thorough_since=thorough_since(),
+        # It reached the server about when it was quarantined; a first sync's history is not known here.
+        arrival=arrival_of(row.uid, row.at, 0, datetime.now(UTC)),
         parse_limits=settings.parse,
     )
     stored = Ingest(settings, store).save_attachments([result])

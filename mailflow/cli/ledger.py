@@ -1,17 +1,18 @@
-"""`mailflow customers import/list` and `mailflow invoices import/list/paid`."""
+"""`mailflow customers import/template/list` and `mailflow invoices import/template/list/paid/resume/cancel`."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mailflow.cli.output import command_group, print_rows, reviewer, with_json
 from mailflow.errors import MailflowError
+from mailflow.ledger.sheet_columns import SHEETS, describe
 
 if TYPE_CHECKING:
     from mailflow.config.settings import Settings
@@ -35,13 +36,13 @@ def add_parsers(commands: Any) -> None:
     customers = command_group(
         commands, "customers", "the customer list (CSV or XLSX)", with_store=customers_command
     )
-    _import_action(customers)
+    _import_action(customers, "customers")
     with_json(customers.add_parser("list", help="customers with their class"))
 
     invoices = command_group(
         commands, "invoices", "invoices (CSV or XLSX) and payments", with_store=invoices_command
     )
-    _import_action(invoices)
+    _import_action(invoices, "invoices")
     listing = with_json(invoices.add_parser("list", help="invoices with their balance"))
     listing.add_argument("--open", action="store_true", help="only what is still to be paid")
     paid = invoices.add_parser("paid", help="record a payment (the whole balance without --amount)")
@@ -50,12 +51,44 @@ def add_parsers(commands: Any) -> None:
     paid.add_argument("--on", help="the day the money arrived (YYYY-MM-DD; default today)")
     resume = invoices.add_parser("resume", help="clear a hold: the reminders go on as scheduled")
     resume.add_argument("number", help="the invoice number")
-
-
-def _import_action(group: Any) -> None:
-    group.add_parser("import", help="all rows or none; again: no change").add_argument(
-        "file", help="a CSV or XLSX file"
+    cancel = invoices.add_parser("cancel", help="it will not be paid: no more reminders for it")
+    cancel.add_argument("number", help="the invoice number")
+    cancel.add_argument(
+        "--reason", default="", help="why (a credit note, a mistake), for the drafts' history"
     )
+
+
+def _import_action(group: Any, sheet: str) -> None:
+    """`import FILE` and `template FILE`, both listing the sheet's columns (ledger/sheet_columns.py)."""
+    columns = (
+        f"columns (named in the first row, any order; case, spaces and other columns do not matter):\n"
+        f"{describe(SHEETS[sheet])}"
+    )
+    raw = argparse.RawDescriptionHelpFormatter  # keeps the column list one line per column
+    group.add_parser(
+        "import", help="all rows or none; again: no change", epilog=columns, formatter_class=raw
+    ).add_argument("file", help="a CSV or XLSX file")
+    template = group.add_parser(
+        "template", help="write an empty sheet: the headers and one example row", epilog=columns,
+        formatter_class=raw,
+    )  # fmt: skip
+    template.add_argument("file", help="the file to write: .xlsx, or .csv for CSV")
+    template.add_argument("--force", action="store_true", help="overwrite an existing file")
+    template.set_defaults(plain=template_command, sheet=sheet)
+
+
+def template_command(args: argparse.Namespace) -> int:
+    from mailflow.ledger.spreadsheet import write_template
+
+    path = Path(args.file)
+    if path.exists() and not args.force:
+        raise MailflowError(f"{path} exists; not overwritten (--force replaces it)")
+    try:
+        write_template(path, SHEETS[args.sheet])
+    except OSError as exc:  # no such folder, no permission, a full disk
+        raise MailflowError(f"{path}: cannot write it ({exc.strerror or type(exc).__name__})") from None
+    print(f"wrote {path}: the {args.sheet} columns and one example row; replace the example with yours")
+    return 0
 
 
 def customers_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
@@ -72,7 +105,7 @@ def customers_command(args: argparse.Namespace, _settings: Settings, store: Stor
     return 0
 
 
-def invoices_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
+def invoices_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from mailflow.ledger.sheet_records import invoice_records
     from mailflow.ledger.store import ImportRefused, Ledger
 
@@ -81,7 +114,14 @@ def invoices_command(args: argparse.Namespace, _settings: Settings, store: Store
         return print_rows(ledger.invoices(open_only=args.open), args.json, INVOICE_COLUMNS)
     if args.action == "paid":
         invoice = ledger.record_payment(args.number, _amount(args.amount), _day(args.on), reviewer())
-        print(f"invoice {invoice['number']}: paid {invoice['paid_amount']}, balance {invoice['balance']}")
+        print(
+            f"invoice {invoice['number']}: paid {invoice['paid_amount']}, balance {invoice['balance']}"
+            + _reminders_cancelled(invoice["reminders_cancelled"])
+        )
+        return 0
+    if args.action == "cancel":
+        cancelled = ledger.cancel(args.number, reviewer(), " ".join(args.reason.split()))
+        print(f"invoice {args.number}: cancelled" + _reminders_cancelled(cancelled))
         return 0
     if args.action == "resume":
         held = ledger.resume(args.number)
@@ -90,8 +130,14 @@ def invoices_command(args: argparse.Namespace, _settings: Settings, store: Store
     records, errors = invoice_records(args.file, _rows_with_progress(Path(args.file)))
     if errors:
         raise ImportRefused(errors)
-    print(f"{args.file}: invoices {ledger.import_invoices(args.file, records)}")
+    days = settings.schedule.hold_from_messages_days
+    since = datetime.now(UTC) - timedelta(days=days) if days else None
+    print(f"{args.file}: invoices {ledger.import_invoices(args.file, records, messages_since=since)}")
     return 0
+
+
+def _reminders_cancelled(count: int) -> str:
+    return f"; {count} waiting reminder draft(s) cancelled" if count else ""
 
 
 def _rows_with_progress(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -19,6 +20,10 @@ from mailflow.cli import database, drafts, inbound, ledger, model, review, sched
 from mailflow.errors import ConfigError, DatabaseUnreachable, MailflowError
 
 log = logging.getLogger(__name__)
+
+# What a shell reports for a program killed by SIGPIPE (128 + 13), as `yes | head` shows under pipefail:
+# the output was cut short, which a script should be able to tell from success.
+EXIT_BROKEN_PIPE = 141
 
 GROUPS = (inbound, drafts, review, ledger, schedule, setup, database, model)
 
@@ -44,7 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logs.configure(args.verbose)
     try:
-        return _dispatch(args)
+        code = _dispatch(args)
+        sys.stdout.flush()  # a reader that went away is noticed here, not at exit with a traceback
+        return code
+    except BrokenPipeError:
+        # `mailflow ... | head`: the reader has what it wanted. Point stdout at /dev/null so the
+        # interpreter's own flush at exit finds nowhere to fail, and stop quietly.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_BROKEN_PIPE
     except ConfigError as exc:
         print(f"mailflow: configuration error: {exc}", file=sys.stderr)
         return 2

@@ -1,13 +1,23 @@
-"""What every command shares: declaring a command group, rows as a table or as JSON, who is acting."""
+"""What every command shares: declaring a command group, rows as a table or as JSON, who is acting.
+
+JSON is for scripts and keeps the values as stored (times ISO 8601 in UTC); a
+table is for people: times in the local zone to the minute, numbers rounded,
+and columns measured in terminal cells, so Chinese subjects line up.
+"""
 
 from __future__ import annotations
 
 import getpass
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
 
 
 def command_group(commands: Any, name: str, summary: str, **handler: Any) -> Any:
@@ -34,21 +44,58 @@ def print_rows(rows: list[dict[str, Any]], as_json: bool, columns: Sequence[str]
 
 
 def format_table(rows: list[dict[str, Any]], columns: Sequence[str], width: int = 60) -> str:
+    # Imported here: `mailflow --help` builds every parser and must start fast (see cli/main).
+    from rich.cells import cell_len, set_cell_size
+
     def cell(value: Any) -> str:
-        if isinstance(value, list):
-            value = ",".join(str(item) for item in value)
-        text = "" if value is None else str(value)
-        return text if len(text) <= width else text[: width - 1] + "…"
+        text = " ".join(shown(value).split())  # a line break or tab in a subject would break the row
+        text = _CONTROL.sub("?", text)  # nor may buyer text move the cursor or recolour the terminal
+        return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
 
     table = [list(columns)] + [[cell(row.get(column)) for column in columns] for row in rows]
-    widths = [max(len(line[index]) for line in table) for index in range(len(columns))]
+    widths = [max(cell_len(line[index]) for line in table) for index in range(len(columns))]
     lines = [
-        "  ".join(text.ljust(widths[index]) for index, text in enumerate(line)).rstrip() for line in table
+        "  ".join(set_cell_size(text, widths[index]) for index, text in enumerate(line)).rstrip()
+        for line in table
     ]
     lines.insert(1, "  ".join("-" * w for w in widths))
     if not rows:
         lines.append("(none)")
     return "\n".join(lines)
+
+
+def shown(value: Any) -> str:
+    """A value as a table cell: a time local to the minute, a float rounded, a list joined."""
+    if isinstance(value, list):
+        return ",".join(shown(item) for item in value)
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.2f}"
+    if isinstance(value, datetime):
+        return local_minute(value)
+    if isinstance(value, str) and _ISO_MOMENT.fullmatch(value):
+        return local_minute(datetime.fromisoformat(value))
+    return str(value)
+
+
+def local_minute(moment: datetime) -> str:
+    """2026-11-30 18:03 in this machine's zone ($TZ); a time without a zone is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def duration(seconds: float | None) -> str | None:
+    """0.25 s, 12 s, 3 min 05 s: how long something took, as a person reads it."""
+    if seconds is None:
+        return None
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.0f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
 
 
 def reviewer() -> str:

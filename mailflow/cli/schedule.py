@@ -7,7 +7,7 @@ import json
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from mailflow.cli.output import command_group, print_rows, with_json
+from mailflow.cli.output import command_group, duration, print_rows, with_json
 from mailflow.errors import MailflowError
 
 if TYPE_CHECKING:
@@ -66,6 +66,8 @@ def jobs_command(args: argparse.Namespace, settings: Settings, store: Store) -> 
     if args.json:
         print(json.dumps(jobs, indent=2, ensure_ascii=False))
         return 0
+    for job in jobs:  # seconds as a float for scripts, "0.25 s" for people
+        job["last_seconds"] = duration(job["last_seconds"])
     return print_rows(jobs, False, JOB_COLUMNS)
 
 

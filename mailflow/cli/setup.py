@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 from pathlib import Path
 from typing import Any
 
 from mailflow.errors import MailflowError
 
-SHIPPED_TEMPLATES = Path(__file__).resolve().parents[2] / "templates"  # a checkout's; see the README
 _SHIPPED_URL = 'url = "sqlite:///mailflow.db"'
 
 
@@ -27,8 +25,9 @@ def add_parsers(commands: Any) -> None:
 
 def init_command(args: argparse.Namespace, path: Path) -> int:
     from mailflow.config import settings as config
+    from mailflow.drafts.template_copy import copy_shipped
     from mailflow.store.engine import Store
-    from mailflow.store.private_files import make_private_folder, make_private_tree, write_private
+    from mailflow.store.private_files import make_private_folder, write_private
 
     if path.exists() and not args.force:
         raise MailflowError(f"{path} exists; not overwritten (--force replaces it)")
@@ -42,10 +41,8 @@ def init_command(args: argparse.Namespace, path: Path) -> int:
     write_private(path, text.encode("utf-8"))
     settings = config.load(path)  # what we wrote must load: it is what the operator edits next
     templates = settings.replies.templates_dir
-    if not templates.exists() and SHIPPED_TEMPLATES.is_dir():
-        make_private_folder(templates.parent)
-        shutil.copytree(SHIPPED_TEMPLATES, templates)  # the operator's own copy, to adapt
-        make_private_tree(templates)  # the copy took the checkout's modes
+    if not templates.exists():
+        copy_shipped(templates)  # the operator's own copy to adapt; a name deleted there is shipped again
         print(f"copied the shipped templates to {templates}")
     store = Store(settings.database_url)
     try:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 
+from mailflow.config.paths import beside
 from mailflow.config.table import Table, non_negative, positive, positive_number
 from mailflow.errors import ConfigError
 from mailflow.ledger.business_hours import Hours
@@ -41,6 +42,8 @@ class ScheduleSettings:
     cadence: dict[str, str]  # class -> weekly | fortnightly | monthly
     news_dir: Path
     ladder: tuple[ReminderLevel, ...]
+    # An invoice import holds new invoices whose buyers wrote about paying in these last days (0: none).
+    hold_from_messages_days: int = 14
 
 
 DEFAULT_LADDER = (
@@ -74,8 +77,10 @@ def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
         update_weekday=_weekday(updates),
         update_at=_clock(updates, "at", "10:00"),
         cadence=_cadence(updates),
-        news_dir=base / Path(updates.get("news_dir", str, "news")).expanduser(),
+        # Relative to settings.toml (`base`, its folder, absolute), whatever folder mailflow runs in.
+        news_dir=beside(base, updates.get("news_dir", str, "news")),
         ladder=_ladder(table),
+        hold_from_messages_days=non_negative(table, "hold_from_messages_days", 14),
     )
     if settings.hours.start >= settings.hours.end:
         raise ConfigError("schedule.business_hours_start must be before schedule.business_hours_end")

@@ -13,6 +13,7 @@ from typing import Any
 from mailflow.config.fetch import FetchSettings, fetch_settings
 from mailflow.config.mailbox import ImapSettings, MailboxSettings, SmtpSettings, mailbox_settings
 from mailflow.config.parse_limits import DEFAULT_LIMITS, ParseLimits, parse_limits
+from mailflow.config.paths import anchor_secrets, anchored, beside, resolve_sqlite
 from mailflow.config.rules import MODEL_OUTPUTS, RuleSet, default_rules_text, load_rules
 from mailflow.config.schedule import ScheduleSettings, schedule_settings
 from mailflow.config.secrets import Secret
@@ -126,12 +127,15 @@ def load(path: Path) -> Settings:
 
 def parse_settings(document: dict[str, Any], path: Path) -> Settings:
     root = Table(document, "")
+    path = path.resolve()  # every relative path in it is relative to its folder (config/paths)
     base = path.parent
     database = root.table("database") or Table({}, "database")
-    url = _resolve_sqlite(_database_url(database.get("url", str, "sqlite:///mailflow.db")), base)
+    url = resolve_sqlite(
+        _database_url(anchored(database.get("url", str, "sqlite:///mailflow.db"), base)), base
+    )
     database.done()
     storage = root.table("storage") or Table({}, "storage")
-    data_dir = base / Path(storage.get("data_dir", str, "data")).expanduser()
+    data_dir = beside(base, storage.get("data_dir", str, "data"))
     max_mb = positive(storage, "max_attachment_mb", 25)
     storage.done()
     fetch = fetch_settings(root.table("fetch") or Table({}, "fetch"))
@@ -161,7 +165,7 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
         trusted_proxies=_trusted_proxies(web_table),
     )
     web_table.done()
-    mailboxes = tuple(mailbox_settings(table) for table in root.tables("mailbox"))
+    mailboxes = tuple(mailbox_settings(anchor_secrets(table, base)) for table in root.tables("mailbox"))
     names = [box.name for box in mailboxes]
     for name in names:
         if names.count(name) > 1:
@@ -190,7 +194,15 @@ def _replies(root: Table, base: Path) -> ReplySettings:
     company_name = company.get("name", str, "")
     company.done()
     templates = root.table("templates") or Table({}, "templates")
-    templates_dir = base / Path(templates.get("dir", str, "templates")).expanduser()
+    given = templates.get("dir", str, "")
+    # The operator's templates replace the shipped ones name by name. Without templates.dir a
+    # missing ./templates is no error (the shipped ones are used); a folder named but not there is.
+    templates_dir = beside(base, given or "templates")
+    if given and not templates_dir.is_dir():
+        raise ConfigError(
+            f"templates.dir: folder {templates_dir} not found (leave templates.dir out to use the shipped "
+            "templates; `mailflow templates copy DIR` makes a copy to adapt)"
+        )
     templates.done()
     review = root.table("review") or Table({}, "review")
     policies = {}
@@ -225,14 +237,6 @@ def _database_url(value: str) -> str:
     if value.partition(":")[0] in ("env", "file", "cmd"):
         return Secret(value, "database.url").reveal()
     return value
-
-
-def _resolve_sqlite(url: str, base: Path) -> str:
-    """A relative SQLite path is relative to settings.toml, not to wherever mailflow was started."""
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != prefix + ":memory:":
-        return prefix + str((base / url[len(prefix) :]).resolve())
-    return url
 
 
 def _send_settings(table: Table) -> SendSettings:

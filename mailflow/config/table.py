@@ -81,7 +81,7 @@ ALLOWED_KEYS = {
     "schedule": {
         "enabled", "tick_seconds", "draft_ahead_hours", "business_hours_start", "business_hours_end", "send_at",
         "default_timezone", "max_automatic_per_week", "mailbox", "satisfaction_after_days", "followup", "updates",
-        "reminder",
+        "reminder", "hold_from_messages_days",
     },
     "schedule.followup": {"after_business_days", "max"},
     "schedule.updates": {"enabled", "weekday", "at", "cadence", "news_dir"},

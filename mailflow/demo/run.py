@@ -19,12 +19,14 @@ from imapclient import IMAPClient
 from mailflow.config.settings import load
 from mailflow.demo.embedded import EmbeddedImapServer, SmtpSink
 from mailflow.demo.messages import OUR_ADDRESS, demo_messages
+from mailflow.drafts.acknowledgements import reference_label
 from mailflow.drafts.store import Outbox
+from mailflow.drafts.templates import SHIPPED_TEMPLATES
 from mailflow.store.engine import Store
 from mailflow.store.private_files import make_private_folder, write_private
 
-# The templates shipped beside the package (a checkout, or /opt/mailflow/templates in the image).
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+# The templates that ship inside the package.
+TEMPLATES = SHIPPED_TEMPLATES
 
 SETTINGS = """\
 [database]
@@ -78,11 +80,15 @@ def run_demo(main: Callable[[list[str]], int], keep: str | None = None) -> int:
             address=OUR_ADDRESS, imap_port=imap.port, smtp_port=smtp.port, user=imap.user, templates=TEMPLATES
         )
         write_private(settings, text.encode("utf-8"))
-        count = _fill_inbox(imap)
         print(f"== embedded IMAP on 127.0.0.1:{imap.port}, SMTP sink on 127.0.0.1:{smtp.port}")
-        print(f"== {count} buyer messages in the inbox (the first one already read by a rep)\n")
         config = ["--config", str(settings)]
         main([*config, "db", "upgrade"])
+        # Mail already in a mailbox when mailflow first looks is its history: logged, never
+        # answered. So mailflow looks first, and the buyers' mail arrives while it watches.
+        print("== mailflow starts watching the empty inbox")
+        main([*config, "run", "--once"])
+        count = _fill_inbox(imap)
+        print(f"\n== {count} buyer messages arrive (the first one already read by a rep)\n")
         status = main([*config, "run", "--once"])
         print("\n== contact log")
         main([*config, "contacts", "list"])
@@ -134,7 +140,7 @@ def _print_reasons(settings_path: Path) -> None:
         print("\n== why (rule: matched words) and trade references")
         for contact in store.contacts():
             if contact["reasons"] or contact["references"]:
-                refs = ", ".join(f"{ref['kind'].upper()} {ref['value']}" for ref in contact["references"])
+                refs = ", ".join(reference_label(ref)["label"] for ref in contact["references"])
                 print(
                     f"#{contact['id']:<3} {'; '.join(contact['reasons'])}" + (f"  [{refs}]" if refs else "")
                 )

@@ -18,21 +18,62 @@ from typing import Any
 from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settings
 from mailflow.drafts.headers import UnsafeHeader, new_message_id, references_for, reply_subject, safe_header
 from mailflow.drafts.loop_guard import loop_reason
+from mailflow.drafts.problems import DraftingProblems
 from mailflow.drafts.templates import TemplateProblem, Templates
+from mailflow.inbound.classify.details import DETAILS
+from mailflow.ledger.business_hours import Place, add_business_days, zone
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("mailflow.audit")
 
 ACK_WITHIN = ACKNOWLEDGE_WITHIN  # older complaints (a mailbox's history) are not acknowledged
+# A delay's acknowledgement promises a tracking update and the ETA by then.
+REPLY_WITHIN_BUSINESS_DAYS = 2
+
+# What a reference is called in the languages mailflow ships templates in; the others read the
+# English names, which trade mail uses in any language ("PO 4500123").
+_REFERENCE_NAMES = {
+    "en": {"po": "PO", "pi": "PI", "contract": "contract", "invoice": "invoice", "bl": "B/L", "container": "container"},
+    "zh": {"po": "订单号", "pi": "形式发票号", "contract": "合同号", "invoice": "发票号", "bl": "提单号", "container": "柜号"},
+    "es": {
+        "po": "pedido", "pi": "factura proforma", "contract": "contrato", "invoice": "factura", "bl": "B/L",
+        "container": "contenedor",
+    },
+}  # fmt: skip
 
 
-def reference_label(reference: dict[str, str]) -> dict[str, str]:
-    """{kind, value} plus how to write it: "PO 4500123", but "PO20261102" as the buyer wrote it."""
-    kind = {"bl": "B/L"}.get(reference["kind"], reference["kind"].upper())
-    value = reference["value"]
-    compact = kind.replace("/", "")
-    label = value if value.upper().startswith((kind, compact)) else f"{kind} {value}"
-    return {**reference, "label": label}
+def reference_label(reference: dict[str, str], language: str = "en") -> dict[str, str]:
+    """{kind, value} plus how to write it in `language`: "PO 4500123", "合同号 HT-2026-088",
+    "pedido 4500123"; the value as the buyer wrote it, and never after its own name ("PO20261102")."""
+    names = _REFERENCE_NAMES.get(language, _REFERENCE_NAMES["en"])
+    kind, value = reference["kind"], reference["value"]
+    name = names.get(kind, kind.upper())
+    if value.upper().startswith((name.upper(), name.replace("/", "").upper())):
+        return {**reference, "label": value}
+    return {**reference, "label": f"{name} {value}"}
+
+
+def reply_by(now: datetime, team_zone: str) -> str:
+    """The ISO date `REPLY_WITHIN_BUSINESS_DAYS` after `now`, Monday to Friday in the team's zone:
+    the promise is ours to keep, so our working week counts, not the buyer's holidays."""
+    promised = add_business_days(now, REPLY_WITHIN_BUSINESS_DAYS, Place(team_zone, ""))
+    return promised.astimezone(zone(team_zone)).date().isoformat()
+
+
+def complaint_kind(candidate: AckCandidate) -> tuple[str, str]:
+    """(category, detail): the case's first category, and the kind the latest message gave it, if any."""
+    # The case knows every category the buyer raised; its latest message may only carry photos.
+    categories = _categories(candidate)
+    category = categories[0] if categories else ""
+    stated = {tag.split(":", 1)[1] for tag in candidate.tags if tag.startswith("detail:")}
+    detail = next((kind for kind in DETAILS.get(category, ()) if kind in stated), "")
+    return category, detail
+
+
+def _categories(candidate: AckCandidate) -> list[str]:
+    # A reviewer's correction stores "complaint:shipping", the pipeline "shipping": one spelling here.
+    named = candidate.case_categories or [tag for tag in candidate.tags if tag.startswith("complaint:")]
+    return [category.removeprefix("complaint:") for category in named]
 
 
 @dataclass(frozen=True)
@@ -75,11 +116,16 @@ def mailbox_context(mailbox: MailboxSettings, company_name: str) -> dict[str, st
     }
 
 
-def ack_context(candidate: AckCandidate, mailbox: MailboxSettings, company_name: str) -> dict[str, Any]:
-    # The case knows every category the buyer raised; its latest message may only carry photos.
-    categories = candidate.case_categories or [
-        tag.split(":", 1)[1] for tag in candidate.tags if tag.startswith("complaint:")
-    ]
+def ack_context(
+    candidate: AckCandidate,
+    mailbox: MailboxSettings,
+    company_name: str,
+    language: str = "en",
+    reply_by: str = "",
+) -> dict[str, Any]:
+    """The template's context; `language` is the chosen template's, `reply_by` the ISO date we answer by."""
+    categories = _categories(candidate)
+    category, detail = complaint_kind(candidate)
     return {
         "customer": {
             "email": candidate.customer_email,
@@ -93,23 +139,30 @@ def ack_context(candidate: AckCandidate, mailbox: MailboxSettings, company_name:
             "text": candidate.body,
             "date": candidate.at.date().isoformat(),
         },
-        "category": categories[0] if categories else "",
+        "category": category,
+        "detail": detail,
         "categories": categories,
         "tags": candidate.tags,
         "reasons": candidate.reasons,
         "severity": candidate.case_severity,
         "photos_attached": candidate.photos,
-        "references": [reference_label(ref) for ref in candidate.references],
+        "references": [reference_label(ref, language) for ref in candidate.references],
         "case": {"id": candidate.case_id, "subject": candidate.case_subject},
+        "reply_by": reply_by,
     }
 
 
 def ack_draft(
-    candidate: AckCandidate, mailbox: MailboxSettings, settings: Settings, templates: Templates
+    candidate: AckCandidate, mailbox: MailboxSettings, settings: Settings, templates: Templates, now: datetime
 ) -> dict[str, Any]:
     """The row of a new acknowledgement draft. Raises TemplateProblem or UnsafeHeader."""
-    context = ack_context(candidate, mailbox, settings.replies.company_name)
-    name = templates.choose("ack", context["category"] or None, candidate.language or "en")
+    category, detail = complaint_kind(candidate)
+    # `ack.shipping.delay.es` first, then `ack.shipping.es`... (drafts/templates.fallback_chain).
+    variant = ".".join(part for part in (category, detail) if part) or None
+    name = templates.choose("ack", variant, candidate.language or "en")
+    language = name.rsplit(".", 1)[-1]  # references are written in the template's language
+    promised = reply_by(now, settings.schedule.default_timezone)
+    context = ack_context(candidate, mailbox, settings.replies.company_name, language, promised)
     rendered = templates.render(name, context)
     recipient = safe_header(candidate.reply_to or candidate.sender)
     policy = settings.replies.review["ack"]
@@ -140,9 +193,16 @@ def ack_draft(
     }
 
 
-def draft_acknowledgements(settings: Settings, store: Any, templates: Templates, now: datetime) -> int:
-    """Draft what is due; one bad template or header costs that draft, not the others."""
+def draft_acknowledgements(
+    settings: Settings,
+    store: Any,
+    templates: Templates,
+    now: datetime,
+    problems: DraftingProblems | None = None,
+) -> int:
+    """Draft what is due; one bad template or header costs that draft, not the others (see drafts/problems)."""
     created = 0
+    failures = (problems or DraftingProblems()).begin("acknowledgements", "no acknowledgement drafted")
     mailboxes = {box.name: box for box in settings.mailboxes}
     own = settings.own_addresses
     for candidate in store.ack_candidates(now - ACK_WITHIN):
@@ -177,9 +237,9 @@ def draft_acknowledgements(settings: Settings, store: Any, templates: Templates,
             )
             continue
         try:
-            row = ack_draft(candidate, mailbox, settings, templates)
+            row = ack_draft(candidate, mailbox, settings, templates, now)
         except (TemplateProblem, UnsafeHeader) as exc:
-            log.error("case %s: no acknowledgement drafted: %s", candidate.case_id, exc)
+            failures.failed(f"case {candidate.case_id}", exc)
             continue
         if store.create_draft(row):
             created += 1
@@ -191,4 +251,5 @@ def draft_acknowledgements(settings: Settings, store: Any, templates: Templates,
                 row["status"],
                 extra={"customer": row["recipient"]},
             )
+    failures.finish()
     return created

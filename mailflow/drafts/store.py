@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from mailflow.drafts.acknowledgements import AckCandidate
 from mailflow.drafts.headers import safe_header
 from mailflow.drafts.states import ReviewError, transition
+from mailflow.ledger.payment_holds import reminder_refusal
 from mailflow.store.bounces import bounced_among
 from mailflow.store.engine import Store
 from mailflow.store.models import (
@@ -37,14 +38,18 @@ class Outbox:
         self.sessions = store.sessions
 
     def ack_candidates(self, since: datetime) -> list[AckCandidate]:
-        """Open complaint cases without an acknowledgement, each with its latest buyer message since `since`."""
+        """Open complaint cases without an acknowledgement, each with its latest buyer message since `since`.
+
+        Since: by arrival at our server, not the buyer's Date header; history is never answered.
+        """
         no_ack = ~exists().where(Draft.case_id == Case.id, Draft.kind == "ack")
         photos = exists().where(CaseEvidence.case_id == Case.id)
         query = (
             select(Contact, Case, Customer, photos)
             .join(Case, Contact.case_id == Case.id)
             .join(Customer, Contact.customer_id == Customer.id)
-            .where(Contact.direction == "in", Contact.automatic.is_(False), Contact.at >= since)
+            .where(Contact.direction == "in", Contact.automatic.is_(False), Contact.history.is_(False))
+            .where(Contact.arrived_at >= since)
             .where(Case.status == "open", no_ack)
             .order_by(Contact.id)
         )
@@ -186,10 +191,17 @@ class Outbox:
     ) -> str:
         """Apply a reviewer's decision; returns the new status. ReviewError when it does not apply."""
         with self.sessions.begin() as session:
-            current = session.scalar(select(Draft.status).where(Draft.id == draft_id))
-            if current is None:
+            found = session.execute(
+                select(Draft.status, Draft.kind, Draft.idempotency_key).where(Draft.id == draft_id)
+            ).first()
+            if found is None:
                 raise ReviewError(f"no draft with id {draft_id}")
+            current, kind, key = found
             new_status = transition(current, action)
+            # A reminder for money no longer owed, or that a buyer's message holds, never goes out.
+            refusal = reminder_refusal(session, key) if kind == "reminder" and action == "approved" else ""
+            if refusal:
+                raise ReviewError(f"draft {draft_id} not approved: {refusal}")
             values: dict[str, Any] = {"status": new_status, "updated_at": utcnow(), **(changes or {})}
             if current == "failed":
                 values.update(attempts=0, next_attempt_at=None)  # a fresh set of tries

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import re
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
 from mailflow.drafts.templates import FALLBACK_LANGUAGE, PARTS, environment, template_names
+from mailflow.inbound.classify.details import DETAILS
 
 CATEGORIES = ("quality", "shipping", "contract", "service")
 
@@ -37,6 +38,8 @@ _PHOTO_WORDS = {
     "fr": "photo",
 }
 _ASKS_FOR_PHOTOS = {"ack": "acknowledgement", "followup": "follow-up"}
+# Except these kinds of complaint: a delay has nothing to photograph (it promises news instead).
+_ASKS_FOR_NOTHING = frozenset({"delay"})
 _JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}", re.DOTALL)
 
 
@@ -45,13 +48,22 @@ class Problem:
     file: str
     line: int
     message: str
+    folder: Path | None = None  # where `file` is; None: a name, not one file
+
+    @property
+    def path(self) -> str:
+        return str(self.folder / self.file) if self.folder else self.file
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.message}"
 
 
 def sample_context(
-    category: str = "quality", photos: bool = False, severity: str = "medium", kind: str = "ack"
+    category: str = "quality",
+    photos: bool = False,
+    severity: str = "medium",
+    kind: str = "ack",
+    detail: str = "",
 ) -> dict[str, Any]:
     """Everything a template of `kind` may use, with sample values. This is the contract with template authors."""
     common = _common_context()
@@ -68,7 +80,7 @@ def sample_context(
     if kind == "update":
         news = "New: stoneware mugs in six glazes.\n\nOur factory is closed 1-7 October."
         return {**common, "week": "2026-W48", "news": news, "invoices": [_SAMPLE_INVOICE], "cases": [case]}
-    return {**common, **_ack_context(category, photos, severity)}
+    return {**common, **_ack_context(category, photos, severity), "detail": detail}
 
 
 _SAMPLE_INVOICE = {
@@ -119,19 +131,26 @@ def _ack_context(category: str, photos: bool, severity: str) -> dict[str, Any]:
         "photos_attached": photos,
         "references": [{"kind": "po", "value": "4500123", "label": "PO 4500123"}],
         "case": {"id": 17, "subject": "Crushed cartons on PO 4500123"},
+        "reply_by": "2026-11-18",
     }
 
 
-def check(directory: Path) -> list[Problem]:
-    problems: list[Problem] = []
-    if not directory.is_dir():
+def check(directory: Path | None, shipped: Path | None = None) -> list[Problem]:
+    """Problems of `directory`'s templates; with `shipped`, of the set mailflow really uses:
+    each name from the first folder that has it (drafts/templates.Templates chooses the same way)."""
+    if shipped is None and (directory is None or not directory.is_dir()):
         return [Problem(str(directory), 0, "templates folder not found")]
-    env = environment(directory)
-    names = template_names(directory)
-    problems += _misnamed(directory)
-    for name in sorted(names):
-        problems += _check_name(directory, env, name)
-    problems += _fallbacks(directory, names)
+    folders = [folder for folder in (directory, shipped) if folder is not None and folder.is_dir()]
+    sources: dict[str, Path] = {}
+    problems: list[Problem] = []
+    for folder in reversed(folders):
+        sources.update(dict.fromkeys(template_names(folder), folder))
+    for index, folder in enumerate(folders):
+        env = environment(*folders[index:])
+        problems += _misnamed(folder)
+        for name in sorted(name for name, source in sources.items() if source == folder):
+            problems += _check_name(folder, env, name)
+    problems += _fallbacks(set(sources))
     return problems
 
 
@@ -141,7 +160,12 @@ def _misnamed(directory: Path) -> list[Problem]:
         base, _, part = path.name[: -len(".j2")].rpartition(".")
         if part not in PARTS or not base or len(base.split(".")) < 2:
             found.append(
-                Problem(path.name, 1, "not a template name: <kind>[.<category>].<lang>.{subject,txt,html}.j2")
+                Problem(
+                    path.name,
+                    1,
+                    "not a template name: <kind>[.<category>].<lang>.{subject,txt,html}.j2",
+                    directory,
+                )
             )
     return found
 
@@ -150,13 +174,17 @@ def _check_name(directory: Path, env: Any, name: str) -> list[Problem]:
     problems: list[Problem] = []
     for required in ("subject", "txt"):
         if not (directory / f"{name}.{required}.j2").exists():
-            problems.append(Problem(f"{name}.{required}.j2", 0, f"missing: {name} needs a {required} file"))
+            problems.append(
+                Problem(f"{name}.{required}.j2", 0, f"missing: {name} needs a {required} file", directory)
+            )
     language = name.rsplit(".", 1)[-1]
     for part in PARTS:
         filename = f"{name}.{part}.j2"
         path = directory / filename
         if path.exists():
-            problems += _check_file(env, path, filename, name, language)
+            problems += [
+                replace(found, folder=directory) for found in _check_file(env, path, filename, name, language)
+            ]
     return problems
 
 
@@ -168,12 +196,11 @@ def _check_file(env: Any, path: Path, filename: str, name: str, language: str) -
         return [Problem(filename, exc.lineno or 0, f"syntax error: {exc.message}")]
     problems = _first_person(source, filename, language)
     kind, *rest = name.split(".")
-    categories = [rest[0]] if len(rest) == 2 else list(CATEGORIES)
-    for category in categories:
+    for category, detail in _variants(kind, rest[:-1]):
         for photos in (False, True):
             for severity in ("medium", "high"):
                 try:
-                    context = sample_context(category, photos, severity, kind)
+                    context = sample_context(category, photos, severity, kind, detail)
                     text = env.get_template(filename).render(context)
                 except TemplateError as exc:
                     return [
@@ -181,15 +208,33 @@ def _check_file(env: Any, path: Path, filename: str, name: str, language: str) -
                         Problem(filename, _template_line(exc, filename), f"render error: {exc}"),
                     ]
                 if kind in _ASKS_FOR_PHOTOS and part_of(filename) == "txt" and not photos:
+                    if detail in _ASKS_FOR_NOTHING:
+                        continue
                     word = _PHOTO_WORDS.get(language, "photo")
                     if word not in text.lower():
                         problems.append(
                             Problem(
-                                filename, 1, f"{_ASKS_FOR_PHOTOS[kind]} without a photo request ({category})"
+                                filename,
+                                1,
+                                f"{_ASKS_FOR_PHOTOS[kind]} without a photo request ({_variant(category, detail)})",
                             )
                         )
                         return problems
     return problems
+
+
+def _variants(kind: str, named: list[str]) -> list[tuple[str, str]]:
+    """The (category, detail) pairs a template serves: its own, or every one that may fall back to it."""
+    if len(named) == 2:
+        return [(named[0], named[1])]
+    categories = named or list(CATEGORIES)
+    if kind != "ack":
+        return [(category, "") for category in categories]
+    return [(category, detail) for category in categories for detail in ("", *DETAILS.get(category, ()))]
+
+
+def _variant(category: str, detail: str) -> str:
+    return f"{category}.{detail}" if detail else category
 
 
 def part_of(filename: str) -> str:
@@ -222,13 +267,14 @@ def _first_person(source: str, filename: str, language: str) -> list[Problem]:
     return problems
 
 
-def _fallbacks(directory: Path, names: set[str]) -> list[Problem]:
+def _fallbacks(names: set[str]) -> list[Problem]:
     """Every template's chain must end in English: <kind>.<category>.en or <kind>.en."""
     problems = []
     missing: set[str] = set()
     for name in sorted(names):
         kind, *rest = name.split(".")
-        english = [f"{kind}.{rest[0]}.{FALLBACK_LANGUAGE}"] if len(rest) == 2 else []
+        variants = [".".join(rest[:length]) for length in range(len(rest) - 1, 0, -1)]
+        english = [f"{kind}.{variant}.{FALLBACK_LANGUAGE}" for variant in variants]
         english.append(f"{kind}.{FALLBACK_LANGUAGE}")
         if not any(candidate in names for candidate in english) and english[0] not in missing:
             missing.add(english[0])

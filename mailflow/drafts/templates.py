@@ -2,6 +2,8 @@
 
 One template name is up to three files in the templates folder:
 `<kind>[.<category>].<lang>.subject.j2`, `.txt.j2` and, optionally, `.html.j2`.
+The operator's folder (templates.dir) comes first, name by name; the templates
+shipped in the package fill in every name it lacks.
 Rendering happens in Jinja2's sandbox with StrictUndefined (a missing variable
 is an error, never an empty string) and autoescaping for HTML only. Buyer text
 reaches a template only as a variable's value, never as template source.
@@ -20,6 +22,8 @@ from mailflow.errors import MailflowError
 
 PARTS = ("subject", "txt", "html")
 FALLBACK_LANGUAGE = "en"
+# The templates that ship with mailflow (package data): the operator's folder may override each one.
+SHIPPED_TEMPLATES = Path(__file__).resolve().parent / "shipped_templates"
 
 
 class TemplateProblem(MailflowError):
@@ -34,9 +38,10 @@ class Rendered:
     html: str | None
 
 
-def environment(directory: Path) -> SandboxedEnvironment:
+def environment(*folders: Path) -> SandboxedEnvironment:
+    """The sandbox over `folders`, the first one's files winning (includes and extends included)."""
     return SandboxedEnvironment(
-        loader=FileSystemLoader(str(directory)),
+        loader=FileSystemLoader([str(folder) for folder in folders]),
         undefined=StrictUndefined,
         autoescape=select_autoescape(
             enabled_extensions=("html.j2",), default_for_string=False, default=False
@@ -58,23 +63,44 @@ def template_names(directory: Path) -> set[str]:
 
 
 def fallback_chain(kind: str, category: str | None, language: str) -> list[str]:
-    """`ack.shipping.es` -> `ack.es` -> `ack.shipping.en` -> `ack.en`: the buyer's language first."""
+    """`ack.shipping.es` -> `ack.es` -> `ack.shipping.en` -> `ack.en`: the buyer's language first.
+
+    A category may carry its detail, `shipping.delay`: `ack.shipping.delay.es` -> `ack.shipping.es`
+    -> `ack.es`, then the same in English.
+    """
+    parts = category.split(".") if category else []
+    variants = [".".join(parts[:length]) for length in range(len(parts), 0, -1)]
     chain: list[str] = []
     for lang in dict.fromkeys((language, FALLBACK_LANGUAGE)):
-        if category:
-            chain.append(f"{kind}.{category}.{lang}")
+        chain += [f"{kind}.{variant}.{lang}" for variant in variants]
         chain.append(f"{kind}.{lang}")
     return chain
 
 
 class Templates:
-    def __init__(self, directory: Path) -> None:
+    """The operator's folder over the shipped one, name by name.
+
+    An operator's `ack.en` replaces only the shipped `ack.en` (all of its files);
+    every name the operator's folder lacks comes from the shipped templates, so
+    a missing folder means the shipped set. Which files exist is read once; Jinja
+    still reloads a file whose text changed.
+    """
+
+    def __init__(self, directory: Path | None, shipped: Path | None = SHIPPED_TEMPLATES) -> None:
         self.directory = directory
-        self.env = environment(directory)
-        # Which files exist is read once; Jinja still reloads a file whose text changed.
-        self.files = {path.name for path in directory.glob("*.j2")}
-        self.names = template_names(directory)
+        self.folders = [folder for folder in (directory, shipped) if folder is not None and folder.is_dir()]
+        # An operator's template may include a shipped partial; a shipped one sees only its own folder.
+        self.envs = {folder: environment(*self.folders[index:]) for index, folder in enumerate(self.folders)}
+        self.files = {folder: {path.name for path in folder.glob("*.j2")} for folder in self.folders}
+        self.sources: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            self.sources.update(dict.fromkeys(template_names(folder), folder))
+        self.names = set(self.sources)
         self.chosen: dict[tuple[str, str | None, str], str] = {}
+
+    def source(self, name: str) -> Path:
+        """The folder `name` comes from."""
+        return self.sources[name]
 
     def choose(self, kind: str, category: str | None, language: str) -> str:
         known = self.chosen.get((kind, category, language))
@@ -89,10 +115,12 @@ class Templates:
         )
 
     def render(self, name: str, context: dict[str, Any]) -> Rendered:
+        if name not in self.sources:
+            raise TemplateProblem(f"no template {name}")
         try:
             subject = self._part(name, "subject", context)
             text = self._part(name, "txt", context)
-            html = self._part(name, "html", context) if f"{name}.html.j2" in self.files else None
+            html = self._part(name, "html", context)
         except TemplateError as exc:
             raise TemplateProblem(f"template {name}: {exc}") from exc
         if subject is None or text is None:
@@ -101,7 +129,7 @@ class Templates:
         return Rendered(name, " ".join(subject.split()), text, html)
 
     def _part(self, name: str, part: str, context: dict[str, Any]) -> str | None:
-        filename = f"{name}.{part}.j2"
-        if filename not in self.files:
+        folder, filename = self.sources[name], f"{name}.{part}.j2"
+        if filename not in self.files[folder]:
             return None
-        return self.env.get_template(filename).render(context)
+        return self.envs[folder].get_template(filename).render(context)

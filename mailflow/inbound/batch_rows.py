@@ -9,12 +9,15 @@ batch may name the same buyer or the same case many times.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from mailflow.config.rules import SEVERITY_ORDER
 from mailflow.inbound.classify.classifier import is_photo
+from mailflow.inbound.parsing.subjects import thread_subject
 from mailflow.inbound.pipeline import Processed
 from mailflow.ledger.companies import company_for
 
@@ -71,6 +74,70 @@ def thread_case(item: Processed, cases_by_message: dict[str, CaseRow]) -> CaseRo
     return next((cases_by_message[ref] for ref in reversed(thread) if ref in cases_by_message), None)
 
 
+@dataclass
+class OpenCase:
+    """An open case as a message without threading headers may continue it."""
+
+    case: CaseRow
+    subjects: set[str] = field(default_factory=set)  # thread_subject() of its messages
+    references: set[str] = field(default_factory=set)  # reference_keys() of its messages
+
+
+def company_key(email: str, domain: str) -> str:
+    """Colleagues share a company domain; on free mail, only the same address is the same buyer."""
+    return company_for(domain) or email
+
+
+def reference_keys(references: Iterable[Mapping[str, str]]) -> set[str]:
+    """`po:4500123` for "PO 4500123", "PO-4500123" or "po4500123": how a buyer spells it does not matter."""
+    keys = set()
+    for ref in references:
+        value = _NOT_ALNUM.sub("", ref["value"]).upper()
+        kind = ref["kind"].upper()
+        keys.add(f"{ref['kind']}:{value.removeprefix(kind) or value}")
+    return keys
+
+
+_NOT_ALNUM = re.compile(r"[\W_]+")
+
+
+def subject_case(item: Processed, open_cases: Mapping[str, list[OpenCase]]) -> CaseRow | None:
+    """The open case of the sender's company with this thread subject and a trade reference in common.
+
+    Webmail, phones and a colleague's forward drop In-Reply-To: the buyer's
+    second mail, "Re: <subject>" naming the same PO, still continues the case,
+    and its photos reach it. All three must agree, so an unrelated mail with a
+    common subject ("Order") never lands in someone's case.
+    """
+    sender = item.counterpart
+    if item.direction != "in" or sender is None:
+        return None
+    references = reference_keys(_references(item))
+    subject = thread_subject(item.mail.subject)
+    if not references or not subject:
+        return None
+    for candidate in reversed(open_cases.get(company_key(sender.email, sender.domain), [])):
+        if subject in candidate.subjects and references & candidate.references:
+            return candidate.case
+    return None
+
+
+def remember_open_case(open_cases: dict[str, list[OpenCase]], item: Processed, case: CaseRow) -> None:
+    """What later messages of the batch may join this case by: its company, subject and references."""
+    key = company_key(case.customer.email, case.customer.domain)
+    known = next((entry for entry in open_cases.get(key, []) if entry.case is case), None)
+    if known is None:
+        known = OpenCase(case)
+        open_cases.setdefault(key, []).append(known)
+    if subject := thread_subject(item.mail.subject):
+        known.subjects.add(subject)
+    known.references |= reference_keys(_references(item))
+
+
+def _references(item: Processed) -> list[dict[str, str]]:
+    return [{"kind": ref.kind, "value": ref.value} for ref in item.classification.references]
+
+
 def case_for(item: Processed, customer: CustomerRow | None, thread_case: CaseRow | None) -> CaseRow | None:
     """The case a message belongs to: its thread's, merged with its own complaint, or a new one.
 
@@ -94,7 +161,7 @@ def case_for(item: Processed, customer: CustomerRow | None, thread_case: CaseRow
 
 def contact_row(item: Processed, location: tuple[str, str, int], now: datetime) -> dict[str, Any]:
     """The contact log's row for a message found at (mailbox, folder, uidvalidity)."""
-    mail, result = item.mail, item.classification
+    mail, result, arrival = item.mail, item.classification, item.arrival
     mailbox, folder, uidvalidity = location
     reviewed = item.direction == "in" and any(tag.startswith(_ANSWERED) for tag in result.tags)
     return {
@@ -123,6 +190,8 @@ def contact_row(item: Processed, location: tuple[str, str, int], now: datetime) 
         "language": result.language,
         "trade_refs": [{"kind": ref.kind, "value": ref.value} for ref in result.references],
         "automatic": item.verdict.automatic,
+        "arrived_at": (arrival.arrived if arrival else None) or now,
+        "history": arrival.history if arrival else False,
         "created_at": now,
     }
 

@@ -22,13 +22,17 @@ from mailflow.errors import database_reason
 from mailflow.inbound.batch_rows import (
     CaseRow,
     CustomerRow,
+    OpenCase,
     PendingContact,
     attachment_rows,
     case_for,
     contact_row,
     customer_for,
+    remember_open_case,
+    subject_case,
     thread_case,
 )
+from mailflow.inbound.open_cases import load_open_cases, load_thread_cases
 from mailflow.inbound.pipeline import Failed, Processed
 from mailflow.inbound.schedule_effects import react
 from mailflow.store.bounces import mark_bounced
@@ -81,6 +85,7 @@ class BatchWriter:
         self.stored = stored
         self.customers: dict[str, CustomerRow] = {}
         self.cases_by_message: dict[str, CaseRow] = {}
+        self.open_cases: dict[str, list[OpenCase]] = {}  # by company_key: for mail without threading headers
 
     def record_all(self, results: Iterable[Processed | Failed], savepoints: bool) -> BatchOutcome:
         items = list(results)
@@ -88,7 +93,10 @@ class BatchWriter:
         known = self._known_keys(processed)
         before = set(known)
         self._load_customers(processed)
-        self._load_thread_cases(processed)
+        self.cases_by_message = load_thread_cases(self.session, processed, self.customers)
+        unthreaded = [item for item in processed if thread_case(item, self.cases_by_message) is None]
+        by_id = {case.id: case for case in self.cases_by_message.values() if case.id is not None}
+        self.open_cases = load_open_cases(self.session, unthreaded, self.customers, by_id)
         recorded = duplicates = quarantined = 0
         pending: list[PendingContact] = []
         for item in items:
@@ -153,26 +161,6 @@ class BatchWriter:
         for row in self.session.execute(query.where(Customer.email.in_(emails))):
             self.customers[row.email] = CustomerRow(row.email, row.name, row.company, row.domain, id=row.id)
 
-    def _load_thread_cases(self, processed: list[Processed]) -> None:
-        refs = {ref for item in processed for ref in (item.mail.in_reply_to, *item.mail.references) if ref}
-        if not refs:
-            return
-        rows = self.session.execute(
-            select(Contact.message_id, Case.id, Case.subject, Case.categories, Case.severity, Customer)
-            .join(Case, Contact.case_id == Case.id)
-            .join(Customer, Case.customer_id == Customer.id)
-            .where(Contact.message_id.in_(refs))
-            .order_by(Contact.id)
-        )
-        for message_id, case_id, subject, categories, severity, customer in rows:
-            owner = self.customers.setdefault(
-                customer.email,
-                CustomerRow(customer.email, customer.name, customer.company, customer.domain, id=customer.id),
-            )
-            self.cases_by_message[message_id] = CaseRow(
-                owner, subject, list(categories), severity, id=case_id
-            )
-
     # -- deciding what each message produces ---------------------------------
 
     def _quarantine(self, item: Failed) -> int:
@@ -202,9 +190,12 @@ class BatchWriter:
     def _contact(self, item: Processed) -> PendingContact:
         mail, result = item.mail, item.classification
         customer = customer_for(item, self.customers)
-        case = case_for(item, customer, thread_case(item, self.cases_by_message))
+        continued = thread_case(item, self.cases_by_message) or subject_case(item, self.open_cases)
+        case = case_for(item, customer, continued)
         if case is not None and mail.message_id:
             self.cases_by_message[mail.message_id] = case
+        if case is not None and (case.id is None or self._is_open(case)):
+            remember_open_case(self.open_cases, item, case)
         row = contact_row(item, (self.mailbox, self.folder, self.uidvalidity), utcnow())
         audit.info(
             "<%s> %s %s tagged %s severity %s",
@@ -219,6 +210,9 @@ class BatchWriter:
             audit.warning("<%s> parsed with defects: %s", mail.message_id or mail.dedupe_key,
                           "; ".join(mail.defects[:_DEFECTS_LOGGED]))  # fmt: skip
         return PendingContact(row, customer, case, item.direction, attachment_rows(item, self.stored))
+
+    def _is_open(self, case: CaseRow) -> bool:
+        return any(entry.case is case for entries in self.open_cases.values() for entry in entries)
 
     # -- writing ---------------------------------------------------------------
 

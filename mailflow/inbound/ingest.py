@@ -21,17 +21,21 @@ from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settin
 from mailflow.inbound import workers
 from mailflow.inbound.attachments import AttachmentStore
 from mailflow.inbound.classify.classifier import describe_tagging
-from mailflow.inbound.pipeline import Failed, Processed
-from mailflow.inbound.recording import record_batch
-from mailflow.mailservers.imap import FolderStatus
+from mailflow.inbound.pipeline import Arrival, Failed, Processed
+from mailflow.inbound.recording import record_batch, start_watching
+from mailflow.mailservers.imap import FetchedMessage, FolderStatus
 from mailflow.store.engine import Store
 
 log = logging.getLogger(__name__)
 
 
-def thorough_since() -> datetime:
-    """Mail written since then may still get an acknowledgement: the model reads it thoroughly."""
-    return datetime.now(UTC) - ACKNOWLEDGE_WITHIN
+def arrival_of(uid: int, arrived: datetime | None, watch_from_uid: int, now: datetime) -> Arrival:
+    """History: in the folder before mailflow first synced it, or reached the server before the window.
+
+    Decided by arrival, never by the Date header, which a wrong clock or a resend can put anywhere.
+    """
+    old = arrived is not None and arrived < now - ACKNOWLEDGE_WITHIN
+    return Arrival(arrived, history=uid < watch_from_uid or old)
 
 
 class MailSource(Protocol):
@@ -40,7 +44,7 @@ class MailSource(Protocol):
     def examine(self, folder: str) -> FolderStatus: ...
     def uids_after(self, last_uid: int) -> list[int]: ...
     def sizes(self, uids: Sequence[int]) -> dict[int, int]: ...
-    def fetch(self, uids: Sequence[int]) -> dict[int, bytes]: ...
+    def fetch(self, uids: Sequence[int]) -> dict[int, FetchedMessage]: ...
 
 
 @dataclass
@@ -78,21 +82,31 @@ class Ingest:
         """Process everything new in `folder`; stops between batches when `stop` is set."""
         status = source.examine(folder)
         state = self.store.folder_state(mailbox.name, folder)
-        last_uid = 0
+        last_uid = watch_from = 0
         if state is not None and state.uidvalidity == status.uidvalidity:
-            last_uid = state.last_uid
+            last_uid, watch_from = state.last_uid, state.watch_from_uid
         elif state is not None:
+            # We were watching: what is not logged yet is judged by its arrival time alone.
             log.warning(
                 "%s/%s: UIDVALIDITY changed %s -> %s; rescanning, duplicates are skipped",
                 mailbox.name, folder, state.uidvalidity, status.uidvalidity,
             )  # fmt: skip
         uids = source.uids_after(last_uid)
+        if state is None:
+            # The first sync: what is in the folder now is the mailbox's history, logged, never answered.
+            watch_from = status.uidnext or (max(uids) + 1 if uids else 1)
+            if not uids:
+                start_watching(self.store, mailbox.name, folder, status.uidvalidity, watch_from)
+            log.info(
+                "%s/%s: first sync; %d messages already there are history", mailbox.name, folder, len(uids)
+            )
         # One message is a batch of its own whatever it weighs: no need to ask.
         sizes = source.sizes(uids) if len(uids) > 1 else {}
         batches = cut_batches(uids, sizes, self.settings.fetch.batch_size, self.settings.fetch.batch_bytes)
         parallel = self.settings.fetch.workers > 0 and len(batches) >= _PARALLEL_FROM_BATCHES
         run = self._run_parallel if parallel else self._run_inline
-        return run(source, _Target(mailbox, folder, status.uidvalidity, sent_folder), batches, stop)
+        target = _Target(mailbox, folder, status.uidvalidity, sent_folder, watch_from)
+        return run(source, target, batches, stop)
 
     def _run_inline(
         self, source: MailSource, target: _Target, batches: list[list[int]], stop: threading.Event | None
@@ -102,10 +116,10 @@ class Ingest:
         for batch in batches:
             if stop is not None and stop.is_set():
                 break
-            raw_by_uid = source.fetch(batch)
+            raw_by_uid, arrivals = target.fetch(source, batch)
             messages = [(uid, raw_by_uid[uid]) for uid in batch if uid in raw_by_uid]
             done = workers.process_batch(
-                messages, rules, own, self.attachments, target.sent, thorough_since(), self.settings.parse
+                messages, rules, own, self.attachments, target.sent, arrivals, self.settings.parse
             )
             del messages
             report.add(self._record(target, batch, raw_by_uid, *done))
@@ -132,9 +146,9 @@ class Ingest:
                 for batch in batches:
                     if stop is not None and stop.is_set():
                         break
-                    raw_by_uid = source.fetch(batch)
+                    raw_by_uid, arrivals = target.fetch(source, batch)
                     messages = [(uid, raw_by_uid[uid]) for uid in batch if uid in raw_by_uid]
-                    future = pool.submit(workers.process_and_save, messages, target.sent, thorough_since())
+                    future = pool.submit(workers.process_and_save, messages, target.sent, arrivals)
                     # The raw bytes stay here until the batch is committed: a message the
                     # database refuses goes to quarantine with them.
                     in_flight.append((batch, raw_by_uid, future))
@@ -172,6 +186,7 @@ class Ingest:
             stored,
             max(batch),
             raw_by_uid,
+            target.watch_from,
         )
         tags = Counter(
             tag for item in results if isinstance(item, Processed) for tag in item.classification.tags
@@ -214,6 +229,15 @@ class _Target:
     folder: str
     uidvalidity: int
     sent: bool
+    watch_from: int  # the folder's UIDNEXT at mailflow's first sync: mail below it is history
+
+    def fetch(self, source: MailSource, batch: list[int]) -> tuple[dict[int, bytes], dict[int, Arrival]]:
+        """The batch's raw bytes and arrivals by UID."""
+        fetched = source.fetch(batch)
+        now = datetime.now(UTC)
+        raw = {uid: message.raw for uid, message in fetched.items()}
+        arrivals = {uid: arrival_of(uid, m.arrived, self.watch_from, now) for uid, m in fetched.items()}
+        return raw, arrivals
 
 
 # Starting a worker costs a few hundred milliseconds: only worth it for a real backlog.

@@ -21,6 +21,20 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
+class Arrival:
+    """When a message reached our server, and whether it came while mailflow was watching.
+
+    History is mail that was already in the folder when mailflow first synced it,
+    or that reached the server before the answer window: it is logged, never
+    answered. Everything else arrived while mailflow watched and may get a reply,
+    whatever Date the buyer's client wrote.
+    """
+
+    arrived: datetime | None  # the server's INTERNALDATE; None if it gave none
+    history: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Processed:
     uid: int
     mail: InboundMail
@@ -28,6 +42,7 @@ class Processed:
     classification: Classification
     direction: str  # "in" from a buyer, "out" written by us
     counterpart: Address | None  # the customer this message is with
+    arrival: Arrival | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,13 +58,14 @@ def process(
     rules: RuleSet,
     own_addresses: frozenset[str],
     sent_folder: bool = False,
-    thorough_since: datetime | None = None,
+    arrival: Arrival | None = None,
     parse_limits: ParseLimits = DEFAULT_LIMITS,
 ) -> Processed | Failed:
     """Run the pure stages; any exception here is this message's fault, not the batch's.
 
-    Buyer mail written since `thorough_since` may get a reply: the model's thorough tier reads it.
-    `parse_limits` is settings.parse: how much of one message the parser reads.
+    Buyer mail that is not history (`arrival`) may get a reply: the model's thorough tier reads it.
+    Without an arrival (tests, tools) the quick tier does. `parse_limits` is settings.parse:
+    how much of one message the parser reads.
     """
     try:
         mail = parsing.parse(raw, parse_limits)
@@ -58,11 +74,11 @@ def process(
             verdict = GuardVerdict(automatic=False, reasons=("our own message",))
             counterpart = next((a for a in (*mail.to, *mail.cc) if a.email not in own_addresses), None)
             result = classify.classify(mail, rules, automatic=False)
-            return Processed(uid, mail, verdict, result, "out", counterpart)
+            return Processed(uid, mail, verdict, result, "out", counterpart, arrival)
         verdict = guard.check(mail, own_addresses)
-        thorough = thorough_since is not None and mail.date is not None and mail.date >= thorough_since
+        thorough = arrival is not None and not arrival.history
         result = classify.classify(mail, rules, automatic=verdict.automatic, thorough=thorough)
-        return Processed(uid, mail, verdict, result, "in", mail.sender)
+        return Processed(uid, mail, verdict, result, "in", mail.sender, arrival)
     except Exception as exc:
         log.warning("uid %s: cannot process: %s", uid, exc, exc_info=True)
         return Failed(uid, raw, f"{type(exc).__name__}: {exc}")

@@ -29,6 +29,7 @@ def record_batch(
     stored: dict[str, bool],
     last_uid: int,
     raw: Mapping[int, bytes] | None = None,
+    watch_from_uid: int = 0,
 ) -> BatchOutcome:
     """Record a batch and move the checkpoint to `last_uid`, all or nothing.
 
@@ -39,20 +40,21 @@ def record_batch(
     and a message the database still refuses goes to quarantine with its raw
     bytes (`raw`, by UID), so one bad message can never block the folder. A
     database that is down (OperationalError) is not the messages' fault: that
-    propagates, and the batch is retried later as a whole.
+    propagates, and the batch is retried later as a whole. `watch_from_uid` is kept
+    with a new checkpoint: the folder's UIDNEXT when mailflow first synced it.
     """
     try:
         with store.sessions.begin() as session:
             writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {})
             outcome = writer.record_all(results, savepoints=False)
-            _advance(session, mailbox, folder, uidvalidity, last_uid)
+            _advance(session, mailbox, folder, uidvalidity, last_uid, watch_from_uid)
             return outcome
     except REFUSED_DATA as exc:
         log.info("%s/%s: batch refused (%s); recording one by one", mailbox, folder, type(exc).__name__)
     with store.sessions.begin() as session:
         writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {})
         outcome = writer.record_all(results, savepoints=True)
-        _advance(session, mailbox, folder, uidvalidity, last_uid)
+        _advance(session, mailbox, folder, uidvalidity, last_uid, watch_from_uid)
         return outcome
 
 
@@ -74,13 +76,29 @@ def resolve_quarantine(
         return outcome
 
 
-def _advance(session: Session, mailbox: str, folder: str, uidvalidity: int, last_uid: int) -> None:
+def start_watching(store: Store, mailbox: str, folder: str, uidvalidity: int, watch_from_uid: int) -> None:
+    """The checkpoint of a folder first synced while empty: what arrives from now on is new mail."""
+    with store.sessions.begin() as session:
+        _advance(session, mailbox, folder, uidvalidity, 0, watch_from_uid)
+
+
+def _advance(
+    session: Session, mailbox: str, folder: str, uidvalidity: int, last_uid: int, watch_from_uid: int = 0
+) -> None:
     row = session.get(Checkpoint, (mailbox, folder))
     if row is None:
-        session.add(Checkpoint(mailbox=mailbox, folder=folder, uidvalidity=uidvalidity, last_uid=last_uid))
+        session.add(
+            Checkpoint(
+                mailbox=mailbox,
+                folder=folder,
+                uidvalidity=uidvalidity,
+                last_uid=last_uid,
+                watch_from_uid=watch_from_uid,
+            )
+        )
         return
     if row.uidvalidity != uidvalidity:
-        row.uidvalidity, row.last_uid = uidvalidity, last_uid
+        row.uidvalidity, row.last_uid, row.watch_from_uid = uidvalidity, last_uid, watch_from_uid
     else:
         row.last_uid = max(row.last_uid, last_uid)
     row.updated_at = utcnow()

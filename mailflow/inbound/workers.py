@@ -14,16 +14,15 @@ import multiprocessing
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 from mailflow.config.parse_limits import DEFAULT_LIMITS, ParseLimits
 from mailflow.config.rules import RuleSet
 from mailflow.inbound.attachments import AttachmentStore
-from mailflow.inbound.pipeline import Failed, Processed, process
+from mailflow.inbound.pipeline import Arrival, Failed, Processed, process
 
 _state: dict[str, object] = {}
 
@@ -44,7 +43,7 @@ def _exit_with_parent(parent: int) -> None:
 
 
 def process_and_save(
-    messages: Sequence[tuple[int, bytes]], sent_folder: bool, thorough_since: datetime | None = None
+    messages: Sequence[tuple[int, bytes]], sent_folder: bool, arrivals: Mapping[int, Arrival]
 ) -> tuple[list[Processed | Failed], dict[str, bool]]:
     """The pure stages plus attachment storage for one batch; runs in a worker."""
     rules, own, attachments = _state["rules"], _state["own"], _state["attachments"]
@@ -53,7 +52,7 @@ def process_and_save(
         isinstance(rules, RuleSet) and isinstance(own, frozenset) and isinstance(attachments, AttachmentStore)
     )
     assert isinstance(limits, ParseLimits)
-    return process_batch(messages, rules, own, attachments, sent_folder, thorough_since, limits)
+    return process_batch(messages, rules, own, attachments, sent_folder, arrivals, limits)
 
 
 def process_batch(
@@ -62,7 +61,7 @@ def process_batch(
     own: frozenset[str],
     attachments: AttachmentStore,
     sent_folder: bool,
-    thorough_since: datetime | None,
+    arrivals: Mapping[int, Arrival],
     limits: ParseLimits = DEFAULT_LIMITS,
 ) -> tuple[list[Processed | Failed], dict[str, bool]]:
     """Each message through the pure stages, its attachments saved and their payloads let go at once.
@@ -73,7 +72,7 @@ def process_batch(
     results: list[Processed | Failed] = []
     stored: dict[str, bool] = {}
     for uid, raw in messages:
-        result = process(uid, raw, rules, own, sent_folder, thorough_since, limits)
+        result = process(uid, raw, rules, own, sent_folder, arrivals.get(uid), limits)
         _save(attachments, result, stored)
         results.append(_without_payloads(result))
     return results, stored

@@ -10,15 +10,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mailflow.ledger.sheet_columns import CUSTOMER_COLUMNS, INVOICE_COLUMNS, aliases
+
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_ALIASES = {
-    "customer_email": "email", "e_mail": "email", "mail": "email", "opt_out": "opted_out", "optout": "opted_out",
-    "unsubscribed": "opted_out", "customer_class": "class", "abc": "class", "sales": "annual_sales",
-    "invoice": "number", "invoice_number": "number", "invoice_no": "number", "issue_date": "issued",
-    "issued_on": "issued", "date": "issued", "due_date": "due", "due_on": "due", "paid": "paid_amount",
-    "paid_date": "paid_on", "payment_date": "paid_on", "order": "order_ref", "order_reference": "order_ref",
-    "po": "order_ref", "tz": "timezone", "time_zone": "timezone", "lang": "language",
-}  # fmt: skip
+_CUSTOMER_ALIASES = aliases(CUSTOMER_COLUMNS)
+_INVOICE_ALIASES = aliases(INVOICE_COLUMNS)
 _YES = {"yes", "y", "true", "1", "x", "是"}
 _NO = {"no", "n", "false", "0", "", "否"}
 
@@ -64,9 +60,11 @@ class InvoiceRecord:
 class _Row:
     """One row being read: each getter records what is wrong instead of raising."""
 
-    def __init__(self, file: str, number: int, values: dict[str, Any], errors: list[RowError]) -> None:
+    def __init__(
+        self, file: str, number: int, values: dict[str, Any], errors: list[RowError], names: dict[str, str]
+    ) -> None:
         self.file, self.number, self.errors = file, number, errors
-        self.values = {_ALIASES.get(key, key): value for key, value in values.items()}
+        self.values = {names.get(key, key): value for key, value in values.items()}
 
     def fail(self, column: str, reason: str) -> None:
         self.errors.append(RowError(self.file, self.number, column, reason))
@@ -130,7 +128,7 @@ def customer_records(
     errors: list[RowError] = []
     seen: dict[str, int] = {}
     for number, values in rows:
-        row = _Row(file, number, values, errors)
+        row = _Row(file, number, values, errors, _CUSTOMER_ALIASES)
         email = row.email("email")
         if email in seen:
             row.fail("email", f"{email} is also on row {seen[email]}")
@@ -166,7 +164,7 @@ def invoice_records(
     seen: dict[str, int] = {}
     for number, values in rows:
         before = len(errors)
-        row = _Row(file, number, values, errors)
+        row = _Row(file, number, values, errors, _INVOICE_ALIASES)
         invoice = row.text("number", required=True)
         if invoice in seen:
             row.fail("number", f"{invoice} is also on row {seen[invoice]}")

@@ -1,6 +1,7 @@
-"""Rows out of the reps' spreadsheets: CSV (any of , ; tab, UTF-8 with or without BOM) or XLSX.
+"""Rows out of the reps' spreadsheets: CSV (any of , ; tab, UTF-8 with or without BOM) or XLSX;
+and an empty sheet to start from (the headers and one example row).
 
-An adapter (it reads a file); what the rows mean is ledger/sheet_records.py's business.
+An adapter (it reads and writes files); what the rows mean is ledger/sheet_records.py's business.
 Header names are normalised ("Customer Email" -> customer_email) so the column
 order and spelling of a hand-kept sheet do not matter.
 """
@@ -8,14 +9,19 @@ order and spelling of a hand-kept sheet do not matter.
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterator
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
 
 from mailflow.errors import MailflowError
+from mailflow.ledger.sheet_columns import Column, example_text
 
 Row = dict[str, Any]
 
@@ -76,3 +82,32 @@ def _xlsx_rows(path: Path) -> Iterator[tuple[int, Row]]:
                 )
     finally:
         workbook.close()
+
+
+def write_template(path: Path, columns: tuple[Column, ...]) -> None:
+    """The sheet's headers and one example row: XLSX (typed dates and amounts) or, for .csv, UTF-8 CSV."""
+    if path.suffix.lower() == ".csv":
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(column.name for column in columns)
+        writer.writerow(example_text(column.example) for column in columns)
+        path.write_text(text.getvalue(), encoding="utf-8-sig")  # the BOM: Excel then reads it as UTF-8
+        return
+    if path.suffix.lower() != ".xlsx":
+        raise UnreadableFile(f"{path}: name it .xlsx or .csv")
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append([column.name for column in columns])
+    sheet.append([column.example for column in columns])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for cell in sheet[2]:
+        if isinstance(cell.value, date):
+            cell.number_format = "yyyy-mm-dd"
+        elif isinstance(cell.value, Decimal):
+            cell.number_format = "#,##0.00"
+    for index, column in enumerate(columns, start=1):
+        width = max(len(column.name), len(example_text(column.example))) + 2
+        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = width
+    sheet.freeze_panes = "A2"  # the headers stay in view while the rep fills in rows
+    workbook.save(path)

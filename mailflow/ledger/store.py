@@ -5,14 +5,20 @@ customer nobody imported) writes nothing. Rows are matched by email and by
 invoice number, and a row equal to what is stored changes nothing, so
 importing the same file twice is harmless. A paid amount never goes down on
 import: payments recorded by hand since the sheet was saved are kept.
+
+A payment (recorded or imported) and a cancellation cancel the invoice's
+reminder drafts that wait: they were written for a balance that is no longer
+owed. A new invoice is held by what its buyers wrote about paying in the days
+before it was imported, as if it had existed then (ledger/payment_holds).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -20,9 +26,12 @@ from sqlalchemy import select
 
 from mailflow.errors import MailflowError
 from mailflow.ledger.customer_classes import abc_classes
+from mailflow.ledger.payment_holds import buyer_wrote, cancel_reminders, hold_from_recent_messages
 from mailflow.ledger.sheet_records import CustomerRecord, InvoiceRecord, RowError
 from mailflow.store.engine import Store
-from mailflow.store.models import Customer, Invoice, Payment
+from mailflow.store.models import Customer, Invoice, Payment, utcnow
+
+audit = logging.getLogger("mailflow.audit")
 
 _CUSTOMER_FIELDS = (
     "name",
@@ -48,9 +57,11 @@ class ImportReport:
     added: int
     updated: int
     unchanged: int
+    held: tuple[str, ...] = ()  # new invoices whose reminders a buyer's recent message holds
 
     def __str__(self) -> str:
-        return f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        text = f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged"
+        return text + (f"; reminders held, the buyer wrote: {', '.join(self.held)}" if self.held else "")
 
 
 class Ledger:
@@ -84,8 +95,12 @@ class Ledger:
                 counts["updated" if changed else "unchanged"] += 1
         return ImportReport(counts["added"], counts["updated"], counts["unchanged"])
 
-    def import_invoices(self, file: str, records: Sequence[InvoiceRecord]) -> ImportReport:
+    def import_invoices(
+        self, file: str, records: Sequence[InvoiceRecord], messages_since: datetime | None = None
+    ) -> ImportReport:
+        """`messages_since`: the buyers' payment messages since then hold the new invoices (None: none)."""
         counts: Counter[str] = Counter()
+        now, added, paid = utcnow(), [], []
         with self.sessions.begin() as session:
             emails = {record.customer_email for record in records}
             query = select(Customer.email, Customer.id).where(Customer.email.in_(emails))
@@ -113,14 +128,16 @@ class Ledger:
                 row = existing.get(record.number)
                 if row is None:
                     paid_on = record.paid_on if record.paid_amount >= record.amount else None
-                    session.add(
+                    added.append(
                         Invoice(
                             number=record.number, paid_amount=record.paid_amount, paid_on=paid_on, **values
                         )
                     )
+                    session.add(added[-1])
                     counts["added"] += 1
                     continue
                 if record.paid_amount > row.paid_amount:
+                    paid.append(record.number)
                     values["paid_amount"] = record.paid_amount
                     if record.paid_amount >= record.amount:
                         values["paid_on"] = record.paid_on or row.paid_on
@@ -128,7 +145,9 @@ class Ledger:
                 for name, value in changed.items():
                     setattr(row, name, value)
                 counts["updated" if changed else "unchanged"] += 1
-        return ImportReport(counts["added"], counts["updated"], counts["unchanged"])
+            cancel_reminders(session, paid, f"a payment came with the invoice sheet {file}", now)
+            held = hold_from_recent_messages(session, added, messages_since, now) if messages_since else []
+        return ImportReport(counts["added"], counts["updated"], counts["unchanged"], tuple(held))
 
     def record_payment(self, number: str, amount: Decimal | None, on: date, actor: str) -> dict[str, Any]:
         """A payment against an invoice (its whole balance when no amount is given)."""
@@ -149,8 +168,29 @@ class Ledger:
             invoice.hold = ""  # a person looked at it: the reminders go on for what is left
             if invoice.paid_amount >= invoice.amount:
                 invoice.paid_on = on
+            # A waiting reminder asks for the balance it was written with: paid, or no longer owed.
+            why = f"{actor} recorded a payment of {paying} {invoice.currency} on {on.isoformat()}"
+            cancelled = cancel_reminders(session, [number], why, utcnow())
             session.flush()
-            return _invoice_dict(invoice, None)
+            return {**_invoice_dict(invoice, None), "reminders_cancelled": cancelled}
+
+    def cancel(self, number: str, actor: str, reason: str) -> int:
+        """Cancel an invoice (it will not be paid: a credit note, a mistake); returns the reminders cancelled."""
+        with self.sessions.begin() as session:
+            invoice = session.scalar(select(Invoice).where(Invoice.number == number))
+            if invoice is None:
+                raise MailflowError(f"no invoice {number}")
+            if invoice.cancelled:
+                raise MailflowError(f"invoice {number} is cancelled already")
+            invoice.cancelled = True
+            why = f"{actor} cancelled invoice {number}" + (f": {reason}" if reason else "")
+            audit.info("%s", why)
+            return cancel_reminders(session, [number], why, utcnow())
+
+    def buyer_wrote(self, number: str) -> dict[str, Any] | None:
+        """The latest message in which the invoice's buyer says they paid, paid part, ask for time or dispute it."""
+        with self.sessions() as session:
+            return buyer_wrote(session, number)
 
     def resume(self, number: str) -> str:
         """Clear an invoice's hold (a person checked the buyer's "we have paid"); returns what it was."""

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from imapclient import SEEN, IMAPClient
@@ -34,6 +34,19 @@ _ID = {"name": "mailflow", "version": "0.1", "vendor": "mailflow"}
 _SETTLE_SECONDS = 1.0
 _SIZES_PER_COMMAND = 500
 _IMAPLIB_DEBUG = 4
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMessage:
+    raw: bytes
+    arrived: datetime | None  # INTERNALDATE: when the message reached the server
+
+
+def _utc(value: object) -> datetime | None:
+    """imapclient gives INTERNALDATE as local time without a zone (normalise_times); we keep UTC."""
+    if not isinstance(value, datetime):
+        return None
+    return value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -201,18 +214,18 @@ class ImapConnection:
                     found[int(uid)] = size
         return found
 
-    def fetch(self, uids: Sequence[int]) -> dict[int, bytes]:
-        """Raw bytes by UID. A UID expunged since SEARCH is simply absent."""
+    def fetch(self, uids: Sequence[int]) -> dict[int, FetchedMessage]:
+        """Raw bytes and arrival time by UID. A UID expunged since SEARCH is simply absent."""
         if not uids:
             return {}
         with _translated(self.where):
-            response = self._client().fetch(list(uids), ["BODY.PEEK[]"])
+            response = self._client().fetch(list(uids), ["BODY.PEEK[]", "INTERNALDATE"])
         self.grew |= self._pending_exists()
-        found: dict[int, bytes] = {}
+        found: dict[int, FetchedMessage] = {}
         for uid, data in response.items():
             body = data.get(b"BODY[]")
             if isinstance(body, bytes):
-                found[int(uid)] = body
+                found[int(uid)] = FetchedMessage(body, _utc(data.get(b"INTERNALDATE")))
         return found
 
     # -- waiting -------------------------------------------------------------

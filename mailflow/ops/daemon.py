@@ -20,6 +20,7 @@ from typing import Protocol
 from sqlalchemy.exc import SQLAlchemyError
 
 from mailflow.config.settings import Settings
+from mailflow.drafts.problems import DraftingProblems
 from mailflow.drafts.store import Outbox
 from mailflow.errors import MailflowError, database_reason
 from mailflow.inbound.ingest import Ingest
@@ -31,16 +32,23 @@ from mailflow.outbound.sender import Sender, describe
 from mailflow.schedule.tick import Scheduler
 from mailflow.store.engine import Store
 
-__all__ = ["Daemon", "Drafter", "SendLoop", "run_once"]
+__all__ = ["DRAFTING_FAILED", "Daemon", "Drafter", "SendLoop", "run_once"]
 
 log = logging.getLogger(__name__)
 
 
-def run_once(settings: Settings, store: Store, report: Callable[[str], None]) -> int:
-    """Fetch and process everything new in every folder once, then draft what is due.
+# `run --once`'s exit status when every mailbox was read but a template or header stopped a draft.
+DRAFTING_FAILED = 3
 
-    Exit code: 0 ok, 1 a mailbox failed (the others are still processed).
+
+def run_once(settings: Settings, store: Store, report: Callable[[str], None]) -> int:
+    """Fetch and process everything new in every folder once, then draft what is due, then send.
+
+    Exit code: 0 ok; 1 a mailbox failed (the others are still processed); otherwise
+    DRAFTING_FAILED (3) when a draft could not be written, one line per cause. What
+    was not drafted stays due: a run after the template is fixed drafts it.
     """
+    problems = DraftingProblems(logged=False)  # reported below, once, as the run's last lines
     ingest = Ingest(settings, store)
     failures = 0
     for mailbox in settings.mailboxes:
@@ -55,12 +63,17 @@ def run_once(settings: Settings, store: Store, report: Callable[[str], None]) ->
             report(f"error: {exc}")
         finally:
             connection.close()
-    drafted = Drafter(settings, store).run()
+    drafted = Drafter(settings, store, problems).run()
     report(f"{drafted} acknowledgement(s) drafted")
     if settings.schedule.enabled:
-        report(f"schedule: {Scheduler(settings, store).tick()}")
+        report(f"schedule: {Scheduler(settings, store, problems=problems).tick()}")
     report(f"outbox: {describe(Sender(settings, store).run_until_empty())}")
-    return 1 if failures else 0
+    drafting = problems.current()
+    for problem in drafting:
+        report(f"error: drafting: {problem}")
+    if failures:
+        return 1
+    return DRAFTING_FAILED if drafting else 0
 
 
 class SendLoop(threading.Thread):

@@ -3,8 +3,10 @@
 `/healthz` answers 200 while every mailbox this daemon watches (the ones it
 holds the lease of) fetched successfully within its expected interval (a watcher syncs at least every fetch.noop_seconds, or every
 poll_seconds without IDLE, plus the timeouts), 503 naming the failing ones
-otherwise, and 503 when the daemon could not reach the database for its lease
-heartbeat for longer than that. `/metrics` is Prometheus's text format: messages fetched, tagged by
+otherwise, 503 when the daemon could not reach the database for its lease
+heartbeat for longer than that, and 503 naming each cause (a missing or broken
+template, an unsafe header) that stopped drafts in the latest round, until a
+round drafts without it (drafts/problems). `/metrics` is Prometheus's text format: messages fetched, tagged by
 tag and quarantined, drafts by state (counted in the database at each scrape,
 so it is true for every worker on it), sends and send failures, the fetch lag
 per mailbox, and tick durations. One registry per daemon, not the global one.
@@ -25,6 +27,7 @@ from prometheus_client.metrics import Histogram
 from prometheus_client.registry import Collector
 
 from mailflow.config.settings import Settings
+from mailflow.drafts.problems import DraftingProblems
 
 
 class Health:
@@ -41,6 +44,7 @@ class Health:
         self.beat_error = ""
         self.last_ok: dict[str, float] = {}
         self.last_error: dict[str, str] = {}
+        self.drafting = DraftingProblems()  # the acknowledgements' and the ticks' open causes
         self.registry = CollectorRegistry(auto_describe=True)
         self.fetched = PromCounter(
             "mailflow_messages_fetched", "Messages fetched", ["mailbox"], registry=self.registry
@@ -112,7 +116,8 @@ class Health:
             return {name: now - self.last_ok.get(name, since) for name, since in self.watched.items()}
 
     def failing(self) -> list[str]:
-        """Mailboxes without a good fetch within the expected interval, each with why if known."""
+        """Mailboxes without a good fetch within the expected interval, each with why if known;
+        then what stops drafts from being written."""
         with self.lock:
             errors = dict(self.last_error)
             silent, beat_error = time.monotonic() - self.last_beat, self.beat_error
@@ -123,6 +128,7 @@ class Health:
             if seconds > self.expected_seconds:
                 reason = errors.get(name, "no fetch yet")
                 found.append(f"{name}: no successful fetch for {seconds:.0f} s ({reason})")
+        found += [f"drafting: {problem}" for problem in self.drafting.current()]
         return found
 
 

@@ -38,7 +38,7 @@ class ScheduleTicks:
         health: Health | None = None,
         stop: threading.Event | None = None,
     ) -> None:
-        self.scheduler = Scheduler(settings, store)
+        self.scheduler = Scheduler(settings, store, problems=health.drafting if health else None)
         self.health = health
         self.stop_flag = stop  # the daemon's: a tick in progress ends between chunks of drafts
         self.clock = BackgroundScheduler(

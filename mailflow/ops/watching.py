@@ -7,13 +7,17 @@ in hand), and stops watching a mailbox whose lease another daemon took over.
 Each folder watcher repeats one unit of work (sync the folder), then waits for
 news with IDLE (or polls). Errors are handled at this boundary only: a wrong
 password is logged as one line and retried slowly; a dead connection is
-reconnected with exponential backoff.
+reconnected with exponential backoff. An operator sees each trouble begin and
+end: a refused login once at ERROR per mailbox (its retries only at DEBUG), a
+lost connection at WARNING, and "<mailbox>/<folder>: reconnected after N s"
+when the folder is watched again.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -21,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mailflow.config.settings import MailboxSettings, Settings
 from mailflow.drafts.acknowledgements import draft_acknowledgements
+from mailflow.drafts.problems import DraftingProblems
 from mailflow.drafts.store import Outbox
 from mailflow.drafts.templates import Templates
 from mailflow.errors import LoginFailed, MailflowError, database_reason
@@ -60,13 +65,16 @@ def discover_folders(connection: ImapConnection, mailbox: MailboxSettings) -> li
 class Drafter:
     """Drafts what is due after new mail was recorded (thread-safe: the database arbitrates)."""
 
-    def __init__(self, settings: Settings, store: Store) -> None:
+    def __init__(self, settings: Settings, store: Store, problems: DraftingProblems | None = None) -> None:
         self.settings = settings
         self.outbox = Outbox(store)
         self.templates = Templates(settings.replies.templates_dir)
+        self.problems = problems or DraftingProblems()
 
     def run(self) -> int:
-        return draft_acknowledgements(self.settings, self.outbox, self.templates, datetime.now(UTC))
+        return draft_acknowledgements(
+            self.settings, self.outbox, self.templates, datetime.now(UTC), self.problems
+        )
 
 
 def describe_sync(mailbox: str, folder: str, result: SyncReport) -> str:
@@ -87,28 +95,45 @@ class FolderWatcher(threading.Thread):
         stop: threading.Event,
         drafter: Drafter,
         health: Health,
+        refused: threading.Event | None = None,
     ) -> None:
         super().__init__(name=f"watch-{watched.mailbox.name}-{watched.folder}", daemon=True)
         self.watched, self.settings, self.ingest = watched, settings, ingest
         self.stop_flag = stop
         self.drafter = drafter
         self.health = health
+        # Set once the mailbox's refused login is logged: shared by its watchers, cleared by a login.
+        self.refused = refused or threading.Event()
 
     def run(self) -> None:
         backoff = 1.0
+        lost_at: float | None = None  # when the connection went (monotonic), until it is back
         while not self.stop_flag.is_set():
             connection = ImapConnection(self.watched.mailbox, self.settings.fetch)
             try:
                 connection.connect()
                 backoff = 1.0
+                self.refused.clear()
+                if lost_at is not None:
+                    where = f"{self.watched.mailbox.name}/{self.watched.folder}"
+                    log.info("%s: reconnected after %.0f s", where, time.monotonic() - lost_at)
+                    lost_at = None
                 self._watch(connection)
             except LoginFailed as exc:
                 self.health.fetch_failed(self.watched.mailbox.name, str(exc))
-                # Retrying a refused password at once only gets the account locked.
-                log.error("%s; retrying in %.0f s", exc, self.settings.fetch.max_backoff_seconds)
-                self.stop_flag.wait(self.settings.fetch.max_backoff_seconds)
+                lost_at = lost_at or time.monotonic()
+                # Retrying a refused password at once only gets the account locked; saying so at every
+                # retry would bury the one line that matters (and /healthz keeps saying it).
+                wait = self.settings.fetch.max_backoff_seconds
+                if self.refused.is_set():
+                    log.debug("%s; retrying in %.0f s", exc, wait)
+                else:
+                    self.refused.set()
+                    log.error("%s; retrying every %.0f s", exc, wait)
+                self.stop_flag.wait(wait)
             except MailflowError as exc:
                 self.health.fetch_failed(self.watched.mailbox.name, str(exc))
+                lost_at = lost_at or time.monotonic()
                 log.warning("%s; reconnecting in %.0f s", exc, backoff)
                 self.stop_flag.wait(backoff)
                 backoff = min(backoff * 2, self.settings.fetch.max_backoff_seconds)
@@ -153,14 +178,13 @@ class MailboxRunner(threading.Thread):
         self.mailbox, self.settings, self.ingest = mailbox, settings, ingest
         self.drafter, self.health = drafter, health
         self.stop_flag = threading.Event()  # this mailbox only: set on a stop, a hand-over or a lost lease
+        self.refused = threading.Event()  # its refused login is logged (see FolderWatcher)
 
     def run(self) -> None:
         self.health.watch(self.mailbox.name)
         try:
-            watchers = [
-                FolderWatcher(watched, self.settings, self.ingest, self.stop_flag, self.drafter, self.health)
-                for watched in self._folders()
-            ]
+            shared = (self.settings, self.ingest, self.stop_flag, self.drafter, self.health, self.refused)
+            watchers = [FolderWatcher(watched, *shared) for watched in self._folders()]
             for watcher in watchers:
                 watcher.start()
             for watcher in watchers:
@@ -173,6 +197,10 @@ class MailboxRunner(threading.Thread):
         try:
             connection.connect()
             return discover_folders(connection, self.mailbox)
+        except LoginFailed as exc:
+            self.refused.set()  # the watchers retry it, quietly: this is its one line
+            log.error("%s; retrying every %.0f s", exc, self.settings.fetch.max_backoff_seconds)
+            return [WatchedFolder(self.mailbox, name, sent=False) for name in self.mailbox.imap.folders]
         except MailflowError as exc:
             # Watch what we can name; a watcher keeps retrying the connection itself.
             log.error("%s; watching the configured folders only", exc)
@@ -200,7 +228,7 @@ class LeaseKeeper(threading.Thread):
         self.every = settings.fetch.lease_seconds / 3
         self.mailboxes = {box.name: box for box in settings.mailboxes}
         self.ingest = Ingest(settings, store)
-        self.drafter = Drafter(settings, store)
+        self.drafter = Drafter(settings, store, health.drafting)
         self.active: dict[str, MailboxRunner] = {}
         self.leaving: dict[str, MailboxRunner] = {}  # handed over: finishing the batch in hand
 

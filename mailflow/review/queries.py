@@ -11,6 +11,7 @@ from sqlalchemy import case as when
 from sqlalchemy import select
 
 from mailflow.drafts.store import Outbox
+from mailflow.ledger.payment_holds import buyer_wrote, reminder_invoice, reminder_refusal
 from mailflow.store.engine import Store
 from mailflow.store.models import (
     CLOSED_CASE_STATUSES,
@@ -93,7 +94,11 @@ class ReviewQueries:
                 else []
             )
             corrections = _corrections(session, [message.id] if message else [])
+            # A payment reminder: what the buyer said about paying, and why it may not be approved.
+            number = reminder_invoice(row.idempotency_key) if row.kind == "reminder" else ""
             return {
+                "buyer_wrote": buyer_wrote(session, number) if number else None,
+                "refusal": reminder_refusal(session, row.idempotency_key) if number else "",
                 "draft": draft,
                 "message": {**_message(message), "corrections": corrections.get(message.id, [])}
                 if message

@@ -10,6 +10,7 @@ updates and reminders start their own.
 from __future__ import annotations
 
 import functools
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from email.utils import formataddr
@@ -20,7 +21,7 @@ from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 
 from mailflow.config.settings import MailboxSettings, Settings
-from mailflow.drafts.acknowledgements import mailbox_context
+from mailflow.drafts.acknowledgements import mailbox_context, reference_label
 from mailflow.drafts.headers import new_message_id, references_for, reply_subject, safe_header
 from mailflow.drafts.templates import Templates
 from mailflow.schedule.planner import Due
@@ -41,6 +42,17 @@ def money(amount: Decimal, currency: str, language: str) -> str:
     return str(format_currency(amount, currency, locale=_locale(language)))
 
 
+_BARE_NUMBER = re.compile(r"^\s*\d[\d\s\-/.]*$")
+
+
+def order_label(order_ref: str, language: str) -> str:
+    """The invoice's order as a reminder writes it: a bare number gets its kind ("PO 4500789",
+    "订单号 4500789", "pedido 4500789"); anything else as the ledger has it ("PO20261102", "HT-88")."""
+    if _BARE_NUMBER.match(order_ref):
+        return reference_label({"kind": "po", "value": order_ref.strip()}, language)["label"]
+    return order_ref
+
+
 def invoice_context(invoice: Invoice, language: str, today: date) -> dict[str, Any]:
     balance = max(invoice.amount - invoice.paid_amount, Decimal("0"))
     return {
@@ -52,7 +64,7 @@ def invoice_context(invoice: Invoice, language: str, today: date) -> dict[str, A
         "issued": invoice.issued.isoformat(),
         "due": invoice.due.isoformat(),
         "days_overdue": max((today - invoice.due).days, 0),
-        "order_ref": invoice.order_ref,
+        "order_ref": order_label(invoice.order_ref, language),
         "partly_paid": bool(invoice.paid_amount),
     }
 

@@ -24,6 +24,7 @@ from typing import Any
 
 from mailflow.config.settings import Settings
 from mailflow.drafts.headers import UnsafeHeader
+from mailflow.drafts.problems import DraftingProblems, DraftingRound
 from mailflow.drafts.templates import TemplateProblem, Templates
 from mailflow.schedule.planner import Book, Due, plan
 from mailflow.schedule.scheduled_drafts import (
@@ -58,8 +59,15 @@ class TickReport:
 
 
 class Scheduler:
-    def __init__(self, settings: Settings, store: Store, templates: Templates | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        templates: Templates | None = None,
+        problems: DraftingProblems | None = None,
+    ) -> None:
         self.settings = settings
+        self.problems = problems or DraftingProblems()  # the daemon's: a cause is logged once while it lasts
         self.schedule = settings.schedule
         self.store = ScheduleStore(store)
         self.templates = templates or Templates(settings.replies.templates_dir)
@@ -122,18 +130,25 @@ class Scheduler:
             until = now + timedelta(hours=self.schedule.draft_ahead_hours)
             items = plan(book, self.schedule, self.settings.replies.review, now, until)
         drafted = skipped = 0
+        failures = self.problems.begin("schedule")
         for start in range(0, len(items), chunk):
             if stop is not None and stop.is_set():
                 log.info("schedule: stopping; %d item(s) left for the next tick", len(items) - start)
+                failures.finish(complete=False)
                 return TickReport(True, drafted, skipped, complete=False)
-            rows, failed = self.rows(items[start : start + chunk], now)
+            rows, failed = self.rows(items[start : start + chunk], now, failures)
             written = self.store.create_drafts(rows, now)
             for key in written:
                 audit.info("scheduled draft %s", key)
             drafted, skipped = drafted + len(written), skipped + failed
+        failures.finish()
         return TickReport(True, drafted, skipped)
 
-    def rows(self, items: list[Due], now: datetime) -> tuple[list[dict[str, Any]], int]:
+    def rows(
+        self, items: list[Due], now: datetime, failures: DraftingRound | None = None
+    ) -> tuple[list[dict[str, Any]], int]:
+        own_round = failures is None
+        failures = failures or self.problems.begin("schedule")
         writer = MailWriter(self.settings, self.templates)
         customers = self.store.customers(item.customer_id for item in items)
         cases = self.store.cases(item.case_id for item in items if item.case_id is not None)
@@ -168,8 +183,10 @@ class Scheduler:
             try:
                 rows.append(writer.row(item, customer, language, extra, thread))
             except (TemplateProblem, UnsafeHeader) as exc:
-                log.error("%s: not drafted: %s", item.key, exc)
+                failures.failed(item.key, exc)
                 skipped += 1
+        if own_round:  # some items only: their causes are logged, none is taken as fixed
+            failures.finish(complete=False)
         return rows, skipped
 
 

@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 class FolderState:
     uidvalidity: int
     last_uid: int
+    watch_from_uid: int = 0  # the folder's UIDNEXT when mailflow first synced it
 
 
 def make_engine(url: str) -> Engine:
@@ -120,7 +121,7 @@ class Store:
     def folder_state(self, mailbox: str, folder: str) -> FolderState | None:
         with self.sessions() as session:
             row = session.get(Checkpoint, (mailbox, folder))
-            return FolderState(row.uidvalidity, row.last_uid) if row else None
+            return FolderState(row.uidvalidity, row.last_uid, row.watch_from_uid or 0) if row else None
 
     # -- queries for the CLI -------------------------------------------------
 

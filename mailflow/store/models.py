@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -121,6 +122,11 @@ class Contact(Base):
     language: Mapped[str] = mapped_column(String(10), default="")
     trade_refs: Mapped[list[dict[str, str]]] = mapped_column(JSON, default=list)
     automatic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the message reached our server (INTERNALDATE), and whether it is history: in the
+    # folder before mailflow first synced it, or older than the answer window. `at` is the
+    # buyer's Date header, which their clock or a resend can put anywhere.
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    history: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -156,6 +162,8 @@ class Checkpoint(Base):
     folder: Mapped[str] = mapped_column(String(300), primary_key=True)
     uidvalidity: Mapped[int] = mapped_column(BigInteger)
     last_uid: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The folder's UIDNEXT when mailflow first synced it: mail below it was there before us.
+    watch_from_uid: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

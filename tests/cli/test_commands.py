@@ -45,7 +45,7 @@ def test_contacts_list_json_has_the_documented_fields(settings_path: Path) -> No
     (contact,) = json.loads(done.stdout)
     assert set(contact) >= CONTACT_KEYS
     assert contact["direction"] == "in" and contact["customer"] == "maria@harbor-imports.example"
-    assert contact["tags"] == ["complaint:shipping"] and contact["severity"] == "medium"
+    assert contact["tags"] == ["complaint:shipping", "detail:damage"] and contact["severity"] == "medium"
     assert {"kind": "po", "value": "4500123"} in contact["references"]
     assert contact["at"].endswith("+00:00")
 

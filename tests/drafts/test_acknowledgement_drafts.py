@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -66,13 +67,15 @@ def test_a_complaint_gets_one_acknowledgement_threaded_to_it(tmp_path: Path, db_
     )
     assert _ingest(settings, store, [complaint]) == 1
     (draft,) = Outbox(store).drafts()
-    assert (draft["kind"], draft["status"], draft["template"]) == ("ack", "pending_review", "ack.shipping.en")
+    assert (draft["kind"], draft["status"]) == ("ack", "pending_review")
+    assert draft["template"] == "ack.shipping.damage.en"
     assert draft["to"] == ["claims@harbor-imports.example"]
     assert draft["subject"] == "Re: Crushed cartons"
     assert draft["in_reply_to"] == "c1@harbor.example" and draft["references"] == ["c1@harbor.example"]
     assert draft["message_id"].endswith("@ningbo-homeware.example")
     assert draft["idempotency_key"] == f"ack:case:{draft['case']}"
-    assert draft["tags"] == ["complaint:shipping"] and draft["reasons"] == ["shipping: Crushed"]
+    assert draft["tags"] == ["complaint:shipping", "detail:damage"]
+    assert draft["reasons"] == ["shipping: Crushed", "shipping detail: Crushed"]
     assert "photos of" in draft["body"] and "shipping marks" in draft["body"]
     assert " I " not in draft["body"]
     store.close()
@@ -111,9 +114,9 @@ def test_the_buyers_language_picks_the_template(tmp_path: Path, db_url: str) -> 
     klingon = _mail("Broken", "The mugs are broken. Qapla!", "en@x", sender="worf@x.example")
     _ingest(settings, store, [chinese, spanish, klingon])
     assert sorted(d["template"] for d in Outbox(store).drafts()) == [
-        "ack.quality.en",
-        "ack.quality.es",
-        "ack.quality.zh",
+        "ack.quality.breakage.en",
+        "ack.quality.breakage.es",
+        "ack.quality.breakage.zh",
     ]
     store.close()
 
@@ -134,13 +137,15 @@ def test_a_broken_template_drafts_nothing_but_the_message_is_logged(
 ) -> None:
     templates = tmp_path / "tpl"
     templates.mkdir()
-    (templates / "ack.en.subject.j2").write_text("{{ message.subject }}")
-    (templates / "ack.en.txt.j2").write_text("Dear {{ customer.nickname }}, photos please.")
+    # The operator's ack.quality.breakage.en replaces the shipped one; broken mugs are quality breakage.
+    (templates / "ack.quality.breakage.en.subject.j2").write_text("{{ message.subject }}")
+    (templates / "ack.quality.breakage.en.txt.j2").write_text("Dear {{ customer.nickname }}, photos please.")
     settings, store, _ = _setup(tmp_path, db_url, "")
     path = tmp_path / "settings.toml"
     path.write_text(
         path.read_text().replace(
-            f'dir = "{Path(__file__).resolve().parents[2] / "templates"}"', f'dir = "{templates}"'
+            f'dir = "{Path(__file__).resolve().parents[2] / "mailflow" / "drafts" / "shipped_templates"}"',
+            f'dir = "{templates}"',
         )
     )
     settings = load_settings(path)
@@ -222,7 +227,12 @@ def test_the_cli_approves_with_an_edit_kept_as_a_diff(tmp_path: Path, db_url: st
     assert "We are very sorry" in approved["body"]
     shown = mailflow("drafts", "show", str(draft["id"])).stdout
     assert "lin.manager: edited" in shown and "lin.manager: approved" in shown
-    assert "\n+Thank you for letting us know about the quality problem. We are very sorry" in shown
+    # The history in local time to the minute, as every table prints it; --json keeps ISO 8601 UTC.
+    history = shown.split("History:\n", 1)[1]
+    assert re.search(r"^  \d{4}-\d\d-\d\d \d\d:\d\d mailflow: created", history, re.MULTILINE), history
+    assert "+00:00" not in history
+    edited = "\n+Thank you for letting us know that some of the goods are broken or do not work."
+    assert f"{edited} We are very sorry" in shown
     rejected = mailflow("drafts", "reject", str(draft["id"]), "--reason", "changed my mind")
     assert rejected.returncode == 0  # approved, not yet sent: may still be withdrawn
     again = mailflow("drafts", "approve", str(draft["id"]))

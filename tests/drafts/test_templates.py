@@ -11,7 +11,7 @@ import pytest
 from mailflow.drafts.template_check import check, sample_context
 from mailflow.drafts.templates import TemplateProblem, Templates, fallback_chain
 
-SHIPPED = Path(__file__).resolve().parents[2] / "templates"
+SHIPPED = Path(__file__).resolve().parents[2] / "mailflow" / "drafts" / "shipped_templates"
 
 
 def _write(folder: Path, files: dict[str, str]) -> Path:

@@ -13,7 +13,7 @@ import pytest
 from imapclient import IMAPClient
 
 from mailflow.inbound.ingest import Ingest
-from mailflow.mailservers.imap import ImapConnection
+from mailflow.mailservers.imap import FetchedMessage, ImapConnection
 from mailflow.store.engine import Store
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
@@ -80,7 +80,7 @@ class _FetchLog(ImapConnection):
 
     fetched: list[list[int]]
 
-    def fetch(self, uids: Sequence[int]) -> dict[int, bytes]:
+    def fetch(self, uids: Sequence[int]) -> dict[int, FetchedMessage]:
         self.fetched.append(list(uids))
         return super().fetch(uids)
 

@@ -6,7 +6,17 @@ from dataclasses import replace
 from datetime import UTC, datetime
 
 from mailflow.config.rules import default_ruleset
-from mailflow.inbound.batch_rows import CaseRow, CustomerRow, case_for, contact_row, customer_for, thread_case
+from mailflow.inbound.batch_rows import (
+    CaseRow,
+    CustomerRow,
+    OpenCase,
+    case_for,
+    contact_row,
+    customer_for,
+    remember_open_case,
+    subject_case,
+    thread_case,
+)
 from mailflow.inbound.pipeline import Processed, process
 from tests.support.mail import buyer_mail
 
@@ -108,3 +118,53 @@ def test_only_messages_a_reviewer_reads_keep_their_whole_text() -> None:
     )  # fmt: skip
     assert chatter["at"] == NOW  # no Date header: the time it was recorded
     assert chatter["created_at"] == NOW
+
+
+def _case_with(subject: str, po: str) -> tuple[CaseRow, dict[str, list[OpenCase]]]:
+    """An open case of harbor-imports.example that a complaint about `po` opened."""
+    case = CaseRow(_customer(), subject, ["shipping"], "medium", id=7)
+    open_cases: dict[str, list[OpenCase]] = {}
+    remember_open_case(
+        open_cases, _processed(subject=subject, body=f"Our order PO {po}: 30 cartons crushed."), case
+    )
+    return case, open_cases
+
+
+def test_mail_without_threading_headers_joins_the_open_case_by_company_subject_and_reference() -> None:
+    case, open_cases = _case_with("Crushed cartons on arrival", "4500123")
+    # A colleague's "Re:" from a phone that drops In-Reply-To, naming the same PO another way.
+    photos = _processed(
+        subject="RE: Crushed cartons on arrival",
+        body="Pictures of the pallets attached, order PO-4500123.",
+        sender="Li Wei <li.wei@harbor-imports.example>",
+    )
+    assert photos.mail.in_reply_to == "" and not photos.mail.references
+    assert subject_case(photos, open_cases) is case
+
+
+def test_a_subject_alone_or_a_reference_alone_or_another_company_joins_nothing() -> None:
+    _case, open_cases = _case_with("Crushed cartons on arrival", "4500123")
+    other_po = _processed(subject="Re: Crushed cartons on arrival", body="Now PO 4500999 is crushed too.")
+    other_subject = _processed(subject="Invoice for PO 4500123", body="Please send the invoice, PO 4500123.")
+    other_company = _processed(
+        subject="Re: Crushed cartons on arrival",
+        body="Same for our PO 4500123.",
+        sender="Ana <ana@other-buyer.example>",
+    )
+    no_reference = _processed(subject="Re: Crushed cartons on arrival", body="Photos attached.")
+    for item in (other_po, other_subject, other_company, no_reference):
+        assert subject_case(item, open_cases) is None, item.mail.subject
+
+
+def test_on_free_mail_only_the_same_address_continues_a_case() -> None:
+    free = CustomerRow("buyer.one@gmail.com", "", "", "gmail.com")
+    case = CaseRow(free, "Broken plates", ["quality"], "medium", id=8)
+    open_cases: dict[str, list[OpenCase]] = {}
+    first = _processed(
+        subject="Broken plates", body="PO 4500777: plates broken.", sender="buyer.one@gmail.com"
+    )
+    remember_open_case(open_cases, first, case)
+    same = _processed(subject="Re: Broken plates", body="PO 4500777 photos.", sender="buyer.one@gmail.com")
+    stranger = _processed(subject="Re: Broken plates", body="PO 4500777 photos.", sender="someone@gmail.com")
+    assert subject_case(same, open_cases) is case
+    assert subject_case(stranger, open_cases) is None

@@ -93,7 +93,7 @@ def test_a_complaint_opens_a_case_that_the_reply_joins_with_its_photos_as_eviden
     settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
     _once(settings, store)
     first, second = store.contacts()
-    assert first["tags"] == ["complaint:shipping"]
+    assert first["tags"] == ["complaint:shipping", "detail:damage"]
     assert first["case"] is not None and second["case"] == first["case"]
     assert second["tags"] == ["photos"]
     (case,) = store.cases()
@@ -281,19 +281,21 @@ def test_a_wrong_password_in_the_daemon_backs_off_instead_of_hammering(
     daemon = Daemon(settings, store)
     daemon.start()
 
-    def refusals() -> int:
-        return sum(1 for record in caplog.records if "login refused" in record.getMessage())
+    def attempts() -> int:
+        return dovecot.log().count(f"user=<{imap_user}>")
 
-    _wait_for(lambda: refusals() >= 2, 40)  # discovery's, then the watcher's first
-    before = dovecot.log().count(f"user=<{imap_user}>")
+    _wait_for(lambda: attempts() >= 2, 40)  # discovery's, then the watcher's first
+    before = attempts()
     time.sleep(4)
-    after = dovecot.log().count(f"user=<{imap_user}>")
+    after = attempts()
     daemon.stop()
     for watcher in daemon.watchers:
         watcher.join(15)
         assert not watcher.is_alive()
     # max_backoff_seconds = 2 between attempts, and Dovecot's own delay: at most two more in 4 s.
     assert after - before <= 2, dovecot.log()
+    refusals = [record for record in caplog.records if "login refused" in record.getMessage()]
+    assert [record.levelname for record in refusals] == ["ERROR"]  # said once, not at every retry
     assert all("not-the-password" not in record.getMessage() for record in caplog.records)
     store.close()
 
@@ -426,4 +428,53 @@ def test_the_drafts_folder_is_never_read_as_buyer_mail_even_when_configured(
     assert code == 0, lines
     assert _message_ids(store) == ["real@x"]
     assert not any("Entwürfe" in line for line in lines)
+    store.close()
+
+
+def test_a_second_mail_without_in_reply_to_joins_the_open_case_and_its_photos_reach_it(
+    tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
+) -> None:
+    from email.message import EmailMessage
+
+    from mailflow.demo.messages import fake_jpeg
+
+    settings, store = _setup(tmp_path, dovecot.port, imap_user, db_url)
+    _once(settings, store)  # mailflow watches the mailbox from here on
+    imap_client.append(
+        "INBOX",
+        buyer_mail(
+            "Shipment PO 4500123 arrived damaged",
+            "Dear team,\n\n30 of the 120 cartons of PO 4500123 arrived crushed.\n\nMaria",
+            message_id="<first@harbor-imports.example>",
+        ),
+    )
+    _once(settings, store)
+    # The next day, from the colleague's phone: "Re:" but no In-Reply-To and no References.
+    photos = EmailMessage()
+    photos["From"] = "Li Wei <li.wei@harbor-imports.example>"
+    photos["To"] = "sales@ningbo-homeware.example"
+    photos["Subject"] = "RE: Shipment PO 4500123 arrived damaged"
+    photos["Message-ID"] = "<photos@harbor-imports.example>"
+    photos.set_content("Hello, the pictures of the damaged cartons for PO4500123 as Maria promised.\nLi Wei")
+    photos.add_attachment(fake_jpeg(60_000, 5), maintype="image", subtype="jpeg", filename="IMG_2041.jpg")
+    imap_client.append("INBOX", photos.as_bytes())
+    # Another matter of the same company, naming the same order under its own subject, stays apart.
+    imap_client.append(
+        "INBOX",
+        buyer_mail(
+            "Re: Inspection booking",
+            "Is PO 4500555 ready for inspection? The balance of PO 4500123 goes out Friday.",
+            sender="Li Wei <li.wei@harbor-imports.example>",
+            message_id="<other@harbor-imports.example>",
+        ),
+    )
+    _once(settings, store)
+
+    contacts = {c["message_id"]: c for c in store.contacts()}
+    case_id = contacts["first@harbor-imports.example"]["case"]
+    assert case_id is not None
+    assert contacts["photos@harbor-imports.example"]["case"] == case_id
+    assert contacts["other@harbor-imports.example"]["case"] is None
+    (case,) = store.cases()
+    assert (case["id"], case["evidence"]) == (case_id, 1)
     store.close()

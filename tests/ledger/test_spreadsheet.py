@@ -6,9 +6,10 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
-from mailflow.ledger.spreadsheet import UnreadableFile, normalised, read_rows
+from mailflow.ledger.sheet_columns import INVOICE_COLUMNS
+from mailflow.ledger.spreadsheet import UnreadableFile, normalised, read_rows, write_template
 
 
 def _xlsx(path: Path, *rows: list[object]) -> Path:
@@ -114,3 +115,15 @@ def test_an_unsupported_file_type_is_unreadable(tmp_path: Path) -> None:
     path.write_text("x", encoding="utf-8")
     with pytest.raises(UnreadableFile, match=r"expected a \.csv or \.xlsx file"):
         list(read_rows(path))
+
+
+def test_a_template_has_typed_date_and_amount_cells_and_reads_back_as_its_example(tmp_path: Path) -> None:
+    path = tmp_path / "invoices.xlsx"
+    write_template(path, INVOICE_COLUMNS)
+    sheet = load_workbook(path).active
+    assert [cell.value for cell in sheet[1]] == [column.name for column in INVOICE_COLUMNS]
+    cells = {column.name: cell for column, cell in zip(INVOICE_COLUMNS, sheet[2], strict=True)}
+    assert cells["due"].is_date and cells["due"].number_format == "yyyy-mm-dd"  # Excel sorts and filters it
+    assert isinstance(cells["amount"].value, (int, float)) and cells["amount"].number_format == "#,##0.00"
+    ((number, row),) = list(read_rows(path))
+    assert number == 2 and row["number"] == "INV-2041" and row["due"] == datetime(2026, 11, 30)

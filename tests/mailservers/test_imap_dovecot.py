@@ -29,8 +29,8 @@ def test_a_fetched_body_never_reaches_the_log_even_at_debug(
     caplog.set_level(logging.DEBUG, logger="imapclient")
     connection.connect()
     connection.examine("INBOX")
-    (raw,) = connection.fetch(connection.uids_after(0)).values()
+    (fetched,) = connection.fetch(connection.uids_after(0)).values()
     connection.close()
-    assert b"DE89 3704" in raw
+    assert b"DE89 3704" in fetched.raw
     assert any("FETCH" in record.getMessage() for record in caplog.records)  # the protocol is still logged
     assert "DE89 3704" not in caplog.text

@@ -9,7 +9,7 @@ from pathlib import Path
 from imapclient import IMAPClient
 
 from mailflow.demo.embedded import free_port
-from tests.support.daemon import http_get, running_daemon, wait_for
+from tests.support.daemon import http_get, running_daemon, wait_for, wait_until_watching
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.settings import write_settings
@@ -23,9 +23,10 @@ def test_health_follows_each_mailbox_and_metrics_count_what_happened(
     path = write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD, fetch=fast)
     path.write_text(path.read_text() + f"\n[health]\nenabled = true\nport = {port}\n")
     base = f"http://127.0.0.1:{port}"
-    imap_client.append("INBOX", buyer_mail("Cracked glaze", "Half the mugs arrived cracked."))
     with running_daemon(path) as daemon:
         wait_for(lambda: [True] if http_get(f"{base}/healthz") == (200, "ok\n") else [])
+        wait_until_watching(path)
+        imap_client.append("INBOX", buyer_mail("Cracked glaze", "Half the mugs arrived cracked."))
         wait_for(
             lambda: [
                 text

@@ -26,7 +26,7 @@ from mailflow.ops.daemon import Drafter, run_once
 from mailflow.outbound.sender import Sender
 from mailflow.store.engine import Store
 from mailflow.store.models import Draft
-from tests.support.daemon import running_daemon, wait_for
+from tests.support.daemon import running_daemon, wait_for, wait_until_watching
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.memory_source import MemorySource
@@ -128,8 +128,9 @@ def test_run_once_reads_a_complaint_from_dovecot_and_sends_the_approved_reply(
     settings = config.load(_settings(tmp_path, db_url, dovecot.port, imap_user, port))
     store = Store(settings.database_url)
     store.create_schema()
-    imap_client.append("INBOX", buyer_mail("Cracked glaze on mugs", "Half the mugs have cracked glaze."))
     lines: list[str] = []
+    assert run_once(settings, store, lines.append) == 0  # mailflow watches the mailbox from here on
+    imap_client.append("INBOX", buyer_mail("Cracked glaze on mugs", "Half the mugs have cracked glaze."))
     assert run_once(settings, store, lines.append) == 0
     assert "outbox: nothing to send" in lines  # drafted, waiting for the reviewer
     (draft,) = Outbox(store).drafts("pending_review")
@@ -429,6 +430,7 @@ def test_the_daemon_sends_a_draft_approved_while_it_runs_then_stops_on_sigterm(
     store = Store(config.load(path).database_url)
     store.create_schema()
     with running_daemon(path) as daemon:
+        wait_until_watching(path)
         imap_client.append("INBOX", buyer_mail("Broken handles", "The handles of 200 mugs are broken."))
         drafts = wait_for(lambda: Outbox(store).drafts("pending_review"))
         Outbox(store).decide(drafts[0]["id"], "approved", "manager")
@@ -459,7 +461,7 @@ def test_a_hostile_subject_a_bcc_and_two_languages_reach_only_the_buyer(
     Ingest(settings, store).sync_folder(MemorySource([hostile]), settings.mailboxes[0], "INBOX")
     assert Drafter(settings, store).run() == 1
     (draft,) = Outbox(store).drafts()
-    assert draft["template"] == "ack.quality.zh"  # the language most of the text is in
+    assert draft["template"] == "ack.quality.breakage.zh"  # the language most of the text is in
     Outbox(store).decide(draft["id"], "approved", "manager")
     assert Sender(settings, store).run_until_empty() == {"sent": 1}
     assert handler.envelopes == [["lihua@huamei-home.example"]]

@@ -69,3 +69,19 @@ def http_get(url: str) -> tuple[int, str]:
         return error.code, error.read().decode()
     except urllib.error.URLError:
         return 0, ""
+
+
+def wait_until_watching(settings: Path, mailbox: str = "sales", folder: str = "INBOX") -> None:
+    """Until the daemon has synced `folder` once: mail that arrives from then on is new mail.
+
+    What is already in a folder at mailflow's first sync is history and never answered,
+    so a test whose mail must be answered delivers it only once mailflow watches.
+    """
+    from mailflow.config.settings import load
+    from mailflow.store.engine import Store
+
+    store = Store(load(settings).database_url)
+    try:
+        wait_for(lambda: [True] if store.folder_state(mailbox, folder) else [])
+    finally:
+        store.close()

@@ -8,7 +8,7 @@ from mailflow.config import settings as config
 from mailflow.config.settings import Settings
 from mailflow.store.engine import Store
 
-TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
+TEMPLATES = Path(__file__).resolve().parents[2] / "mailflow" / "drafts" / "shipped_templates"
 
 
 def write_settings(

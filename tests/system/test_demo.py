@@ -21,10 +21,10 @@ def test_the_demo_tags_logs_and_opens_cases(tmp_path: Path) -> None:
     assert "sales/INBOX: 0 fetched, 0 logged" in done.stderr
     assert "货物破损投诉 订单PO20261102" in out
     assert "high-severity: cancelar el pedido" in out
-    assert "CONTAINER CSQU3054383" in out
+    assert "[PO 4500123, container CSQU3054383]" in out and "[PO20261102]" in out
     assert "out-of-office subject" in out
     assert "6 acknowledgement(s) drafted" in done.stderr
-    assert "ack.quality.zh" in out and "尊敬的李华，您好！" in out
+    assert "ack.quality.breakage.zh" in out and "尊敬的李华，您好！" in out
     assert "outbox: nothing to send" in done.stderr  # before approval
     assert "outbox: 1 sent" in done.stderr  # after it, once
     sink = out.split("== SMTP sink received 1 message(s)")[1]

@@ -48,11 +48,6 @@ FORGED = {
 def test_forged_from_and_reply_to_reach_one_recipient_the_real_address(
     tmp_path: Path, dovecot: Dovecot, imap_user: str
 ) -> None:
-    client = IMAPClient(dovecot.host, port=dovecot.port, ssl=False)
-    client.login(imap_user, PASSWORD)
-    for message_id, (headers, _) in FORGED.items():
-        client.append("INBOX", _raw(message_id, headers).replace(b"{to}", imap_user.encode()))
-    client.logout()
     with running_sink() as (sink, smtp_port):
         smtp = f'\n[mailbox.smtp]\nhost = "127.0.0.1"\nport = {smtp_port}\nsecurity = "none"\nsave_sent = false\n'
         path = write_settings(
@@ -60,6 +55,12 @@ def test_forged_from_and_reply_to_reach_one_recipient_the_real_address(
             address=imap_user, extra=smtp,
         )  # fmt: skip
         path.write_text(path.read_text().replace("[fetch]", '[review]\nack = "auto"\n\n[fetch]', 1))
+        assert run_mailflow(path, "run", "--once").returncode == 0  # watching: what comes next is new
+        client = IMAPClient(dovecot.host, port=dovecot.port, ssl=False)
+        client.login(imap_user, PASSWORD)
+        for message_id, (headers, _) in FORGED.items():
+            client.append("INBOX", _raw(message_id, headers).replace(b"{to}", imap_user.encode()))
+        client.logout()
         done = run_mailflow(path, "run", "--once")
         assert done.returncode == 0, done.stderr
     assert len(sink.envelopes) == len(FORGED), done.stderr

@@ -64,8 +64,6 @@ def settings(database_url: str, host: str, imap_port: int, smtp_port: int, passw
     return f"""
 [database]
 url = "{database_url}"
-[templates]
-dir = "/opt/mailflow/templates"
 [health]
 enabled = true
 [fetch]

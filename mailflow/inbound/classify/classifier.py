@@ -14,6 +14,7 @@ from functools import lru_cache
 
 from mailflow.config.rules import COMPLAINT_CATEGORIES, PAYMENT_KINDS, SEVERITY_ORDER, Rule, RuleSet
 from mailflow.inbound.classify import language
+from mailflow.inbound.classify.details import detail_hits
 from mailflow.inbound.classify.model import TagModel
 from mailflow.inbound.classify.model import load as load_model
 from mailflow.inbound.classify.references import find_references
@@ -70,6 +71,9 @@ def classify(
         payments = [hit for hit in tag_hits if hit.tag in PAYMENT_KINDS]
         return Classification((TagHit("automatic", "guard", "automatic message"), *payments), "low", lang, refs,
                               photos)  # fmt: skip
+    # Which kind of shipping or quality complaint, from the rules' category or the model's alike.
+    categories = [hit.tag.split(":", 1)[1] for hit in tag_hits if hit.tag.startswith("complaint:")]
+    tag_hits += detail_hits(text[:_MAX_CLASSIFIED_CHARS], categories)
     if photos:
         tag_hits.append(TagHit("photos", "attachments", "images attached"))
     return Classification(tuple(tag_hits), severity, lang, refs, photos)

@@ -20,3 +20,19 @@ def is_reply(subject: str) -> bool:
 def continues_a_thread(subject: str) -> bool:
     """A reply or a forward: the subject repeats an old thread's words."""
     return REPLY_OR_FORWARD_PREFIX.match(subject) is not None
+
+
+_TAG = re.compile(r"^\s*\[[^\]]{1,40}\]\s*")  # "[EXTERNAL]", "[SPAM?]" that mail gateways put in front
+
+
+def thread_subject(subject: str) -> str:
+    """The subject a thread keeps: without reply and forward prefixes, gateway tags, case or spacing.
+
+    "RE: AW: [EXTERNAL] Broken  mugs PO 4500123" and "broken mugs po 4500123" are one thread's.
+    """
+    rest = subject
+    while True:
+        stripped = REPLY_OR_FORWARD_PREFIX.sub("", _TAG.sub("", rest), count=1)
+        if stripped == rest:
+            return " ".join(rest.split()).casefold()
+        rest = stripped

@@ -71,7 +71,8 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
         except (ReviewError, ValueError) as exc:
             flash(text(g.lang, "not_allowed").format(reason=exc))
             return redirect(url_for("draft", draft_id=draft_id))
-        _decide(outbox, draft_id, "approved", g.user)
+        if not _decide(outbox, draft_id, "approved", g.user):
+            return redirect(url_for("draft", draft_id=draft_id))  # the reason beside the draft
         return redirect(url_for("queue"))
 
     @app.post("/drafts/<int:draft_id>/reject")
@@ -144,10 +145,12 @@ def register_retag(app: Flask, store: Store) -> None:
         return redirect(local_path(back) or url_for("queue"))  # never an open redirect
 
 
-def _decide(outbox: Outbox, draft_id: int, action: str, actor: str, detail: str = "") -> None:
+def _decide(outbox: Outbox, draft_id: int, action: str, actor: str, detail: str = "") -> bool:
+    """Apply a decision and say so; False (the reason flashed) when it was refused."""
     try:
         status = outbox.decide(draft_id, action, actor, detail)
     except ReviewError as exc:
         flash(text(g.lang, "not_allowed").format(reason=exc))
-        return
+        return False
     flash(text(g.lang, "decided").format(id=draft_id, status=text(g.lang, status)))
+    return True

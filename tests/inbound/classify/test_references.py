@@ -31,6 +31,32 @@ def test_a_labelled_reference_is_found(text: str, kind: str, value: str) -> None
     assert find_references(text) == (TradeReference(kind, value),)
 
 
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("订单PO20261215的货物", "po", "PO20261215"),
+        ("订单号4500123还没发货", "po", "4500123"),
+        ("订单号：SO-2026-88", "po", "SO-2026-88"),
+        ("合同HT-2026-088约定的颜色", "contract", "HT-2026-088"),
+        ("合同号 HT-2026-088", "contract", "HT-2026-088"),
+        ("发票号INV-2041已付", "invoice", "INV-2041"),
+        ("提单号：COSU6123456789", "bl", "COSU6123456789"),
+        ("形式发票号PI-2026-01", "pi", "PI-2026-01"),
+        ("柜号CSQU3054383已到港", "container", "CSQU3054383"),
+        ("关于PO20261215的问题", "po", "PO20261215"),
+    ],
+)
+def test_a_chinese_label_may_be_followed_directly_by_the_code(text: str, kind: str, value: str) -> None:
+    assert find_references(text) == (TradeReference(kind, value),)
+
+
+def test_a_code_glued_to_its_abbreviation_is_kept_as_the_buyer_wrote_it() -> None:
+    assert find_references("PO20261102 and PI2026-7") == (
+        TradeReference("po", "PO20261102"),
+        TradeReference("pi", "PI2026-7"),
+    )
+
+
 def test_references_of_several_kinds_are_found_in_order_of_kind() -> None:
     assert find_references("container CSQU3054383, invoice INV-77, PO 4500012345") == (
         TradeReference("po", "4500012345"),

@@ -12,28 +12,38 @@ import os
 import shutil
 import threading
 from collections.abc import Iterator
+from datetime import date, datetime
+from decimal import Decimal
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
+from sqlalchemy import update
 from waitress import create_server
 
 from mailflow.config import settings as config
 from mailflow.demo.embedded import free_port
 from mailflow.drafts.store import Outbox
 from mailflow.inbound.ingest import Ingest
+from mailflow.ledger.sheet_records import CustomerRecord, InvoiceRecord
+from mailflow.ledger.store import Ledger
 from mailflow.ops.daemon import Drafter
 from mailflow.outbound.sender import Sender
 from mailflow.review.accounts import Accounts
 from mailflow.review.web.app import create_app
+from mailflow.schedule.tick import Scheduler
 from mailflow.store.engine import Store
+from mailflow.store.models import Invoice
 from tests.review.web.conftest import PASSWORD
 from tests.review.web.mail import chinese_complaint, hostile_complaint
+from tests.support.mail import buyer_mail
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import running_sink
@@ -124,6 +134,66 @@ def test_a_reviewer_edits_and_approves_a_chinese_complaint_reply_in_chromium(
         )
         assert EDIT in sent.get_content()
         store.close()
+
+
+def test_a_reminder_shows_what_the_buyer_wrote_and_is_not_approved_once_its_invoice_is_held(
+    tmp_path: Path, db_url: str, chromium: webdriver.Chrome
+) -> None:
+    path = write_settings(tmp_path, db_url, 1, "u", "p")
+    path.write_text(path.read_text() + "\n[schedule.updates]\nenabled = false\n")
+    settings = config.load(path)
+    store = Store(settings.database_url)
+    ledger = Ledger(store)
+    buyer = "maria@harbor-imports.example"
+    ledger.import_customers(
+        [CustomerRecord(buyer, "Maria", "", "ES", "en", "Europe/Madrid", "", None, False)]
+    )
+    ledger.import_invoices(
+        "i.csv",
+        [InvoiceRecord(2, "INV-7", buyer, Decimal("1000"), "EUR", date(2026, 11, 10), date(2026, 12, 10),
+                       Decimal("0"), None, "")],
+    )  # fmt: skip
+    madrid = ZoneInfo("Europe/Madrid")
+    with time_machine.travel(datetime(2026, 12, 1, 9, tzinfo=madrid), tick=False):
+        raw = buyer_mail(
+            "INV-7", "We paid half of invoice INV-7 today.", buyer, "<half@harbor-imports.example>"
+        )
+        Ingest(settings, store).sync_folder(MemorySource([raw]), settings.mailboxes[0], "INBOX")
+    ledger.record_payment("INV-7", Decimal("500"), date(2026, 12, 2), "rep")  # checked: the hold is cleared
+    with time_machine.travel(datetime(2026, 12, 3, 11, tzinfo=madrid), tick=False):
+        assert Scheduler(settings, store).tick().drafted == 1  # the reminder for the other half
+    (reminder,) = Outbox(store).drafts("pending_review")
+    Accounts(store).add("manager", PASSWORD)
+    port = free_port()
+    server = create_server(create_app(settings, store), host="127.0.0.1", port=port, threads=2)
+    threading.Thread(target=server.run, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        chromium.get(f"{base}/login")
+        chromium.find_element(By.NAME, "username").send_keys("manager")
+        chromium.find_element(By.NAME, "password").send_keys(PASSWORD)
+        chromium.find_element(By.ID, "login").click()
+        _shows(chromium, "Drafts to review")
+        chromium.get(f"{base}/drafts/{reminder['id']}")
+        _shows(chromium, "The buyer wrote on")
+        wrote = chromium.find_element(By.ID, "buyer-wrote").text
+        assert wrote.startswith("The buyer wrote on 2026-12-01 that") and "they paid part" in wrote
+        assert "<half@harbor-imports.example>" in wrote
+        # The buyer's "we have paid" lands while the tick drafts: the invoice is held, the draft waits.
+        with store.sessions.begin() as session:
+            session.execute(
+                update(Invoice).values(
+                    hold="the buyer says they paid <all@harbor-imports.example> on 2026-12-03"
+                )
+            )
+        chromium.find_element(By.ID, "approve").click()
+        _shows(chromium, "not approved: invoice INV-7 is held")
+        assert f"/drafts/{reminder['id']}" in chromium.current_url  # the reason beside the draft
+        assert "This reminder cannot be approved now" in chromium.find_element(By.ID, "refusal").text
+    finally:
+        server.close()
+    assert Outbox(store).drafts("pending_review") == [reminder]
+    store.close()
 
 
 def _shows(browser: webdriver.Chrome, words: str) -> None:

@@ -1,0 +1,109 @@
+"""The cases a batch's messages may continue, read before the batch is written (SQL).
+
+By thread: the cases of the messages a batch's mail names in In-Reply-To and
+References. Without threading headers: a buyer's mail may still continue a case
+when it comes from the same company, with the same thread subject and a trade
+reference in common (batch_rows.subject_case decides); the candidates are the
+open cases of the companies that wrote such mail, with the subjects and
+references of their messages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from mailflow.inbound.batch_rows import CaseRow, CustomerRow, OpenCase, company_key, reference_keys
+from mailflow.inbound.parsing.subjects import thread_subject
+from mailflow.inbound.pipeline import Processed
+from mailflow.ledger.companies import company_for
+from mailflow.store.models import CLOSED_CASE_STATUSES, Case, Contact, Customer
+
+
+def load_thread_cases(
+    session: Session, processed: Iterable[Processed], customers: dict[str, CustomerRow]
+) -> dict[str, CaseRow]:
+    """The case of each logged message the batch's mail names, by Message-ID; one CaseRow per case."""
+    refs = {ref for item in processed for ref in (item.mail.in_reply_to, *item.mail.references) if ref}
+    if not refs:
+        return {}
+    rows = session.execute(
+        select(Contact.message_id, Case.id, Case.subject, Case.categories, Case.severity, Customer)
+        .join(Case, Contact.case_id == Case.id)
+        .join(Customer, Case.customer_id == Customer.id)
+        .where(Contact.message_id.in_(refs))
+        .order_by(Contact.id)
+    )
+    by_id: dict[int, CaseRow] = {}
+    by_message: dict[str, CaseRow] = {}
+    for message_id, case_id, subject, categories, severity, customer in rows:
+        owner = _customer_row(customers, customer)
+        by_message[message_id] = by_id.setdefault(
+            case_id, CaseRow(owner, subject, list(categories), severity, id=case_id)
+        )
+    return by_message
+
+
+def _customer_row(customers: dict[str, CustomerRow], customer: Customer) -> CustomerRow:
+    """The batch's row for a stored customer: one per address, shared by its cases and messages."""
+    return customers.setdefault(
+        customer.email,
+        CustomerRow(customer.email, customer.name, customer.company, customer.domain, id=customer.id),
+    )
+
+
+def load_open_cases(
+    session: Session,
+    unthreaded: Iterable[Processed],
+    customers: dict[str, CustomerRow],
+    known: dict[int, CaseRow],
+) -> dict[str, list[OpenCase]]:
+    """Open cases by company key, oldest first; `known` (by id) keeps one CaseRow per case in the batch."""
+    domains: set[str] = set()
+    emails: set[str] = set()
+    for item in unthreaded:
+        sender = item.counterpart
+        if item.direction != "in" or sender is None or not item.classification.references:
+            continue
+        if company_for(sender.domain):
+            domains.add(sender.domain)
+        else:
+            emails.add(sender.email)
+    if not domains and not emails:
+        return {}
+    rows = session.execute(
+        select(
+            Case.id,
+            Case.subject,
+            Case.categories,
+            Case.severity,
+            Customer,
+            Contact.subject,
+            Contact.trade_refs,
+        )
+        .join(Customer, Case.customer_id == Customer.id)
+        .outerjoin(Contact, Contact.case_id == Case.id)
+        .where(Case.status.not_in(CLOSED_CASE_STATUSES))
+        .where(or_(Customer.domain.in_(domains), Customer.email.in_(emails)))
+        .order_by(Case.id, Contact.id)
+    )
+    found: dict[int, OpenCase] = {}
+    keys: dict[int, str] = {}
+    for case_id, case_subject, categories, severity, customer, subject, references in rows:
+        entry = found.get(case_id)
+        if entry is None:
+            owner = _customer_row(customers, customer)
+            case = known.setdefault(
+                case_id, CaseRow(owner, case_subject, list(categories), severity, id=case_id)
+            )
+            entry = found[case_id] = OpenCase(case, {thread_subject(case_subject)} - {""})
+            keys[case_id] = company_key(customer.email, customer.domain)
+        if subject and (normalised := thread_subject(subject)):
+            entry.subjects.add(normalised)
+        entry.references |= reference_keys(references or ())
+    by_company: dict[str, list[OpenCase]] = {}
+    for case_id, entry in found.items():
+        by_company.setdefault(keys[case_id], []).append(entry)
+    return by_company
