@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from mailflow import logs
-from mailflow.cli import database, drafts, inbound, ledger, model, review, schedule, setup
+from mailflow.cli import database, drafts, inbound, ledger, model, report, review, schedule, setup
 from mailflow.errors import ConfigError, DatabaseUnreachable, MailflowError
 
 log = logging.getLogger(__name__)
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # the output was cut short, which a script should be able to tell from success.
 EXIT_BROKEN_PIPE = 141
 
-GROUPS = (inbound, drafts, review, ledger, schedule, setup, database, model)
+GROUPS = (inbound, drafts, review, report, ledger, schedule, setup, database, model)
 
 
 def build_parser() -> argparse.ArgumentParser:

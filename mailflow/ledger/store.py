@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from mailflow.errors import MailflowError
 from mailflow.ledger.customer_classes import abc_classes
@@ -152,9 +153,7 @@ class Ledger:
     def record_payment(self, number: str, amount: Decimal | None, on: date, actor: str) -> dict[str, Any]:
         """A payment against an invoice (its whole balance when no amount is given)."""
         with self.sessions.begin() as session:
-            invoice = session.scalar(select(Invoice).where(Invoice.number == number))
-            if invoice is None:
-                raise MailflowError(f"no invoice {number}")
+            invoice = _named_invoice(session, number)
             if invoice.cancelled:
                 raise MailflowError(f"invoice {number} is cancelled")
             balance = invoice.amount - invoice.paid_amount
@@ -177,9 +176,7 @@ class Ledger:
     def cancel(self, number: str, actor: str, reason: str) -> int:
         """Cancel an invoice (it will not be paid: a credit note, a mistake); returns the reminders cancelled."""
         with self.sessions.begin() as session:
-            invoice = session.scalar(select(Invoice).where(Invoice.number == number))
-            if invoice is None:
-                raise MailflowError(f"no invoice {number}")
+            invoice = _named_invoice(session, number)
             if invoice.cancelled:
                 raise MailflowError(f"invoice {number} is cancelled already")
             invoice.cancelled = True
@@ -195,9 +192,7 @@ class Ledger:
     def resume(self, number: str) -> str:
         """Clear an invoice's hold (a person checked the buyer's "we have paid"); returns what it was."""
         with self.sessions.begin() as session:
-            invoice = session.scalar(select(Invoice).where(Invoice.number == number))
-            if invoice is None:
-                raise MailflowError(f"no invoice {number}")
+            invoice = _named_invoice(session, number)
             held, invoice.hold = invoice.hold, ""
             return held
 
@@ -259,3 +254,11 @@ def _invoice_dict(invoice: Invoice, customer: str | None) -> dict[str, Any]:
         "status": status,
         "hold": invoice.hold,
     }
+
+
+def _named_invoice(session: Session, number: str) -> Invoice:
+    """The invoice a command names; a number that is not there is the person's mistake, said plainly."""
+    invoice = session.scalar(select(Invoice).where(Invoice.number == number))
+    if invoice is None:
+        raise MailflowError(f"no invoice {number}")
+    return invoice

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from imapclient import IMAPClient
 
+from mailflow.config.settings import Settings
 from mailflow.drafts.store import Outbox
 from mailflow.inbound.ingest import arrival_of
 from mailflow.ops.daemon import run_once
@@ -35,6 +36,13 @@ def _complaint(message_id: str, written: datetime | None = None, po: str = "4500
     return f"Date: {format_datetime(written)}\r\n".encode() + raw
 
 
+def _setup(tmp_path: Path, db_url: str, port: int, user: str) -> tuple[Settings, Store]:
+    settings = load_settings(write_settings(tmp_path, db_url, port, user, PASSWORD))
+    store = Store(settings.database_url)
+    store.create_schema()
+    return settings, store
+
+
 def _acknowledged(store: Store) -> list[str]:
     return sorted(d["in_reply_to"].strip("<>") for d in Outbox(store).drafts() if d["kind"] == "ack")
 
@@ -43,9 +51,7 @@ def _acknowledged(store: Store) -> list[str]:
 def test_mail_already_there_is_history_and_mail_arriving_later_is_answered_whatever_its_date(
     tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
-    settings = load_settings(write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD))
-    store = Store(settings.database_url)
-    store.create_schema()
+    settings, store = _setup(tmp_path, db_url, dovecot.port, imap_user)
     now = datetime.now(UTC)
     # Before mailflow's first look: a complaint written an hour ago is still the mailbox's history.
     imap_client.append("INBOX", _complaint("<before@x>", now - timedelta(hours=1)))
@@ -71,9 +77,7 @@ def test_mail_already_there_is_history_and_mail_arriving_later_is_answered_whate
 def test_a_folder_first_synced_empty_answers_what_arrives_next(
     tmp_path: Path, dovecot: Dovecot, imap_user: str, imap_client: IMAPClient, db_url: str
 ) -> None:
-    settings = load_settings(write_settings(tmp_path, db_url, dovecot.port, imap_user, PASSWORD))
-    store = Store(settings.database_url)
-    store.create_schema()
+    settings, store = _setup(tmp_path, db_url, dovecot.port, imap_user)
     assert run_once(settings, store, lambda _line: None) == 0
     state = store.folder_state("sales", "INBOX")
     assert state is not None and state.last_uid == 0 and state.watch_from_uid >= 1

@@ -366,6 +366,17 @@ LATER = [
     ("fr", "quality", "breakage", "Beaucoup de verres sont arrivés brisés."),
     ("de", "quality", "spec", "Die Teller sind dünner als das Muster."),
 ]
+# Written by the lead after the detector was done: 9 of 13 delays found before the four patterns
+# these last ones needed (交期, fecha de embarque, immer noch nicht, a rolled container).
+REVIEWED = [
+    ("en", "shipping", "delay", "Any news on the shipment? It was supposed to be loaded last week."),
+    ("en", "shipping", "delay", "The goods are still at your warehouse, please ship ASAP."),
+    ("en", "shipping", "delay", "Where is our container? Tracking shows no movement since 3 days."),
+    ("zh", "shipping", "delay", "我们的货什么时候能发？已经超过交期两周了。"),
+    ("es", "shipping", "delay", "¿Nos puede confirmar la fecha de embarque? Ya pasó la fecha acordada."),
+    ("de", "shipping", "delay", "Die Ware ist immer noch nicht bei uns."),
+    ("en", "shipping", "delay", "The vessel left without our container, it was rolled to next week."),
+]
 
 
 def _detail(category: str, text: str) -> str:
@@ -374,7 +385,7 @@ def _detail(category: str, text: str) -> str:
 
 
 @pytest.mark.parametrize(
-    ("language", "category", "detail", "text"), EXAMPLES + HELD_OUT + PARAPHRASED + LATER
+    ("language", "category", "detail", "text"), EXAMPLES + HELD_OUT + PARAPHRASED + LATER + REVIEWED
 )
 def test_a_buyers_words_give_the_kind_of_complaint(
     language: str, category: str, detail: str, text: str

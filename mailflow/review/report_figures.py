@@ -1,0 +1,188 @@
+"""The reports' arithmetic: ageing buckets, percentiles, ISO weeks, cadences. Pure: rows in, rows out.
+
+`review/reports` reads the rows from the database; this module turns them
+into the figures of `mailflow report` (and of the overview page), so the
+numbers can be checked without a database.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+AGEING_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "90+")
+# Days between two contacts a customer of each cadence expects (schedule.updates.cadence).
+CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 30}
+DEFAULT_WEEKS = 8
+CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class Period:
+    """Whole days, both ends included, in UTC."""
+
+    first: date
+    last: date
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.first, time(), UTC)
+
+    @property
+    def end(self) -> datetime:
+        """The first moment after the period."""
+        return datetime.combine(self.last + timedelta(days=1), time(), UTC)
+
+    def holds(self, moment: datetime) -> bool:
+        return self.start <= moment < self.end
+
+
+def default_period(today: date, first: date | None = None, last: date | None = None) -> Period:
+    """The given days; what is missing: the last 8 weeks up to today."""
+    last = last or today
+    return Period(first or last - timedelta(weeks=DEFAULT_WEEKS) + timedelta(days=1), last)
+
+
+def iso_week(moment: date | datetime) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def weeks_of(period: Period) -> list[str]:
+    """Every ISO week the period touches, in order."""
+    weeks, day = [], period.first - timedelta(days=period.first.weekday())
+    while day <= period.last:
+        weeks.append(iso_week(day))
+        day += timedelta(weeks=1)
+    return weeks
+
+
+def hours(start: datetime, end: datetime) -> float:
+    """Calendar hours between two moments, to two decimals."""
+    return round((end - start).total_seconds() / 3600, 2)
+
+
+def percentile(values: Sequence[float], share: float) -> float | None:
+    """Linear interpolation between the closest ranks (numpy's default); None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = (len(ordered) - 1) * share
+    below = int(position)
+    above = min(below + 1, len(ordered) - 1)
+    return round(ordered[below] + (ordered[above] - ordered[below]) * (position - below), 2)
+
+
+def ageing_bucket(days_past_due: int) -> str:
+    if days_past_due <= 0:
+        return "not_due"
+    if days_past_due <= 30:
+        return "1-30"
+    if days_past_due <= 60:
+        return "31-60"
+    return "61-90" if days_past_due <= 90 else "90+"
+
+
+def ageing_rows(invoices: Iterable[tuple[str, Decimal, date]], on: date) -> list[dict[str, Any]]:
+    """(currency, open balance, due) -> one row per currency and bucket that holds money."""
+    amounts: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    counts: Counter[tuple[str, str]] = Counter()
+    for currency, balance, due in invoices:
+        if balance <= 0:
+            continue
+        key = (currency, ageing_bucket((on - due).days))
+        amounts[key] += balance
+        counts[key] += 1
+    order = sorted(amounts, key=lambda key: (key[0], AGEING_BUCKETS.index(key[1])))
+    return [
+        {
+            "currency": currency,
+            "bucket": bucket,
+            "amount": str(amounts[currency, bucket].quantize(CENT)),
+            "invoices": counts[currency, bucket],
+        }
+        for currency, bucket in order
+    ]
+
+
+@dataclass(frozen=True)
+class CaseTimes:
+    """A complaint case: when the buyer first wrote and when our first answer went out."""
+
+    customer: str
+    categories: tuple[str, ...]
+    first_in: datetime
+    first_out: datetime | None
+
+
+def response_rows(cases: Iterable[CaseTimes], period: Period) -> list[dict[str, Any]]:
+    """Per ISO week of the buyer's first message: complaints, answered, median and p90 hours to our answer."""
+    waits: dict[str, list[float]] = {week: [] for week in weeks_of(period)}
+    complaints: Counter[str] = Counter()
+    for case in cases:
+        if not period.holds(case.first_in):
+            continue
+        week = iso_week(case.first_in)
+        complaints[week] += 1
+        if case.first_out is not None:
+            waits[week].append(hours(case.first_in, case.first_out))
+    return [
+        {
+            "week": week,
+            "complaints": complaints[week],
+            "answered": len(found),
+            "median_hours": percentile(found, 0.5),
+            "p90_hours": percentile(found, 0.9),
+        }
+        for week, found in waits.items()
+    ]
+
+
+def complaint_rows(cases: Iterable[CaseTimes], period: Period, top: int = 10) -> dict[str, Any]:
+    """Cases per week and category (a case of two categories counts in each), and the top customers."""
+    per_week: Counter[tuple[str, str]] = Counter()
+    per_customer: Counter[str] = Counter()
+    for case in cases:
+        if not period.holds(case.first_in):
+            continue
+        for category in case.categories or ("unclassified",):
+            per_week[iso_week(case.first_in), category] += 1
+        per_customer[case.customer] += 1
+    return {
+        "weeks": [
+            {"week": week, "category": category, "complaints": per_week[week, category]}
+            for week, category in sorted(per_week)
+        ],
+        "customers": [
+            {"customer": customer, "complaints": count}
+            for customer, count in sorted(per_customer.items(), key=lambda item: (-item[1], item[0]))[:top]
+        ],
+    }
+
+
+def neglected_rows(
+    customers: Iterable[tuple[str, str, datetime | None]], cadence: dict[str, str], on: date
+) -> list[dict[str, Any]]:
+    """(email, class, last contact) -> those not contacted within their class's cadence; never first,
+    then the longest overdue. Days are counted in UTC calendar days up to `on`."""
+    found = []
+    for email, klass, last in customers:
+        days = CADENCE_DAYS[cadence[klass]]
+        since = (on - last.astimezone(UTC).date()).days if last else None
+        if since is not None and since <= days:
+            continue
+        found.append(
+            {
+                "customer": email,
+                "class": klass,
+                "last_contact_at": last.isoformat() if last else None,
+                "cadence_days": days,
+                "days_overdue": since - days if since is not None else None,
+            }
+        )
+    overdue = "days_overdue"
+    return sorted(found, key=lambda row: (row[overdue] is not None, -(row[overdue] or 0), row["customer"]))
