@@ -10,7 +10,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailflow.cli.output import command_group, print_rows, reviewer, with_json
+from mailflow.cli.output import command_group, print_rows, reviewer, with_json, write_new_file
 from mailflow.errors import MailflowError
 from mailflow.ledger.sheet_columns import SHEETS, describe
 
@@ -81,12 +81,7 @@ def template_command(args: argparse.Namespace) -> int:
     from mailflow.ledger.spreadsheet import write_template
 
     path = Path(args.file)
-    if path.exists() and not args.force:
-        raise MailflowError(f"{path} exists; not overwritten (--force replaces it)")
-    try:
-        write_template(path, SHEETS[args.sheet])
-    except OSError as exc:  # no such folder, no permission, a full disk
-        raise MailflowError(f"{path}: cannot write it ({exc.strerror or type(exc).__name__})") from None
+    write_new_file(path, args.force, lambda target: write_template(target, SHEETS[args.sheet]))
     print(f"wrote {path}: the {args.sheet} columns and one example row; replace the example with yours")
     return 0
 

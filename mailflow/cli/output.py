@@ -12,9 +12,12 @@ import json
 import os
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
+
+from mailflow.errors import MailflowError
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 _ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})")
@@ -96,6 +99,17 @@ def duration(seconds: float | None) -> str | None:
         return f"{seconds:.0f} s"
     minutes, rest = divmod(round(seconds), 60)
     return f"{minutes} min {rest:02d} s"
+
+
+def write_new_file(path: Path, force: bool, write: Callable[[Path], None]) -> None:
+    """A file a person asked for: never over an existing one without --force; a path that cannot be
+    written (no such folder, no permission, a full disk) is one line, not a traceback."""
+    if path.exists() and not force:
+        raise MailflowError(f"{path} exists; not overwritten (--force replaces it)")
+    try:
+        write(path)
+    except OSError as exc:
+        raise MailflowError(f"{path}: cannot write it ({exc.strerror or type(exc).__name__})") from None
 
 
 def reviewer() -> str:

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mailflow.cli.output import command_group, format_table
+from mailflow.cli.output import command_group, format_table, write_new_file
 from mailflow.errors import MailflowError
 
 if TYPE_CHECKING:
@@ -111,12 +111,7 @@ def _tables(action: str, found: Any) -> list[Table]:
 def _export(path: Path, tables: list[Table], as_xlsx: bool, force: bool) -> int:
     from mailflow.review.report_export import write_csv, write_xlsx
 
-    if path.exists() and not force:
-        raise MailflowError(f"{path} exists; not overwritten (--force replaces it)")
-    try:
-        (write_xlsx if as_xlsx else write_csv)(path, tables)
-    except OSError as exc:  # no such folder, no permission, a folder of that name, a full disk
-        raise MailflowError(f"{path}: cannot write it ({exc.strerror or type(exc).__name__})") from None
+    write_new_file(path, force, lambda target: (write_xlsx if as_xlsx else write_csv)(target, tables))
     print(f"wrote {path}: {sum(len(table.rows) for table in tables)} rows")
     return 0
 

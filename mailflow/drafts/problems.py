@@ -71,10 +71,6 @@ class DraftingRound:
     def finish(self, complete: bool = True) -> None:
         self.problems._settle(self.source, self.failing, self.failures, complete)
 
-    @property
-    def count(self) -> int:
-        return sum(len(items) for items in self.failures.values())
-
 
 def _items(items: list[str]) -> str:
     """(case 3, case 5) or (case 3, case 5, case 8, ...: 12 in all)."""

@@ -16,7 +16,7 @@ from typing import Any
 
 from jinja2 import TemplateError, TemplateSyntaxError
 
-from mailflow.drafts.templates import FALLBACK_LANGUAGE, PARTS, environment, template_names
+from mailflow.drafts.templates import FALLBACK_LANGUAGE, PARTS, Templates
 from mailflow.inbound.classify.details import DETAILS
 
 CATEGORIES = ("quality", "shipping", "contract", "service")
@@ -140,17 +140,13 @@ def check(directory: Path | None, shipped: Path | None = None) -> list[Problem]:
     each name from the first folder that has it (drafts/templates.Templates chooses the same way)."""
     if shipped is None and (directory is None or not directory.is_dir()):
         return [Problem(str(directory), 0, "templates folder not found")]
-    folders = [folder for folder in (directory, shipped) if folder is not None and folder.is_dir()]
-    sources: dict[str, Path] = {}
+    templates = Templates(directory, shipped)  # the layering drafting uses, name by name
     problems: list[Problem] = []
-    for folder in reversed(folders):
-        sources.update(dict.fromkeys(template_names(folder), folder))
-    for index, folder in enumerate(folders):
-        env = environment(*folders[index:])
+    for folder in templates.folders:
         problems += _misnamed(folder)
-        for name in sorted(name for name, source in sources.items() if source == folder):
-            problems += _check_name(folder, env, name)
-    problems += _fallbacks(set(sources))
+        for name in sorted(name for name, source in templates.sources.items() if source == folder):
+            problems += _check_name(folder, templates.envs[folder], name)
+    problems += _fallbacks(templates.names)
     return problems
 
 

@@ -19,11 +19,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from mailflow.ledger.payment_holds import HOLDING, WAITING, companies_of, hold_for_message
-from mailflow.store.models import Customer, Draft, DraftEvent
+from mailflow.ledger.payment_holds import HOLDING, companies_of, hold_for_message
+from mailflow.store.models import Customer, Draft
+from mailflow.store.waiting_drafts import cancel_waiting
 
 audit = logging.getLogger("mailflow.audit")
 
@@ -68,14 +69,4 @@ def react(session: Session, contacts: Sequence[dict[str, Any]], now: datetime) -
 def _cancel(
     session: Session, customer_ids: list[int], kinds: tuple[str, ...], why: str, now: datetime
 ) -> None:
-    ids = list(
-        session.scalars(
-            update(Draft)
-            .where(Draft.customer_id.in_(customer_ids), Draft.kind.in_(kinds), Draft.status.in_(WAITING))
-            .values(status="cancelled", updated_at=now)
-            .returning(Draft.id)
-        )
-    )
-    for draft_id in ids:
-        session.add(DraftEvent(draft_id=draft_id, at=now, actor="mailflow", action="cancelled", detail=why))
-        audit.info("draft %s cancelled: %s", draft_id, why)
+    cancel_waiting(session, Draft.customer_id.in_(customer_ids) & Draft.kind.in_(kinds), why, now)

@@ -20,11 +20,12 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, time
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from mailflow.ledger.companies import company_for
-from mailflow.store.models import Contact, Customer, Draft, DraftEvent, Invoice
+from mailflow.store.models import Contact, Customer, Draft, Invoice
+from mailflow.store.waiting_drafts import cancel_waiting
 
 audit = logging.getLogger("mailflow.audit")
 
@@ -41,7 +42,6 @@ WROTE = {
     "payment:extension": "asking for more time",
     "payment:dispute": "disputing the payment",
 }
-WAITING = ("pending_review", "approved")
 
 
 def hold_reason(tags: Iterable[str], message_id: str, at: datetime) -> str:
@@ -100,7 +100,9 @@ def hold_for_message(
     only: Collection[int] | None = None,
 ) -> list[str]:
     """Hold what a buyer's message holds among the company's open invoices (`only`: of these ids)."""
-    why = hold_reason(message.get("tags") or (), message.get("message_id") or "", message["at"])
+    # Dated by arrival at our server: the buyer's Date header can say anything.
+    when = message.get("arrived_at") or message["at"]
+    why = hold_reason(message.get("tags") or (), message.get("message_id") or "", when)
     if not why:
         return []
     references = message.get("trade_refs") or ()
@@ -138,19 +140,8 @@ def hold_invoices(session: Session, invoices: Iterable[Invoice], why: str, now: 
 
 def cancel_reminders(session: Session, numbers: Iterable[str], why: str, now: datetime) -> int:
     """Cancel the invoices' reminder drafts that wait (for review, or approved and not yet taken)."""
-    cancelled: list[int] = []
-    for number in numbers:
-        cancelled += session.scalars(
-            update(Draft)
-            .where(Draft.idempotency_key.startswith(f"reminder:{number}:", autoescape=True))
-            .where(Draft.status.in_(WAITING))
-            .values(status="cancelled", updated_at=now)
-            .returning(Draft.id)
-        )
-    for draft_id in cancelled:
-        session.add(DraftEvent(draft_id=draft_id, at=now, actor="mailflow", action="cancelled", detail=why))
-        audit.info("draft %s cancelled: %s", draft_id, why)
-    return len(cancelled)
+    keys = [Draft.idempotency_key.startswith(f"reminder:{number}:", autoescape=True) for number in numbers]
+    return cancel_waiting(session, or_(*keys), why, now) if keys else 0
 
 
 def hold_from_recent_messages(
@@ -167,7 +158,14 @@ def hold_from_recent_messages(
         new_by_company.setdefault(company, set()).add(invoice.id)
     writers = {id for company in new_by_company for id in company}
     messages = session.execute(
-        select(Contact.customer_id, Contact.message_id, Contact.at, Contact.tags, Contact.trade_refs)
+        select(
+            Contact.customer_id,
+            Contact.message_id,
+            Contact.at,
+            Contact.arrived_at,
+            Contact.tags,
+            Contact.trade_refs,
+        )
         .where(Contact.direction == "in", Contact.customer_id.in_(writers))
         # By arrival at our server (the buyer's Date header can say anything), history included: the
         # window is the operator's measure of what is still unsettled.
@@ -214,11 +212,14 @@ def buyer_wrote(session: Session, number: str) -> dict[str, Any] | None:
     invoices = list(
         session.scalars(select(Invoice).where(Invoice.customer_id.in_(company), Invoice.cancelled.is_(False)))
     )
+    # By arrival at our server, like every other look at the buyer's mail here: a wrong clock's
+    # Date header would hide the message, or date it wrongly for the reviewer.
+    arrived = func.coalesce(Contact.arrived_at, Contact.at, type_=Contact.at.type)
     messages = session.execute(
-        select(Contact.message_id, Contact.at, Contact.tags, Contact.trade_refs)
+        select(Contact.message_id, arrived, Contact.tags, Contact.trade_refs)
         .where(Contact.direction == "in", Contact.customer_id.in_(company))
-        .where(Contact.at >= datetime.combine(invoice.issued, time(), UTC))
-        .order_by(Contact.at.desc(), Contact.id.desc())
+        .where(arrived >= datetime.combine(invoice.issued, time(), UTC))
+        .order_by(arrived.desc(), Contact.id.desc())
     )
     for message_id, at, tags, references in messages:
         kinds = [kind for kind in WROTE if kind in (tags or ())]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from mailflow.config.rules import SEVERITY_ORDER, TAGS
 from mailflow.errors import MailflowError
@@ -25,16 +25,15 @@ from mailflow.store.models import (
     Case,
     Contact,
     Draft,
-    DraftEvent,
     TagCorrection,
     utcnow,
 )
+from mailflow.store.waiting_drafts import cancel_waiting
 
 audit = logging.getLogger("mailflow.audit")
 
 # The tags a reviewer sets; others on a message ("photos", "manual:call") are facts, kept as they are.
 CORRECTABLE_TAGS = TAGS
-_WAITING = ("pending_review", "approved")
 
 
 class RetagRefused(MailflowError):
@@ -145,22 +144,11 @@ def _no_longer_a_complaint(
     if others or case.status in CLOSED_CASE_STATUSES:
         return result
     case.status = "withdrawn"
-    waiting = session.scalars(
-        select(Draft.id).where(Draft.case_id == case.id, Draft.status.in_(_WAITING), Draft.kind != "reminder")
-    ).all()
-    if waiting:
-        session.execute(update(Draft).where(Draft.id.in_(waiting)).values(status="cancelled", updated_at=now))
-        for draft_id in waiting:
-            session.add(
-                DraftEvent(
-                    draft_id=draft_id,
-                    at=now,
-                    actor=actor,
-                    action="cancelled",
-                    detail=f"message {contact.id} is not a complaint (tags corrected)",
-                )
-            )
-    return replace(result, case_withdrawn=case.id, drafts_cancelled=len(waiting))
+    why = f"message {contact.id} is not a complaint (tags corrected)"
+    cancelled = cancel_waiting(
+        session, (Draft.case_id == case.id) & (Draft.kind != "reminder"), why, now, actor
+    )
+    return replace(result, case_withdrawn=case.id, drafts_cancelled=cancelled)
 
 
 def _other_complaints(session: Any, contact: Contact) -> list[Contact]:

@@ -288,3 +288,22 @@ def test_hold_from_messages_days_is_a_setting(tmp_path: Path, db_url: str) -> No
     listed = json.loads(office.mailflow("invoices", "list", "--json").stdout)
     assert [invoice["number"] for invoice in listed] == ["INV-5"]
     office.store.close()
+
+
+def test_what_the_buyer_wrote_is_found_by_arrival_not_by_a_wrong_date_header(
+    tmp_path: Path, db_url: str
+) -> None:
+    office = Office(tmp_path, db_url)
+    office.customers("maria@harbor-imports.example")
+    office.import_invoices(_row("INV-9", "maria@harbor-imports.example", date(2026, 12, 10)))  # issued 11-10
+    # The buyer's clock says 2025: the message still came after the invoice was issued.
+    raw = b"Date: Mon, 01 Dec 2025 09:00:00 +0100\r\n" + buyer_mail(
+        "INV-9", "We have paid invoice INV-9 in full.", "maria@harbor-imports.example", "<p9@x>"
+    )
+    with time_machine.travel(_at(2026, 12, 4, 9), tick=False):
+        office.receive(raw)
+    wrote = office.ledger.buyer_wrote("INV-9")
+    assert wrote is not None and wrote["message_id"] == "p9@x"
+    assert wrote["text"] == "the buyer wrote on 2026-12-04 that they paid <p9@x>"  # the day it came
+    assert office.invoices()["INV-9"]["hold"] == "the buyer says they paid <p9@x> on 2026-12-04"
+    office.store.close()
