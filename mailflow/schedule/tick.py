@@ -145,10 +145,9 @@ class Scheduler:
         return TickReport(True, drafted, skipped)
 
     def rows(
-        self, items: list[Due], now: datetime, failures: DraftingRound | None = None
+        self, items: list[Due], now: datetime, failures: DraftingRound
     ) -> tuple[list[dict[str, Any]], int]:
-        own_round = failures is None
-        failures = failures or self.problems.begin("schedule")
+        """The drafts' rows; an item a template or header stops is counted in `failures` (its round)."""
         writer = MailWriter(self.settings, self.templates)
         customers = self.store.customers(item.customer_id for item in items)
         cases = self.store.cases(item.case_id for item in items if item.case_id is not None)
@@ -185,8 +184,6 @@ class Scheduler:
             except (TemplateProblem, UnsafeHeader) as exc:
                 failures.failed(item.key, exc)
                 skipped += 1
-        if own_round:  # some items only: their causes are logged, none is taken as fixed
-            failures.finish(complete=False)
         return rows, skipped
 
 

@@ -349,7 +349,12 @@ def test_two_schedulers_at_once_draft_everything_once(tmp_path: Path, db_url: st
         results.append(
             len(
                 scheduler.store.create_drafts(
-                    scheduler.rows(scheduler.due(now, now + timedelta(hours=12))[1], now)[0], now
+                    scheduler.rows(
+                        scheduler.due(now, now + timedelta(hours=12))[1],
+                        now,
+                        scheduler.problems.begin("schedule"),
+                    )[0],
+                    now,
                 )
             )
         )

@@ -201,7 +201,7 @@ def test_a_scheduled_reminder_is_reviewed_like_a_reply(client: FlaskClient, site
     now = datetime.now(UTC)
     scheduler = Scheduler(site.settings, site.store)
     due_items = [i for i in scheduler.due(now, now + timedelta(days=4))[1] if i.kind == "reminder"]
-    rows, skipped = scheduler.rows(due_items, now)
+    rows, skipped = scheduler.rows(due_items, now, scheduler.problems.begin("schedule"))
     assert skipped == 0 and scheduler.store.create_drafts(rows, now) == ["reminder:INV-77:-7"]
     token = log_in(client)
     queue = client.get("/").get_data(as_text=True)
