@@ -12,11 +12,12 @@ import pytest
 from mailflow.inbound.classify.corpus import LabelledMessage, batch_files, problems, read_corpus
 
 CORPUS = Path(__file__).resolve().parents[2] / "corpus"
+WAITING = CORPUS / "waiting"  # batches written but not yet trained on (corpus/README.md)
 
 
 def _raw_messages() -> list[tuple[str, dict[str, Any]]]:
     found = []
-    for path in batch_files(CORPUS):
+    for path in [*batch_files(CORPUS), *batch_files(WAITING)]:
         document = tomllib.loads(path.read_text(encoding="utf-8"))
         found += [(f"{path.name}:{message.get('id')}", message) for message in document.get("message", [])]
     return found
@@ -32,7 +33,8 @@ def test_each_message_keeps_to_the_labelling_guide(where: str, message: dict[str
 
 
 def test_ids_are_unique_and_the_corpus_reads() -> None:
-    assert len(read_corpus(CORPUS)) == len(RAW)
+    ids = [message.id for message in [*read_corpus(CORPUS), *read_corpus(WAITING)]]
+    assert len(ids) == len(set(ids)) == len(RAW)
 
 
 def _counts(messages: list[LabelledMessage]) -> Counter[str]:
