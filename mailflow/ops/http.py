@@ -38,6 +38,10 @@ class ServedApp(threading.Thread):
 
     def _close_on_stop(self) -> None:
         self.stop_flag.wait()
+        # The request threads finish what they serve (and cancel what waits) before the server
+        # closes: waitress closes first the trigger those threads wake its loop with, and a reply
+        # finished just then was logged as a traceback (a health check during a stop).
+        self.server.task_dispatcher.shutdown(timeout=5)
         self.server.close()
         # The loop serves until its last client hangs up, so a keep-alive connection (Prometheus,
         # a load balancer) held the daemon's stop for all of its 10 s. Idle connections are told
