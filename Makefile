@@ -60,6 +60,7 @@ bench: $(STAMP) test-deps
 	$(BIN)/python bench/send.py --postgres
 	$(BIN)/python bench/schedule.py
 	$(BIN)/python bench/schedule.py --postgres
+	$(BIN)/python bench/overview.py
 
 # The Dockerfile and docker-compose.yml built and run with podman: the development machine has
 # no Docker engine and no Docker Hub, so the base is Debian 12 made with debootstrap and

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
+from mailflow.config.digest import DigestSettings, digest_settings
 from mailflow.config.paths import beside
-from mailflow.config.table import Table, non_negative, positive, positive_number
+from mailflow.config.table import Table, clock, non_negative, positive, positive_number, weekday
 from mailflow.errors import ConfigError
 from mailflow.ledger.business_hours import Hours
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CADENCES = ("weekly", "fortnightly", "monthly")
 CLASSES = ("A", "B", "C")
 
@@ -44,6 +44,9 @@ class ScheduleSettings:
     ladder: tuple[ReminderLevel, ...]
     # An invoice import holds new invoices whose buyers wrote about paying in these last days (0: none).
     hold_from_messages_days: int = 14
+    digest: DigestSettings = field(
+        default_factory=DigestSettings
+    )  # the manager's weekly digest (off by default)
 
 
 DEFAULT_LADDER = (
@@ -64,9 +67,9 @@ def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
         tick_seconds=positive_number(table, "tick_seconds", 60.0),
         draft_ahead_hours=table.get("draft_ahead_hours", float, 12.0),
         hours=Hours(
-            _clock(table, "business_hours_start", "09:00"), _clock(table, "business_hours_end", "17:00")
+            clock(table, "business_hours_start", "09:00"), clock(table, "business_hours_end", "17:00")
         ),
-        send_at=_clock(table, "send_at", "10:00"),
+        send_at=clock(table, "send_at", "10:00"),
         default_timezone=table.get("default_timezone", str, "UTC"),
         max_per_week=positive(table, "max_automatic_per_week", 2),
         mailbox=table.get("mailbox", str, ""),
@@ -74,13 +77,14 @@ def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
         followup_max=non_negative(followup, "max", 2),
         satisfaction_after_days=non_negative(table, "satisfaction_after_days", 7),
         updates=updates.get("enabled", bool, True),
-        update_weekday=_weekday(updates),
-        update_at=_clock(updates, "at", "10:00"),
+        update_weekday=weekday(updates, "weekday", "tuesday"),
+        update_at=clock(updates, "at", "10:00"),
         cadence=_cadence(updates),
         # Relative to settings.toml (`base`, its folder, absolute), whatever folder mailflow runs in.
         news_dir=beside(base, updates.get("news_dir", str, "news")),
         ladder=_ladder(table),
         hold_from_messages_days=non_negative(table, "hold_from_messages_days", 14),
+        digest=digest_settings(table.table("digest"), table.get("default_timezone", str, "UTC")),
     )
     if settings.hours.start >= settings.hours.end:
         raise ConfigError("schedule.business_hours_start must be before schedule.business_hours_end")
@@ -90,22 +94,6 @@ def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
     updates.done()
     table.done()
     return settings
-
-
-def _clock(table: Table, name: str, default: str) -> time:
-    text = table.get(name, str, default)
-    try:
-        hour, minute = (int(part) for part in text.split(":"))
-        return time(hour, minute)
-    except ValueError:
-        raise ConfigError(f'{table.key(name)} must be a time like "09:00"') from None
-
-
-def _weekday(table: Table) -> int:
-    name = table.get("weekday", str, "tuesday").lower()
-    if name not in WEEKDAYS:
-        raise ConfigError(f"schedule.updates.weekday must be one of {', '.join(WEEKDAYS)}")
-    return WEEKDAYS.index(name)
 
 
 def _cadence(table: Table) -> dict[str, str]:

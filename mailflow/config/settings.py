@@ -22,7 +22,7 @@ from mailflow.errors import ConfigError
 from mailflow.logs import FORMATS
 
 __all__ = [
-    "FetchSettings", "HealthSettings", "ImapSettings", "LogSettings", "MailboxSettings", "ReplySettings", "ScheduleSettings", "SendSettings", "Settings", "SmtpSettings",
+    "FetchSettings", "HealthSettings", "ImapSettings", "LogSettings", "MailboxSettings", "ReplySettings", "ReportSettings", "ScheduleSettings", "SendSettings", "Settings", "SmtpSettings",
     "WebSettings", "config_path", "load", "parse_settings",
 ]  # fmt: skip
 
@@ -61,6 +61,13 @@ class LogSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    # A complaint is answered within target when our first answer leaves within this many business
+    # days of the buyer's message, on the customer's calendar.
+    answer_target_business_days: int = 1
+
+
+@dataclass(frozen=True)
 class HealthSettings:
     enabled: bool  # the daemon serves /healthz and /metrics
     host: str
@@ -70,7 +77,7 @@ class HealthSettings:
 # The commented reference that `mailflow init` writes.
 EXAMPLE = Path(__file__).resolve().parent / "settings.example.toml"
 
-REVIEW_KINDS = ("ack", "followup", "satisfaction", "update", "reminder")
+REVIEW_KINDS = ("ack", "followup", "satisfaction", "update", "reminder", "digest")
 REVIEW_POLICIES = ("required", "auto")
 
 
@@ -94,6 +101,7 @@ class Settings:
     health: HealthSettings
     log: LogSettings = LogSettings("text")
     parse: ParseLimits = DEFAULT_LIMITS  # [parse]: how much of one message the parser reads
+    reports: ReportSettings = ReportSettings()  # [reports]: the overview page's and `mailflow report`'s
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -165,6 +173,9 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
         trusted_proxies=_trusted_proxies(web_table),
     )
     web_table.done()
+    reports_table = root.table("reports") or Table({}, "reports")
+    reports = ReportSettings(positive(reports_table, "answer_target_business_days", 1))
+    reports_table.done()
     mailboxes = tuple(mailbox_settings(anchor_secrets(table, base)) for table in root.tables("mailbox"))
     names = [box.name for box in mailboxes]
     for name in names:
@@ -186,6 +197,7 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
         health,
         LogSettings(log_format),
         parse,
+        reports,
     )
 
 

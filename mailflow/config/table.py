@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 from typing import Any, TypeVar
 
 from mailflow.errors import ConfigError
@@ -63,7 +64,7 @@ class Table:
 
 ALLOWED_KEYS = {
     "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies",
-        "send", "web", "schedule", "health", "log", "parse"},
+        "send", "web", "schedule", "health", "log", "parse", "reports"},
     "database": {"url"},
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
@@ -77,12 +78,13 @@ ALLOWED_KEYS = {
     },
     "company": {"name"},
     "templates": {"dir"},
-    "review": {"ack", "followup", "satisfaction", "update", "reminder"},
+    "review": {"ack", "followup", "satisfaction", "update", "reminder", "digest"},
     "schedule": {
         "enabled", "tick_seconds", "draft_ahead_hours", "business_hours_start", "business_hours_end", "send_at",
         "default_timezone", "max_automatic_per_week", "mailbox", "satisfaction_after_days", "followup", "updates",
-        "reminder", "hold_from_messages_days",
+        "reminder", "hold_from_messages_days", "digest",
     },
+    "schedule.digest": {"enabled", "weekday", "at", "timezone", "to", "language", "site_url"},
     "schedule.followup": {"after_business_days", "max"},
     "schedule.updates": {"enabled", "weekday", "at", "cadence", "news_dir"},
     "schedule.updates.cadence": {"A", "B", "C"},
@@ -92,6 +94,7 @@ ALLOWED_KEYS = {
     "health": {"enabled", "host", "port"},
     "log": {"format"},
     "parse": {"max_parts", "max_headers"},
+    "reports": {"answer_target_business_days"},
     "send": {
         "batch_size", "interval_seconds", "max_attempts", "retry_seconds", "claim_timeout_seconds", "timeout_seconds",
     },
@@ -139,3 +142,24 @@ def positive_number(table: Table, name: str, default: float) -> float:
     if value <= 0:
         raise ConfigError(f"{table.key(name)} must be more than 0")
     return value
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def clock(table: Table, name: str, default: str) -> time:
+    """A local time of day written "09:00"."""
+    text = table.get(name, str, default)
+    try:
+        hour, minute = (int(part) for part in text.split(":"))
+        return time(hour, minute)
+    except ValueError:
+        raise ConfigError(f'{table.key(name)} must be a time like "09:00"') from None
+
+
+def weekday(table: Table, name: str, default: str) -> int:
+    """A day of the week by its English name; 0 = Monday."""
+    given = table.get(name, str, default).lower()
+    if given not in WEEKDAYS:
+        raise ConfigError(f"{table.key(name)} must be one of {', '.join(WEEKDAYS)}")
+    return WEEKDAYS.index(given)

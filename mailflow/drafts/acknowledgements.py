@@ -12,13 +12,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import formataddr
 from typing import Any
 
 from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settings
-from mailflow.drafts.headers import UnsafeHeader, new_message_id, references_for, reply_subject, safe_header
+from mailflow.drafts.headers import UnsafeHeader, references_for, reply_subject, safe_header
 from mailflow.drafts.loop_guard import loop_reason
 from mailflow.drafts.problems import DraftingProblems
+from mailflow.drafts.rows import new_draft_row
 from mailflow.drafts.templates import TemplateProblem, Templates
 from mailflow.inbound.classify.details import DETAILS
 from mailflow.ledger.business_hours import Place, add_business_days, zone
@@ -164,30 +164,25 @@ def ack_draft(
     promised = reply_by(now, settings.schedule.default_timezone)
     context = ack_context(candidate, mailbox, settings.replies.company_name, language, promised)
     rendered = templates.render(name, context)
-    recipient = safe_header(candidate.reply_to or candidate.sender)
-    policy = settings.replies.review["ack"]
+    row = new_draft_row(
+        "ack",
+        settings.replies.review["ack"],
+        mailbox,
+        [candidate.reply_to or candidate.sender],
+        rendered,
+        f"ack:case:{candidate.case_id}",
+        context,
+        candidate.customer_id,
+        candidate.case_id,
+    )
     return {
-        "kind": "ack",
-        "status": "approved" if policy == "auto" else "pending_review",
-        "policy": policy,
-        "mailbox": mailbox.name,
-        "customer_id": candidate.customer_id,
-        "case_id": candidate.case_id,
+        **row,
         "contact_id": candidate.contact_id,
-        "from_addr": formataddr((mailbox.display_name, mailbox.address)),
-        "recipient": recipient,
-        "to_addrs": [recipient],
         "subject": reply_subject(rendered.subject or candidate.subject),
-        "text": rendered.text,
-        "html": rendered.html,
         "in_reply_to": safe_header(candidate.message_id),
         "thread_refs": [
             safe_header(ref) for ref in references_for(candidate.message_id, candidate.thread_refs)
         ],
-        "message_id": new_message_id(mailbox),
-        "idempotency_key": f"ack:case:{candidate.case_id}",
-        "template": name,
-        "template_inputs": context,
         "tags": candidate.tags,
         "reasons": candidate.reasons,
     }

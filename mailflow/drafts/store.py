@@ -137,6 +137,11 @@ class Outbox:
             return False
         return True
 
+    def has_draft(self, idempotency_key: str) -> bool:
+        with self.sessions() as session:
+            found = session.scalar(select(Draft.id).where(Draft.idempotency_key == idempotency_key))
+            return found is not None
+
     def counts(self) -> dict[str, int]:
         """Drafts by state, for the metrics."""
         with self.sessions() as session:

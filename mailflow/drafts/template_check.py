@@ -80,6 +80,8 @@ def sample_context(
     if kind == "update":
         news = "New: stoneware mugs in six glazes.\n\nOur factory is closed 1-7 October."
         return {**common, "week": "2026-W48", "news": news, "invoices": [_SAMPLE_INVOICE], "cases": [case]}
+    if kind == "digest":
+        return {"company": common["company"], "mailbox": common["mailbox"], **_DIGEST}
     return {**common, **_ack_context(category, photos, severity), "detail": detail}
 
 
@@ -94,6 +96,53 @@ _SAMPLE_INVOICE = {
     "days_overdue": 21,
     "order_ref": "PO 4500123",
     "partly_paid": True,
+}
+
+
+# The manager's weekly digest (ops/digest): figures, no customer.
+_DIGEST = {
+    "week": "2026-W48",
+    "first_day": "2026-11-23",
+    "last_day": "2026-11-29",
+    "now": {
+        "drafts_waiting": 4,
+        "oldest_draft_hours": 30.5,
+        "open_cases": {"high": 1, "medium": 3, "low": 0},
+        "unanswered_complaints": 1,
+        "oldest_unanswered_hours": 20.25,
+        "held_invoices": 2,
+        "bounced_addresses": 0,
+    },
+    "answers": {
+        "week": "2026-W48",
+        "complaints": 6,
+        "answered": 5,
+        "within_target": 4,
+        "median_hours": 5.5,
+        "p90_hours": 26.0,
+    },
+    "complaints": [{"category": "shipping", "complaints": 4}, {"category": "quality", "complaints": 2}],
+    "top_customers": [{"customer": "maria@harbor-imports.example", "complaints": 3}],
+    "overdue": [{"currency": "USD", "amount": "8480.00", "invoices": 2}],
+    "neglected": {
+        "count": 1,
+        "first": [
+            {
+                "customer": "ivan@volga-trade.example",
+                "class": "A",
+                "last_contact_at": "2026-11-02T09:15:00+00:00",
+                "cadence_days": 7,
+                "days_overdue": 21,
+            }
+        ],
+    },
+    "links": {
+        "overview": "https://mailflow.example.com/overview?from=2026-11-23&to=2026-11-29",
+        "queue": "https://mailflow.example.com/",
+        "unanswered": "https://mailflow.example.com/cases?status=unanswered",
+        "overdue": "https://mailflow.example.com/invoices?state=overdue",
+        "neglected": "https://mailflow.example.com/customers?neglected=1",
+    },
 }
 
 

@@ -14,6 +14,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from types import FrameType
 from typing import Protocol
 
@@ -25,6 +26,7 @@ from mailflow.drafts.store import Outbox
 from mailflow.errors import MailflowError, database_reason
 from mailflow.inbound.ingest import Ingest
 from mailflow.mailservers.imap import ImapConnection
+from mailflow.ops.digest import WeeklyDigest
 from mailflow.ops.health import Health
 from mailflow.ops.ticks import ScheduleTicks
 from mailflow.ops.watching import Drafter, LeaseKeeper, describe_sync, discover_folders
@@ -67,6 +69,8 @@ def run_once(settings: Settings, store: Store, report: Callable[[str], None]) ->
     report(f"{drafted} acknowledgement(s) drafted")
     if settings.schedule.enabled:
         report(f"schedule: {Scheduler(settings, store, problems=problems).tick()}")
+        if WeeklyDigest(settings, store).run(datetime.now(UTC), problems):
+            report("the weekly digest drafted")
     report(f"outbox: {describe(Sender(settings, store).run_until_empty())}")
     drafting = problems.current()
     for problem in drafting:

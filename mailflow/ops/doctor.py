@@ -21,9 +21,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from mailflow.config.schedule import WEEKDAYS, ScheduleSettings
+from mailflow.config.schedule import ScheduleSettings
 from mailflow.config.secrets import Secret
 from mailflow.config.settings import EXAMPLE, ImapSettings, MailboxSettings, Settings, SmtpSettings
+from mailflow.config.table import WEEKDAYS
 from mailflow.drafts import template_check
 from mailflow.drafts.templates import SHIPPED_TEMPLATES
 from mailflow.errors import MailflowError

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mailflow.config.settings import Settings
 from mailflow.errors import MailflowError, database_reason
+from mailflow.ops.digest import WeeklyDigest
 from mailflow.ops.health import Health
 from mailflow.schedule.tick import TICK, Scheduler
 from mailflow.store.engine import Store
@@ -39,6 +40,7 @@ class ScheduleTicks:
         stop: threading.Event | None = None,
     ) -> None:
         self.scheduler = Scheduler(settings, store, problems=health.drafting if health else None)
+        self.digest = WeeklyDigest(settings, store, self.scheduler.templates)
         self.health = health
         self.stop_flag = stop  # the daemon's: a tick in progress ends between chunks of drafts
         self.clock = BackgroundScheduler(
@@ -76,6 +78,8 @@ class ScheduleTicks:
         now = datetime.now(UTC)
         try:
             report = self.scheduler.tick(now, now + self.every, self.stop_flag)
+            if report.ran:  # the tick's lease holder: one daemon reads the week's figures
+                self.digest.run(now, self.scheduler.problems)
             if self.health is not None and report.ran:
                 self.health.ticks.labels(TICK).observe(time.monotonic() - started)
         except MailflowError as exc:

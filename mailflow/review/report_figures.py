@@ -14,6 +14,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from mailflow.ledger.business_hours import Place, add_business_days, zone
+
+NOWHERE = Place("", "")  # UTC, a Saturday-Sunday weekend, no holidays
 AGEING_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "90+")
 # Days between two contacts a customer of each cadence expects (schedule.updates.cadence).
 CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 30}
@@ -77,6 +80,11 @@ def percentile(values: Sequence[float], share: float) -> float | None:
     return round(ordered[below] + (ordered[above] - ordered[below]) * (position - below), 2)
 
 
+def local_day(now: datetime, timezone: str) -> date:
+    """Today on the customer's clock ("" = UTC): an invoice is a day later at their midnight, not ours."""
+    return now.astimezone(zone(timezone)).date()
+
+
 def ageing_bucket(days_past_due: int) -> str:
     if days_past_due <= 0:
         return "not_due"
@@ -87,16 +95,17 @@ def ageing_bucket(days_past_due: int) -> str:
     return "61-90" if days_past_due <= 90 else "90+"
 
 
-def ageing_rows(invoices: Iterable[tuple[str, Decimal, date]], on: date) -> list[dict[str, Any]]:
-    """(currency, open balance, due) -> one row per currency and bucket that holds money."""
+def ageing_rows(invoices: Iterable[tuple[str, Decimal, int, date, date]]) -> list[dict[str, Any]]:
+    """(currency, open balance, how many invoices it sums, due, the day it is counted on) -> one row
+    per currency and bucket that holds money."""
     amounts: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     counts: Counter[tuple[str, str]] = Counter()
-    for currency, balance, due in invoices:
+    for currency, balance, invoices_summed, due, on in invoices:
         if balance <= 0:
             continue
         key = (currency, ageing_bucket((on - due).days))
         amounts[key] += balance
-        counts[key] += 1
+        counts[key] += invoices_summed
     order = sorted(amounts, key=lambda key: (key[0], AGEING_BUCKETS.index(key[1])))
     return [
         {
@@ -117,12 +126,24 @@ class CaseTimes:
     categories: tuple[str, ...]
     first_in: datetime
     first_out: datetime | None
+    place: Place = NOWHERE  # the customer's time zone and country: their business days
+    open: bool = True  # not resolved or withdrawn
+    customer_id: int = 0
+
+    def answered_within(self, business_days: int) -> bool:
+        """Our first answer came by the same time of day `business_days` business days later, on the
+        customer's calendar (their weekend and public holidays do not count)."""
+        if self.first_out is None:
+            return False
+        return self.first_out <= add_business_days(self.first_in, business_days, self.place)
 
 
-def response_rows(cases: Iterable[CaseTimes], period: Period) -> list[dict[str, Any]]:
-    """Per ISO week of the buyer's first message: complaints, answered, median and p90 hours to our answer."""
+def response_rows(cases: Iterable[CaseTimes], period: Period, target_days: int = 1) -> list[dict[str, Any]]:
+    """Per ISO week of the buyer's first message: complaints, answered, median and p90 hours to our
+    answer (calendar hours), and how many were answered within `target_days` business days."""
     waits: dict[str, list[float]] = {week: [] for week in weeks_of(period)}
     complaints: Counter[str] = Counter()
+    within: Counter[str] = Counter()
     for case in cases:
         if not period.holds(case.first_in):
             continue
@@ -130,6 +151,7 @@ def response_rows(cases: Iterable[CaseTimes], period: Period) -> list[dict[str, 
         complaints[week] += 1
         if case.first_out is not None:
             waits[week].append(hours(case.first_in, case.first_out))
+            within[week] += case.answered_within(target_days)
     return [
         {
             "week": week,
@@ -137,6 +159,7 @@ def response_rows(cases: Iterable[CaseTimes], period: Period) -> list[dict[str, 
             "answered": len(found),
             "median_hours": percentile(found, 0.5),
             "p90_hours": percentile(found, 0.9),
+            "within_target": within[week],
         }
         for week, found in waits.items()
     ]
@@ -186,3 +209,10 @@ def neglected_rows(
         )
     overdue = "days_overdue"
     return sorted(found, key=lambda row: (row[overdue] is not None, -(row[overdue] or 0), row["customer"]))
+
+
+def as_of(now: datetime, day: date | None) -> tuple[date, datetime]:
+    """The day a contact count is made on and the moment it stops at: the end of `day` (UTC), or now
+    when that comes sooner; without a day, today."""
+    on = day or now.astimezone(UTC).date()
+    return on, min(now, datetime.combine(on + timedelta(days=1), time(), UTC))

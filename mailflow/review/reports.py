@@ -1,23 +1,29 @@
 """What `mailflow report` (and the overview page) reads: plain rows, figures computed by report_figures.
 
-Part of the store's readers, like review/queries: the callers never hold a session.
+Part of the store's readers, like review/queries: the callers never hold a session. The
+overview page takes every figure from one session in seven statements (`page`), the
+commands each theirs; both count the same way, so the page and the CLI agree.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy import case as when
 
+from mailflow.ledger.business_hours import Place
 from mailflow.ledger.customer_classes import abc_classes
 from mailflow.review.report_figures import (
     CaseTimes,
     Period,
     ageing_rows,
+    as_of,
     complaint_rows,
     hours,
+    local_day,
     neglected_rows,
     response_rows,
 )
@@ -40,32 +46,83 @@ _MOMENT = when((Contact.direction == "in", _RECEIVED), else_=Contact.at)
 _OPEN_INVOICE = and_(Invoice.cancelled.is_(False), Invoice.paid_amount < Invoice.amount)
 
 
+@dataclass(frozen=True)
+class OverviewFigures:
+    """Everything the overview page shows, each part in its `mailflow report` shape."""
+
+    counts: dict[str, Any]  # report overview
+    response_times: list[dict[str, Any]]
+    complaints: dict[str, Any]
+    ageing: list[dict[str, Any]]
+    neglected: list[dict[str, Any]]
+    customer_ids: dict[str, int]  # address -> id, for the links to the customers' pages
+
+
 class ReportQueries:
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, default_timezone: str = "UTC") -> None:
         self.sessions = store.sessions
+        self.default_timezone = default_timezone  # schedule.default_timezone: for customers without one
+
+    def page(
+        self, period: Period, now: datetime, cadence: dict[str, str], target_days: int, on: date | None
+    ) -> OverviewFigures:
+        """The overview page's figures: counts at `now`, weeks of `period`, ageing and neglect on the day
+        `on` (None: now, each invoice on its customer's own date)."""
+        with self.sessions() as session:
+            cases = self._case_times(session, since=period.start)
+            counts = self._counts(session, now, [case for case in cases if case.open])
+            ageing = self._ageing(session, on, now)
+            neglected, ids = self._neglected(session, cadence, *as_of(now, on))
+        ids.update({case.customer: case.customer_id for case in cases})
+        return OverviewFigures(
+            counts,
+            response_rows(cases, period, target_days),
+            complaint_rows(cases, period),
+            ageing,
+            neglected,
+            ids,
+        )
 
     def overview(self, now: datetime) -> dict[str, Any]:
         """What needs a person now; ages in hours at `now`."""
         with self.sessions() as session:
-            waiting, oldest_draft = session.execute(
-                select(func.count(Draft.id), func.min(Draft.created_at)).where(
-                    Draft.status == "pending_review"
-                )
-            ).one()
-            by_severity = dict(
-                session.execute(
-                    select(Case.severity, func.count(Case.id))
-                    .where(Case.status.not_in(CLOSED_CASE_STATUSES))
-                    .group_by(Case.severity)
-                ).all()
-            )
-            unanswered = [
-                case.first_in for case in self._case_times(session, open_only=True) if case.first_out is None
-            ]
-            held = session.scalar(select(func.count(Invoice.id)).where(_OPEN_INVOICE, Invoice.hold != ""))
-            bounced = session.scalar(
-                select(func.count()).select_from(BouncedAddress).where(BouncedAddress.cleared_at.is_(None))
-            )
+            return self._counts(session, now, self._case_times(session, open_only=True))
+
+    def ageing(self, on: date | None = None, now: datetime | None = None) -> list[dict[str, Any]]:
+        """Open balances per currency and bucket of days past due on `on`; without a day, on each
+        customer's own date at `now` (an invoice is a day later at the customer's midnight)."""
+        with self.sessions() as session:
+            return self._ageing(session, on, now or datetime.now(UTC))
+
+    def response_times(self, period: Period, target_days: int = 1) -> list[dict[str, Any]]:
+        with self.sessions() as session:
+            return response_rows(self._case_times(session, since=period.start), period, target_days)
+
+    def complaints(self, period: Period) -> dict[str, Any]:
+        with self.sessions() as session:
+            return complaint_rows(self._case_times(session, since=period.start), period)
+
+    def neglected(self, cadence: dict[str, str], on: date, until: datetime) -> list[dict[str, Any]]:
+        """Listed customers without a contact (in, out or manual) before `until` within their cadence."""
+        with self.sessions() as session:
+            return self._neglected(session, cadence, on, until)[0]
+
+    def _counts(self, session: Any, now: datetime, open_cases: list[CaseTimes]) -> dict[str, Any]:
+        waiting, oldest_draft = session.execute(
+            select(func.count(Draft.id), func.min(Draft.created_at)).where(Draft.status == "pending_review")
+        ).one()
+        by_severity = dict(
+            session.execute(
+                select(Case.severity, func.count(Case.id))
+                .where(Case.status.not_in(CLOSED_CASE_STATUSES))
+                .group_by(Case.severity)
+            ).all()
+        )
+        unanswered = [case.first_in for case in open_cases if case.first_out is None]
+        held = session.scalar(select(func.count(Invoice.id)).where(_OPEN_INVOICE, Invoice.hold != ""))
+        bounced = session.scalar(
+            select(func.count()).select_from(BouncedAddress).where(BouncedAddress.cleared_at.is_(None))
+        )
         return {
             "drafts_waiting": waiting,
             "oldest_draft_hours": hours(oldest_draft, now) if oldest_draft else None,
@@ -76,24 +133,33 @@ class ReportQueries:
             "bounced_addresses": bounced,
         }
 
-    def ageing(self, on: date) -> list[dict[str, Any]]:
-        """Open balances per currency and bucket of days past due on `on`."""
-        query = select(Invoice.currency, Invoice.amount - Invoice.paid_amount, Invoice.due).where(
-            _OPEN_INVOICE
+    def _ageing(self, session: Any, on: date | None, now: datetime) -> list[dict[str, Any]]:
+        # Summed per currency, due day and time zone in SQL: 30,000 open invoices share a few
+        # hundred due days and a handful of zones, and the bucket depends on nothing else.
+        query = (
+            select(
+                Invoice.currency,
+                func.sum(Invoice.amount - Invoice.paid_amount),
+                func.count(Invoice.id),
+                Invoice.due,
+                Customer.timezone,
+            )
+            .join(Customer, Invoice.customer_id == Customer.id)
+            .where(_OPEN_INVOICE)
+            .group_by(Invoice.currency, Invoice.due, Customer.timezone)
         )
-        with self.sessions() as session:
-            return ageing_rows(session.execute(query).all(), on)
+        days: dict[str, date] = {}  # the date now in each zone
+        rows = []
+        for currency, balance, count, due, timezone in session.execute(query):
+            where = timezone or self.default_timezone
+            day = on or days.get(where) or days.setdefault(where, local_day(now, where))
+            rows.append((currency, balance, count, due, day))
+        return ageing_rows(rows)
 
-    def response_times(self, period: Period) -> list[dict[str, Any]]:
-        with self.sessions() as session:
-            return response_rows(self._case_times(session), period)
-
-    def complaints(self, period: Period) -> dict[str, Any]:
-        with self.sessions() as session:
-            return complaint_rows(self._case_times(session), period)
-
-    def neglected(self, cadence: dict[str, str], on: date, until: datetime) -> list[dict[str, Any]]:
-        """Listed customers without a contact (in, out or manual) before `until` within their cadence."""
+    def _neglected(
+        self, session: Any, cadence: dict[str, str], on: date, until: datetime
+    ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The neglected customers' rows, and every listed customer's id by address."""
         last_contact = (
             select(Contact.customer_id, func.max(_MOMENT).label("last"))
             .where(Contact.customer_id.is_not(None), until > _MOMENT)
@@ -107,16 +173,20 @@ class ReportQueries:
             .outerjoin(last_contact, last_contact.c.customer_id == Customer.id)
             .where(Customer.listed.is_(True))
         )
-        with self.sessions() as session:
-            rows = session.execute(query).all()
+        rows = session.execute(query).all()
         # Unset classes come from sales among the listed customers, as the weekly updates count them.
         computed = abc_classes({row.id: row.annual_sales for row in rows})
-        return neglected_rows(
+        found = neglected_rows(
             ((row.email, row.class_set or computed[row.id], row.last) for row in rows), cadence, on
         )
+        return found, {row.email: row.id for row in rows}
 
-    def _case_times(self, session: Any, open_only: bool = False) -> list[CaseTimes]:
-        """Every case with the buyer's first message (the case's opening without one) and our first answer."""
+    def _case_times(
+        self, session: Any, open_only: bool = False, since: datetime | None = None
+    ) -> list[CaseTimes]:
+        """Every case with the buyer's first message (the case's opening without one) and our first answer;
+        with `since`, only the open ones and those whose first message came at or after it (the weeks of a
+        period need no more, and a year of closed cases costs the page a tenth of a second)."""
         times = (
             select(
                 Contact.case_id,
@@ -128,13 +198,39 @@ class ReportQueries:
             .subquery()
         )
         query = (
-            select(Customer.email, Case.categories, Case.opened_at, times.c.first_in, times.c.first_out)
+            select(
+                Customer.id,
+                Customer.email,
+                Customer.timezone,
+                Customer.country,
+                Case.categories,
+                Case.status,
+                Case.opened_at,
+                times.c.first_in,
+                times.c.first_out,
+            )
             .join(Customer, Case.customer_id == Customer.id)
             .outerjoin(times, times.c.case_id == Case.id)
         )
         if open_only:
             query = query.where(Case.status.not_in(CLOSED_CASE_STATUSES))
-        return [
-            CaseTimes(email, tuple(categories or ()), received or opened, answered)
-            for email, categories, opened, received, answered in session.execute(query)
-        ]
+        if since is not None:
+            first_in = func.coalesce(times.c.first_in, Case.opened_at)
+            query = query.where(or_(Case.status.not_in(CLOSED_CASE_STATUSES), first_in >= since))
+        places: dict[tuple[str, str], Place] = {}
+        found = []
+        for row in session.execute(query):
+            where = (row.timezone or self.default_timezone, row.country)
+            place = places.get(where) or places.setdefault(where, Place(*where))
+            found.append(
+                CaseTimes(
+                    row.email,
+                    tuple(row.categories or ()),
+                    row.first_in or row.opened_at,
+                    row.first_out,
+                    place,
+                    row.status not in CLOSED_CASE_STATUSES,
+                    row.id,
+                )
+            )
+        return found

@@ -13,7 +13,6 @@ import functools
 import re
 from datetime import date, datetime
 from decimal import Decimal
-from email.utils import formataddr
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,8 @@ from babel.numbers import format_currency
 
 from mailflow.config.settings import MailboxSettings, Settings
 from mailflow.drafts.acknowledgements import mailbox_context, reference_label
-from mailflow.drafts.headers import new_message_id, references_for, reply_subject, safe_header
+from mailflow.drafts.headers import references_for, reply_subject, safe_header
+from mailflow.drafts.rows import new_draft_row
 from mailflow.drafts.templates import Templates
 from mailflow.schedule.planner import Due
 from mailflow.schedule.store import Thread
@@ -99,7 +99,7 @@ class MailWriter:
         self.settings = settings
         self.templates = templates
         self.mailboxes = {box.name: box for box in settings.mailboxes}
-        self.default = _scheduled_mailbox(settings)
+        self.default = scheduled_mailbox(settings)
 
     def row(
         self,
@@ -119,32 +119,19 @@ class MailWriter:
         }
         name = self.templates.choose(item.kind, item.template or None, language)
         rendered = self.templates.render(name, context)
-        recipients = [safe_header(address) for address in (thread.to if thread else [customer["email"]])]
-        row: dict[str, Any] = {
-            "kind": item.kind,
-            "status": "approved" if item.policy == "auto" else "pending_review",
-            "policy": item.policy,
-            "mailbox": mailbox.name,
-            "customer_id": item.customer_id,
-            "case_id": item.case_id,
-            "contact_id": None,
-            "from_addr": formataddr((mailbox.display_name, mailbox.address)),
-            "recipient": recipients[0],
-            "to_addrs": recipients,
-            "subject": rendered.subject,
-            "text": rendered.text,
-            "html": rendered.html,
-            "in_reply_to": "",
-            "thread_refs": [],
-            "message_id": new_message_id(mailbox),
-            "idempotency_key": item.key,
-            "template": name,
-            "template_inputs": context,
-            "tags": [],
-            "reasons": [],
-            "scheduled_for": item.due_at,
-            "next_attempt_at": item.due_at,  # the sender does not take it before then
-        }
+        row = new_draft_row(
+            item.kind,
+            item.policy,
+            mailbox,
+            list(thread.to) if thread else [customer["email"]],
+            rendered,
+            item.key,
+            context,
+            item.customer_id,
+            item.case_id,
+        )
+        row["scheduled_for"] = item.due_at
+        row["next_attempt_at"] = item.due_at  # the sender does not take it before then
         if thread is not None:
             row["subject"] = reply_subject(thread.subject)
             row["in_reply_to"] = safe_header(thread.message_id)
@@ -154,7 +141,7 @@ class MailWriter:
         return row
 
 
-def _scheduled_mailbox(settings: Settings) -> MailboxSettings:
+def scheduled_mailbox(settings: Settings) -> MailboxSettings:
     named = settings.schedule.mailbox
     for box in settings.mailboxes:
         if box.name == named:

@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     Numeric,
@@ -96,11 +97,17 @@ class Contact(Base):
     __tablename__ = "contacts"
     __table_args__ = (
         UniqueConstraint("mailbox", "folder", "uidvalidity", "uid", name="uq_contact_location"),
+        # Each customer's last contact (neglected customers) and each case's first message in
+        # and first answer out (response times, unanswered complaints) are read from these
+        # indexes alone, without the wide rows (issue #19); they lead with the columns the
+        # single-column indexes they replace held.
+        Index("ix_contacts_customer_moments", "customer_id", "direction", "at", "arrived_at"),
+        Index("ix_contacts_case_moments", "case_id", "direction", "at", "arrived_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(10))  # in | out | manual
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"), index=True)
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    case_id: Mapped[int | None] = mapped_column(ForeignKey("cases.id"))
     mailbox: Mapped[str] = mapped_column(String(100), default="")
     folder: Mapped[str | None] = mapped_column(String(300))
     uidvalidity: Mapped[int | None] = mapped_column(BigInteger)

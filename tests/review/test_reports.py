@@ -44,12 +44,24 @@ def test_ageing_counts_open_balances_at_the_day_asked(book: Book) -> None:
     ]
 
 
+def test_ageing_without_a_day_counts_each_invoice_on_its_customers_date(book: Book) -> None:
+    """The book's customers give no time zone: schedule.default_timezone's date is theirs. At noon UTC on
+    30 November it is already 1 December in Auckland, and the partly paid invoice is a day late."""
+    in_auckland = ReportQueries(book.store, "Pacific/Auckland").ageing(now=NOW)
+    assert in_auckland == ReportQueries(book.store).ageing(date(2026, 12, 1))
+    assert ReportQueries(book.store, "Europe/Madrid").ageing(now=NOW) == ReportQueries(book.store).ageing(
+        date(2026, 11, 30)
+    )
+
+
 def test_response_times_measure_from_the_buyers_message_to_our_first_answer(book: Book) -> None:
     rows = ReportQueries(book.store).response_times(Period(date(2026, 11, 23), date(2026, 11, 30)))
     assert rows == [
-        {"week": "2026-W48", "complaints": 2, "answered": 1, "median_hours": 3.0, "p90_hours": 3.0},
-        {"week": "2026-W49", "complaints": 0, "answered": 0, "median_hours": None, "p90_hours": None},
-    ]
+        {"week": "2026-W48", "complaints": 2, "answered": 1, "median_hours": 3.0, "p90_hours": 3.0,
+         "within_target": 1},
+        {"week": "2026-W49", "complaints": 0, "answered": 0, "median_hours": None, "p90_hours": None,
+         "within_target": 0},
+    ]  # fmt: skip
 
 
 def test_response_times_count_from_arrival_not_from_the_buyers_date_header(book: Book) -> None:
@@ -58,7 +70,8 @@ def test_response_times_count_from_arrival_not_from_the_buyers_date_header(book:
                  "<c4@x>", _at(25, 9), dated=_at(23, 9))  # fmt: skip
     book.answer(LIHUA, "<c4@x>", _at(25, 10))
     (week,) = ReportQueries(book.store).response_times(Period(date(2026, 11, 23), date(2026, 11, 29)))
-    assert week == {"week": "2026-W48", "complaints": 3, "answered": 2, "median_hours": 2.0, "p90_hours": 2.8}
+    assert week == {"week": "2026-W48", "complaints": 3, "answered": 2, "median_hours": 2.0, "p90_hours": 2.8,
+                    "within_target": 2}  # fmt: skip
 
 
 def test_complaints_per_week_by_category_and_per_customer(book: Book) -> None:

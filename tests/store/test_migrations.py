@@ -53,7 +53,10 @@ def test_the_migrations_build_exactly_the_models_schema(db_url: str) -> None:
     store.create_schema()
     with store.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert differences == []
+    # Migration 0007's trigram indexes for the search (PostgreSQL only) are not in the metadata.
+    trigrams = [d for d in differences if d[0] == "remove_index" and d[1].name.endswith("_trgm")]
+    assert len(trigrams) == (3 if store.engine.dialect.name == "postgresql" else 0)
+    assert [d for d in differences if d not in trigrams] == []
     store.close()
 
 

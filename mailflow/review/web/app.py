@@ -14,10 +14,11 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
@@ -27,7 +28,10 @@ from mailflow.review.accounts import Accounts, TooManyFailures
 from mailflow.review.sessions import LIFETIME, ReviewSessions
 from mailflow.review.web.i18n import text
 from mailflow.review.web.ids import RowId
+from mailflow.review.web.layout import age, nav_links
+from mailflow.review.web.list_pages import register_lists
 from mailflow.review.web.origin import local_path, posted_from_here
+from mailflow.review.web.overview_page import register_overview
 from mailflow.review.web.pages import register_pages
 from mailflow.review.web.proxies import VIA_PROXY, TrustedProxies
 from mailflow.store.engine import Store
@@ -102,12 +106,7 @@ def create_app(settings: Settings, store: Store, secret_key: bytes | None = None
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    @app.context_processor
-    def words() -> dict[str, Any]:
-        def t(key: str, **values: object) -> str:
-            return text(g.lang, key).format(**values)
-
-        return {"t": t, "lang": g.lang, "user": g.get("user")}
+    app.context_processor(_page_context)
 
     @app.route("/login", methods=["GET", "POST"])
     def login() -> ResponseReturnValue:
@@ -129,7 +128,8 @@ def create_app(settings: Settings, store: Store, secret_key: bytes | None = None
         session.permanent = True
         session["login"], session["lang"] = logins.start(account.username), account.language
         audit.info("%s logged in from %s", account.username, request.remote_addr)
-        return redirect(local_path(request.args.get("next", "")) or url_for("queue"))
+        # The overview is where a reviewer starts; a link they followed to the login page still wins.
+        return redirect(local_path(request.args.get("next", "")) or url_for("overview"))
 
     @app.post("/logout")
     def logout() -> ResponseReturnValue:
@@ -139,7 +139,25 @@ def create_app(settings: Settings, store: Store, secret_key: bytes | None = None
         return redirect(url_for("login"))
 
     register_pages(app, settings, store)
+    register_overview(app, settings, store)
+    register_lists(app, settings, store)
     return app
+
+
+def _page_context() -> dict[str, Any]:
+    """What every template may use: the words in the reviewer's language, who is logged in, the
+    header's links to the pages this app has (the overview and the lists register their own), ages."""
+
+    def t(key: str, **values: object) -> str:
+        return text(g.lang, key).format(**values)
+
+    return {
+        "t": t,
+        "lang": g.lang,
+        "user": g.get("user"),
+        "nav": nav_links(current_app.view_functions),
+        "age": lambda then: age(g.lang, then, datetime.now(UTC)),
+    }
 
 
 def _secret_key(data_dir: Path) -> bytes:

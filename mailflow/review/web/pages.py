@@ -18,7 +18,7 @@ from mailflow.review.web.origin import local_path
 from mailflow.review.web.safety import quoted_history, sanitized_html
 from mailflow.store.engine import Store
 
-KINDS = ("ack", "followup", "update", "reminder")
+KINDS = ("ack", "followup", "update", "reminder", "digest")
 _INLINE_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 
 

@@ -8,8 +8,6 @@ in test-artifacts/review-queue.png (and the draft page's beside it).
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 from collections.abc import Iterator
 from datetime import date, datetime
@@ -22,9 +20,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.wait import WebDriverWait
 from sqlalchemy import update
 from waitress import create_server
 
@@ -41,6 +37,7 @@ from mailflow.review.web.app import create_app
 from mailflow.schedule.tick import Scheduler
 from mailflow.store.engine import Store
 from mailflow.store.models import Invoice
+from tests.review.web.browser import ARTIFACTS, log_in, shows, start_chromium
 from tests.review.web.conftest import PASSWORD
 from tests.review.web.mail import chinese_complaint, hostile_complaint
 from tests.support.mail import buyer_mail
@@ -48,29 +45,12 @@ from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
 from tests.support.smtp_sink import running_sink
 
-ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
 EDIT = "我们的质检经理王工今天下午会给您回电。"
 
 
 @pytest.fixture
 def chromium() -> Iterator[webdriver.Chrome]:
-    if os.environ.get("MAILFLOW_SKIP_CHROMIUM") == "1":
-        pytest.skip("MAILFLOW_SKIP_CHROMIUM=1: browser tests explicitly opted out")
-    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    if not binary or not driver:
-        raise RuntimeError(
-            "chromium and chromedriver are not installed: `make test` installs Debian's chromium and "
-            "chromium-driver (set MAILFLOW_SKIP_CHROMIUM=1 to skip these tests explicitly)"
-        )
-    options = webdriver.ChromeOptions()
-    options.binary_location = binary
-    for flag in (
-        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        "--window-size=1280,900", "--lang=en-US",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    browser = webdriver.Chrome(options=options, service=Service(executable_path=driver))
+    browser = start_chromium()
     yield browser
     browser.quit()
 
@@ -98,27 +78,27 @@ def test_a_reviewer_edits_and_approves_a_chinese_complaint_reply_in_chromium(
             chromium.find_element(By.NAME, "username").send_keys("manager")
             chromium.find_element(By.NAME, "password").send_keys(PASSWORD)
             chromium.find_element(By.ID, "login").click()
-            _shows(chromium, "待审核草稿")  # the queue, in the reviewer's language
+            shows(chromium, "待审核草稿")  # the queue, in the reviewer's language
             ARTIFACTS.mkdir(exist_ok=True)
             assert chromium.save_screenshot(str(ARTIFACTS / "review-queue.png"))
             chromium.find_element(By.PARTIAL_LINK_TEXT, "货物破损投诉").click()
-            _shows(chromium, "买家来信")
+            shows(chromium, "买家来信")
             assert "这批杯子有很多开裂" in chromium.find_element(By.ID, "buyer-text").text
             assert chromium.save_screenshot(str(ARTIFACTS / "review-draft.png"))
             body = chromium.find_element(By.NAME, "body")
             body.send_keys(f"\n{EDIT}")
             chromium.find_element(By.ID, "approve").click()
-            _shows(chromium, "已批准")  # the decision, said in the reviewer's language
+            shows(chromium, "已批准")  # the decision, said in the reviewer's language
             # The other complaint was no complaint after all: the reviewer corrects its tags.
             chromium.find_element(By.PARTIAL_LINK_TEXT, "Broken mugs").click()
-            _shows(chromium, "更正标签")
+            shows(chromium, "更正标签")
             chromium.find_element(By.CSS_SELECTOR, "#retag summary").click()
             for box in chromium.find_elements(By.CSS_SELECTOR, "#retag input[name=tag]"):
                 if box.is_selected() != (box.get_attribute("value") == "payment:paid"):
                     box.click()
             chromium.find_element(By.ID, "retag-save").click()
-            _shows(chromium, "已撤销")  # case withdrawn, its waiting acknowledgement cancelled
-            _shows(chromium, "manager 更正了标签")
+            shows(chromium, "已撤销")  # case withdrawn, its waiting acknowledgement cancelled
+            shows(chromium, "manager 更正了标签")
         finally:
             server.close()
         (cancelled,) = Outbox(store).drafts("cancelled")
@@ -169,13 +149,9 @@ def test_a_reminder_shows_what_the_buyer_wrote_and_is_not_approved_once_its_invo
     threading.Thread(target=server.run, daemon=True).start()
     try:
         base = f"http://127.0.0.1:{port}"
-        chromium.get(f"{base}/login")
-        chromium.find_element(By.NAME, "username").send_keys("manager")
-        chromium.find_element(By.NAME, "password").send_keys(PASSWORD)
-        chromium.find_element(By.ID, "login").click()
-        _shows(chromium, "Drafts to review")
+        log_in(chromium, base)  # lands on the overview
         chromium.get(f"{base}/drafts/{reminder['id']}")
-        _shows(chromium, "The buyer wrote on")
+        shows(chromium, "The buyer wrote on")
         wrote = chromium.find_element(By.ID, "buyer-wrote").text
         assert wrote.startswith("The buyer wrote on 2026-12-01 that") and "they paid part" in wrote
         assert "<half@harbor-imports.example>" in wrote
@@ -187,15 +163,10 @@ def test_a_reminder_shows_what_the_buyer_wrote_and_is_not_approved_once_its_invo
                 )
             )
         chromium.find_element(By.ID, "approve").click()
-        _shows(chromium, "not approved: invoice INV-7 is held")
+        shows(chromium, "not approved: invoice INV-7 is held")
         assert f"/drafts/{reminder['id']}" in chromium.current_url  # the reason beside the draft
         assert "This reminder cannot be approved now" in chromium.find_element(By.ID, "refusal").text
     finally:
         server.close()
     assert Outbox(store).drafts("pending_review") == [reminder]
     store.close()
-
-
-def _shows(browser: webdriver.Chrome, words: str) -> None:
-    """Wait for the page a click led to (a click returns before the next page has loaded)."""
-    WebDriverWait(browser, 10).until(lambda b: words in b.page_source)

@@ -18,7 +18,7 @@ ELSEWHERE = [
 
 
 @pytest.mark.parametrize("target", ELSEWHERE)
-def test_a_login_link_to_somewhere_a_browser_reads_as_another_site_lands_on_the_queue(
+def test_a_login_link_to_somewhere_a_browser_reads_as_another_site_lands_on_the_overview(
     site: Site, target: str
 ) -> None:
     client = site.app.test_client()
@@ -28,7 +28,7 @@ def test_a_login_link_to_somewhere_a_browser_reads_as_another_site_lands_on_the_
         query_string={"next": target},
         data={"username": "manager", "password": PASSWORD, "csrf_token": token},
     )
-    assert response.headers["Location"] == "/"
+    assert response.headers["Location"] == "/overview"
 
 
 @pytest.mark.parametrize("target", ELSEWHERE)

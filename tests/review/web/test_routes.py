@@ -186,7 +186,7 @@ def test_a_login_link_never_sends_the_reviewer_elsewhere(site: Site) -> None:
         response = client.post(
             f"/login?next={target}", data={"username": "manager", "password": PASSWORD, "csrf_token": token}
         )
-        assert response.headers["Location"] == "/"
+        assert response.headers["Location"] == "/overview"
 
 
 def test_a_scheduled_reminder_is_reviewed_like_a_reply(client: FlaskClient, site: Site) -> None:

@@ -1,0 +1,116 @@
+"""The review page's lists as spreadsheet tables (review/report_export writes them): one row per list
+row, times in UTC as `YYYY-MM-DD HH:MM`, amounts as numbers. Pure: rows in, a Table out."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from mailflow.review.report_export import Table
+
+CASE_COLUMNS = (
+    "case",
+    "severity",
+    "customer",
+    "customer_name",
+    "subject",
+    "categories",
+    "status",
+    "first_message_at",
+    "age_days",
+    "answered_at",
+)
+INVOICE_COLUMNS = (
+    "number",
+    "customer",
+    "customer_name",
+    "amount",
+    "currency",
+    "balance",
+    "due",
+    "days_past_due",
+    "hold",
+)
+CUSTOMER_COLUMNS = (
+    "email",
+    "name",
+    "company",
+    "class",
+    "country",
+    "last_contact_at",
+    "open_cases",
+    "open_balance",
+)
+SENT_COLUMNS = ("draft", "sent_at", "to", "subject", "kind", "approved_by")
+REJECTED_COLUMNS = ("draft", "rejected_at", "rejected_by", "reason", "to", "subject", "kind")
+
+
+def utc_text(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def case_table(rows: Sequence[dict[str, Any]], now: datetime) -> Table:
+    return Table(
+        "cases",
+        CASE_COLUMNS,
+        [
+            {
+                **row,
+                "case": row["id"],
+                "first_message_at": utc_text(row["first_in"]),
+                "age_days": (now - row["first_in"]).days,
+                "answered_at": utc_text(row["first_out"]),
+            }
+            for row in rows
+        ],
+    )
+
+
+def invoice_table(rows: Sequence[dict[str, Any]]) -> Table:
+    return Table("invoices", INVOICE_COLUMNS, rows)
+
+
+def customer_table(rows: Sequence[dict[str, Any]]) -> Table:
+    return Table(
+        "customers",
+        CUSTOMER_COLUMNS,
+        [
+            {
+                **row,
+                "last_contact_at": utc_text(row["last_contact_at"]),
+                "open_balance": "; ".join(f"{b['currency']} {b['amount']}" for b in row["balances"]),
+            }
+            for row in rows
+        ],
+    )
+
+
+def mail_table(rows: Sequence[dict[str, Any]], status: str) -> Table:
+    if status == "sent":
+        return Table(
+            "sent mail",
+            SENT_COLUMNS,
+            [
+                {
+                    **row,
+                    "draft": row["id"],
+                    "sent_at": utc_text(row["sent_at"]),
+                    "approved_by": row["decided_by"],
+                }
+                for row in rows
+            ],
+        )
+    return Table(
+        "rejected mail",
+        REJECTED_COLUMNS,
+        [
+            {
+                **row,
+                "draft": row["id"],
+                "rejected_at": utc_text(row["decided_at"]),
+                "rejected_by": row["decided_by"],
+            }
+            for row in rows
+        ],
+    )

@@ -1,0 +1,347 @@
+"""The lists of cases, invoices, customers and sent or rejected mail, on SQLite and PostgreSQL: each
+filter, paging, the downloads, logins and escaping, against numbers counted by hand below."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import pytest
+import time_machine
+from flask.testing import FlaskClient
+from openpyxl import load_workbook
+
+from mailflow.review.list_tables import CASE_COLUMNS
+from tests.review.web.list_book import Book, ListSite, at, csv_rows, frozen, list_site, xlsx_rows
+
+__all__ = ["frozen", "list_site"]  # the fixtures, used by name
+HOSTILE = "<script>alert('x')</script>"
+
+
+@dataclass
+class Ids:
+    lihua: int
+    maria: int
+    mallory: int
+    dieter: int
+    kiri: int
+    cases: list[int]  # case 1..5 at index 0..4
+    invoices: list[int]  # invoice 1..6
+    drafts: dict[str, int]
+
+
+def _book(book: Book) -> Ids:
+    """Five customers, five cases, six invoices, four drafts; the comments say what each one is for."""
+    lihua = book.customer("lihua@huamei.example", "Li Hua", timezone="Asia/Shanghai", listed=True,
+                          annual_sales=Decimal(700))  # fmt: skip
+    maria = book.customer(
+        "maria@casa.example", "Maria", company="Casa Bella", listed=True, annual_sales=Decimal(200)
+    )
+    mallory = book.customer("mallory@evil.example", HOSTILE)  # not listed: no class
+    dieter = book.customer(
+        "dieter@haus.example", "Dieter", country="DE", listed=True, annual_sales=Decimal(100)
+    )
+    kiri = book.customer("kiri@kiwi.example", "Kiri", timezone="Pacific/Auckland", listed=True, class_set="A")
+    # Computed classes among the listed (1000 of sales): Li Hua A (0 % before her), Maria B (70 %),
+    # Dieter C (90 %); Kiri's list says A.
+    c1 = book.case(lihua, "Cracked mugs", "high", "open", ["quality"], at(11, 30, 9))
+    book.contact(lihua, "in", at(11, 30, 9), "Cracked mugs", "Many mugs cracked.", c1)  # W49, unanswered
+    c2 = book.case(maria, "Late container", "medium", "acknowledged", ["shipping"], at(11, 24, 10))
+    book.contact(maria, "in", at(11, 24, 10), "Late container", "Three weeks late.", c2)  # W48
+    book.contact(maria, "out", at(11, 24, 13), "Re: Late container", "We are sorry.", c2)
+    c3 = book.case(lihua, "Wrong terms", "low", "resolved", ["contract", "shipping"], at(11, 10, 8))
+    book.contact(lihua, "in", at(11, 10, 8), "Wrong terms", "", c3)
+    book.contact(lihua, "out", at(11, 11, 8), "Re: Wrong terms", "", c3)
+    c4 = book.case(mallory, HOSTILE, "medium", "open", ["service"], at(11, 20, 8))
+    # Its Date header says the 18th; it reached our server on the 20th: the age counts from the 20th.
+    book.contact(mallory, "in", at(11, 18, 8), HOSTILE, "", c4, arrived=at(11, 20, 8))
+    c5 = book.case(maria, "Not a complaint", "high", "withdrawn", ["quality"], at(11, 15, 8))
+    book.contact(maria, "in", at(11, 15, 8), "Not a complaint", "", c5)
+    book.contact(kiri, "manual", at(11, 20, 9), "call", "Called Kiri.")  # Kiri (A, weekly) is 4 days overdue
+    # Dieter has no contact at all.
+    ack = book.draft("ack", "sent", "Re: Late container", "maria@casa.example", f"ack:case:{c2}", case_id=c2,
+                     customer_id=maria, sent_at=at(11, 24, 13),
+                     events=[("approved", "manager", "", at(11, 24, 12, 50))])  # fmt: skip
+    rejected = book.draft("reminder", "rejected", "Invoice INV-3 is overdue", "maria@casa.example", "reminder:INV-3:1",
+                          customer_id=maria,
+                          events=[("rejected", "boss", f"wrong amount {HOSTILE}", at(11, 28, 9))])  # fmt: skip
+    followup = book.draft("followup", "sent", "How are the mugs?", "lihua@huamei.example", "followup:1",
+                          customer_id=lihua, sent_at=at(11, 26, 7),
+                          events=[("approved", "anna", "", at(11, 26, 6))])  # fmt: skip
+    book.draft(
+        "update", "pending_review", "Weekly news", "dieter@haus.example", "update:1", customer_id=dieter
+    )
+    # Today (Dec 1, 12:00 UTC) is Dec 1 in Shanghai and Los Angeles (the default zone), Dec 2 in Auckland.
+    i1 = book.invoice(
+        lihua, "INV-1", "10000", "USD", date(2026, 11, 15), paid_amount=Decimal(4000)
+    )  # 16 days
+    i2 = book.invoice(kiri, "INV-2", "5000", "USD", date(2026, 11, 1))  # 31 days in Auckland, 30 in UTC
+    i3 = book.invoice(maria, "INV-3", "30000", "CNY", date(2026, 8, 1), hold="buyer says paid")  # 122 days
+    i4 = book.invoice(maria, "INV-4", "2000", "EUR", date(2026, 12, 10))  # not yet due
+    i5 = book.invoice(lihua, "INV-5", "3000", "USD", date(2026, 11, 30), paid_amount=Decimal(3000),
+                      paid_on=date(2026, 11, 20))  # fmt: skip
+    i6 = book.invoice(lihua, "INV-6", "1000", "USD", date(2026, 10, 1), cancelled=True)
+    drafts = {"ack": ack, "rejected": rejected, "followup": followup}
+    return Ids(lihua, maria, mallory, dieter, kiri, [c1, c2, c3, c4, c5], [i1, i2, i3, i4, i5, i6], drafts)
+
+
+@pytest.fixture
+def ids(list_site: ListSite) -> Ids:
+    return _book(list_site.book)
+
+
+@pytest.fixture
+def client(list_site: ListSite, ids: Ids) -> FlaskClient:
+    return list_site.client()
+
+
+def _html(client: FlaskClient, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def _rows(html: str) -> list[str]:
+    """The body rows of the page's list, as text with the tags taken out."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
+    return [re.sub(r"<[^>]+>", " ", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
+
+
+def _case_order(client: FlaskClient, query: str, ids: Ids) -> list[int]:
+    """Case numbers 1..5 in the order the page lists them (found by each case's subject link)."""
+    rows = csv_rows(client.get(f"/cases?{query}&format=csv").data)
+    return [ids.cases.index(int(row["case"])) + 1 for row in rows]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", [1, 2, 4]),  # open: not resolved or withdrawn; high first, then the newest
+        ("status=unanswered", [1, 4]),  # no outbound contact yet; the oldest first within a severity
+        ("status=acknowledged", [2]),
+        ("status=resolved", [3]),
+        ("status=all", [1, 5, 2, 4, 3]),
+        ("status=all&category=shipping", [2, 3]),
+        ("severity=medium", [2, 4]),
+        ("status=all&customer=HUA", [1, 3]),  # the name or email, any case
+        ("status=all&customer=casa.example", [5, 2]),
+        ("older_than_days=7", [2, 4]),  # before Nov 24, 12:00
+        ("older_than_days=11", [4]),  # before Nov 20, 12:00: case 4 arrived at 08:00 that day
+        ("older_than_days=12", []),  # before Nov 19, 12:00: case 4's Date header (the 18th) does not count
+        ("status=all&week=2026-W48", [2]),  # Nov 23 to 29: case 1 (Nov 30) is in W49
+    ],
+)
+def test_each_case_filter_lists_the_cases_counted_by_hand(
+    client: FlaskClient, ids: Ids, query: str, expected: list[int]
+) -> None:
+    assert _case_order(client, query, ids) == expected
+
+
+def test_the_case_page_shows_age_answer_and_links_to_the_acknowledgement(
+    client: FlaskClient, ids: Ids
+) -> None:
+    html = _html(client, "/cases")
+    rows = _rows(html)
+    assert len(rows) == 3
+    assert "Cracked mugs" in rows[0] and "27 h" in rows[0]  # Nov 30 09:00 to Dec 1 12:00
+    assert "2026-11-24 13:00" in rows[1]  # case 2's first answer
+    assert f'href="/drafts/{ids.drafts["ack"]}">Late container</a>' in html
+    assert f'href="/customers/{ids.lihua}">Cracked mugs</a>' in html  # no acknowledgement: the customer
+
+
+def test_unknown_case_filters_are_named_and_left_out(client: FlaskClient, ids: Ids) -> None:
+    html = _html(client, "/cases?status=bogus&severity=%3Cscript%3E&week=2026-W60&older_than_days=x&page=-3")
+    assert "status=bogus" in html and "week=2026-W60" in html and "older_than_days=x" in html
+    assert "<script>" not in html.split("<main>", 1)[1]
+    assert "severity=&lt;script&gt;" in html
+    assert len(_rows(html)) == 3  # the defaults: open cases, page 1
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["INV-3", "INV-2", "INV-1", "INV-4"]),  # open, the longest overdue first
+        ("state=overdue", ["INV-3", "INV-2", "INV-1"]),
+        ("state=held", ["INV-3"]),
+        ("state=paid", ["INV-5"]),
+        ("state=all", ["INV-3", "INV-6", "INV-2", "INV-1", "INV-5", "INV-4"]),
+        ("currency=usd", ["INV-2", "INV-1"]),
+        ("bucket=not_due", ["INV-4"]),
+        ("bucket=1-30", ["INV-1"]),
+        ("bucket=31-60", ["INV-2"]),  # Dec 2 in Auckland: 31 days
+        ("bucket=61-90", []),
+        ("bucket=90%2B", ["INV-3"]),
+        ("customer=maria", ["INV-3", "INV-4"]),
+    ],
+)
+def test_each_invoice_filter_lists_the_invoices_counted_by_hand(
+    client: FlaskClient, query: str, expected: list[str]
+) -> None:
+    rows = csv_rows(client.get(f"/invoices?{query}&format=csv").data)
+    assert [row["number"] for row in rows] == expected
+
+
+def test_days_past_due_cross_a_bucket_at_midnight_in_the_customers_zone(
+    list_site: ListSite, ids: Ids, frozen: time_machine.Traveller
+) -> None:
+    frozen.move_to(at(12, 1, 10, 59))  # 23:59 on Dec 1 in Auckland (NZDT, UTC+13): 30 days
+    client = list_site.client()
+    rows = csv_rows(client.get("/invoices?bucket=1-30&format=csv").data)
+    assert [(row["number"], row["days_past_due"]) for row in rows] == [("INV-2", "30"), ("INV-1", "16")]
+    frozen.move_to(at(12, 1, 11))  # midnight in Auckland: 31 days there, still 30 in UTC
+    rows = csv_rows(client.get("/invoices?bucket=31-60&format=csv").data)
+    assert [(row["number"], row["days_past_due"]) for row in rows] == [("INV-2", "31")]
+
+
+def test_the_invoice_page_shows_balances_and_hold_reasons(client: FlaskClient) -> None:
+    rows = _rows(_html(client, "/invoices"))
+    assert [row.split()[0] for row in rows] == ["INV-3", "INV-2", "INV-1", "INV-4"]
+    assert "30,000.00" in rows[0] and "122" in rows[0] and "buyer says paid" in rows[0]
+    assert "10,000.00" in rows[2] and "6,000.00" in rows[2] and "16" in rows[2]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["kiri", "dieter", "mallory", "maria", "lihua"]),  # the newest first
+        ("class=A", ["kiri", "lihua"]),  # Kiri's list says A; Li Hua's sales make her A
+        ("class=b", ["maria"]),
+        ("class=C", ["dieter"]),
+        ("country=de", ["dieter"]),
+        ("q=casa%20bella", ["maria"]),  # the company
+        ("q=KIWI", ["kiri"]),  # the email
+        ("neglected=1", ["dieter", "kiri"]),  # never contacted first, then Kiri 4 days overdue
+        ("neglected=1&class=A", ["kiri"]),
+    ],
+)
+def test_each_customer_filter_lists_the_customers_counted_by_hand(
+    client: FlaskClient, query: str, expected: list[str]
+) -> None:
+    rows = csv_rows(client.get(f"/customers?{query}&format=csv").data)
+    assert [row["email"].split("@")[0] for row in rows] == expected
+
+
+def test_the_customer_list_shows_class_last_contact_open_cases_and_balances(client: FlaskClient) -> None:
+    rows = {row["email"]: row for row in csv_rows(client.get("/customers?format=csv").data)}
+    assert rows["lihua@huamei.example"] == {
+        "email": "lihua@huamei.example", "name": "Li Hua", "company": "", "class": "A", "country": "",
+        "last_contact_at": "2026-11-30 09:00", "open_cases": "1", "open_balance": "USD 6000.00",
+    }  # fmt: skip
+    assert rows["maria@casa.example"]["open_balance"] == "CNY 30000.00; EUR 2000.00"
+    assert rows["maria@casa.example"]["open_cases"] == "1"  # the withdrawn case is not open
+    assert rows["dieter@haus.example"]["last_contact_at"] == ""
+    assert rows["mallory@evil.example"]["class"] == ""  # not on the reps' list
+    html = _html(client, "/customers?class=B")
+    assert "CNY 30,000.00, EUR 2,000.00" in html
+
+
+def test_sent_and_rejected_mail_say_who_decided(client: FlaskClient, ids: Ids) -> None:
+    sent = csv_rows(client.get("/mail?format=csv").data)
+    assert [(row["draft"], row["sent_at"], row["approved_by"]) for row in sent] == [
+        (str(ids.drafts["followup"]), "2026-11-26 07:00", "anna"),
+        (str(ids.drafts["ack"]), "2026-11-24 13:00", "manager"),
+    ]
+    rejected = csv_rows(client.get("/mail?status=rejected&format=csv").data)
+    assert [(row["rejected_by"], row["reason"], row["rejected_at"]) for row in rejected] == [
+        ("boss", f"wrong amount {HOSTILE}", "2026-11-28 09:00")
+    ]
+    html = _html(client, "/mail?status=rejected")
+    assert f'href="/drafts/{ids.drafts["rejected"]}"' in html
+    assert "wrong amount &lt;script&gt;" in html
+
+
+def test_51_customers_make_two_pages_and_the_links_keep_the_filters(list_site: ListSite) -> None:
+    for number in range(51):
+        list_site.book.customer(f"buyer{number:02d}@shop.example", f"Buyer {number:02d}")
+    list_site.book.customer("other@else.example", "Other")
+    client = list_site.client()
+    first = _html(client, "/customers?q=buyer")
+    assert len(_rows(first)) == 50
+    assert 'href="/customers?q=buyer&amp;page=2"' in first and 'rel="prev"' not in first
+    second = _html(client, "/customers?q=buyer&page=2")
+    assert len(_rows(second)) == 1 and "buyer00@shop.example" in second  # the oldest, last
+    assert 'href="/customers?q=buyer&amp;page=1"' in second and 'rel="next"' not in second
+    assert len(_rows(_html(client, "/customers?q=buyer&page=abc"))) == 50  # not a number: page 1
+    assert len(_rows(_html(client, "/customers?q=buyer&page=99"))) == 1  # past the end: the last page
+    # The downloads hold the whole filtered list, not the page.
+    assert len(csv_rows(client.get("/customers?q=buyer&format=csv").data)) == 51
+    assert len(xlsx_rows(client.get("/customers?q=buyer&format=xlsx").data)) == 51
+
+
+def test_the_downloads_hold_the_same_rows_as_the_list(client: FlaskClient, ids: Ids) -> None:
+    response = client.get("/invoices?state=all&format=xlsx")
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert response.headers["Content-Disposition"] == 'attachment; filename="invoices-20261201.xlsx"'
+    sheet = xlsx_rows(response.data)
+    assert [(row["number"], row["amount"], row["balance"]) for row in sheet] == [
+        ("INV-3", 30000, 30000), ("INV-6", 1000, 1000), ("INV-2", 5000, 5000), ("INV-1", 10000, 6000),
+        ("INV-5", 3000, 0), ("INV-4", 2000, 2000),
+    ]  # fmt: skip
+    cases = xlsx_rows(client.get("/cases?status=all&format=xlsx").data)
+    assert [row["case"] for row in cases] == [ids.cases[i - 1] for i in (1, 5, 2, 4, 3)]
+    assert cases[3]["subject"] == HOSTILE and cases[3]["age_days"] == 11  # Nov 20 08:00 to Dec 1 12:00
+    csv_cases = csv_rows(client.get("/cases?status=all&format=csv").data)
+    assert [row["subject"] for row in csv_cases] == [row["subject"] for row in cases]
+    assert csv_cases[4]["categories"] == "contract,shipping"
+    page = _html(client, "/cases?status=all&severity=high")
+    assert 'href="/cases?status=all&amp;severity=high&amp;format=xlsx"' in page
+    assert 'href="/cases?status=all&amp;severity=high&amp;format=csv"' in page
+
+
+def test_buyer_text_is_escaped_in_every_list(client: FlaskClient) -> None:
+    for url in ("/cases", "/customers", "/invoices?state=all", "/mail?status=rejected"):
+        main = _html(client, url).split("<main>", 1)[1]
+        assert "<script>" not in main, url
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in _html(client, "/cases")
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in _html(client, "/customers")
+
+
+LOGGED_OUT_URLS = (
+    "/cases", "/cases?format=csv", "/cases?format=xlsx", "/invoices", "/invoices?format=xlsx",
+    "/customers", "/customers?neglected=1&format=csv", "/mail", "/mail?status=rejected&format=csv",
+    "/search?q=mugs",
+)  # fmt: skip
+
+
+def test_every_list_and_download_needs_a_login(list_site: ListSite, ids: Ids) -> None:
+    # One site for all the addresses: a logged-out request reads nothing, so they cannot disturb each other.
+    client = list_site.app.test_client()
+    for url in LOGGED_OUT_URLS:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/login"), url
+
+
+def test_the_lists_speak_chinese(client: FlaskClient) -> None:
+    client.get("/cases?lang=zh")
+    html = _html(client, "/cases")
+    assert "投诉案件" in html and "下载整个列表" in html and "质量" in html
+
+
+def test_no_list_fails_on_an_empty_database(list_site: ListSite) -> None:
+    client = list_site.client()
+    for url in (
+        "/cases",
+        "/invoices",
+        "/customers",
+        "/customers?neglected=1",
+        "/mail",
+        "/mail?status=rejected",
+    ):
+        assert "Nothing matches these filters." in _html(client, url)
+
+
+def test_buyer_text_in_a_download_is_never_a_formula(list_site: ListSite) -> None:
+    formula = '=HYPERLINK("http://evil.example","Click")'
+    buyer = list_site.book.customer("eve@evil.example", "-2+3")
+    list_site.book.case(buyer, formula, "high", "open", ["quality"], at(11, 30))
+    client = list_site.client()
+    (row,) = csv_rows(client.get("/cases?format=csv").data)
+    assert row["subject"] == "'" + formula and row["customer_name"] == "'-2+3"
+    sheet = load_workbook(io.BytesIO(client.get("/cases?format=xlsx").data)).active
+    assert sheet is not None
+    subject = sheet.cell(2, CASE_COLUMNS.index("subject") + 1)
+    assert (subject.value, subject.data_type) == (formula, "s")
