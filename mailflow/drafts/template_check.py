@@ -121,7 +121,10 @@ _DIGEST = {
         "median_hours": 5.5,
         "p90_hours": 26.0,
     },
-    "complaints": [{"category": "shipping", "complaints": 4}, {"category": "quality", "complaints": 2}],
+    "complaints": [
+        {"week": "2026-W48", "category": "quality", "complaints": 2},
+        {"week": "2026-W48", "category": "shipping", "complaints": 4},
+    ],
     "top_customers": [{"customer": "maria@harbor-imports.example", "complaints": 3}],
     "overdue": [{"currency": "USD", "amount": "8480.00", "invoices": 2}],
     "neglected": {

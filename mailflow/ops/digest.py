@@ -15,7 +15,7 @@ import each other.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -91,14 +91,15 @@ class WeeklyDigest:
             None,  # ageing and neglect now, each invoice on its customer's own date
         )
         overdue = [row for row in figures.ageing if row["bucket"] != AGEING_BUCKETS[0]]
+        (week,) = figures.response_times  # the period is one ISO week
         mailbox = scheduled_mailbox(self.settings)
         return {
             "week": iso_week(period.first),
             "first_day": period.first.isoformat(),
             "last_day": period.last.isoformat(),
             "now": figures.counts,
-            "answers": _week_total(figures.response_times),
-            "complaints": _per_category(figures.complaints["weeks"]),
+            "answers": week,
+            "complaints": figures.complaints["weeks"],  # one week: a row per category
             "top_customers": figures.complaints["customers"][:5],
             "overdue": _per_currency(overdue),
             "neglected": {"count": len(figures.neglected), "first": figures.neglected[:NEGLECTED_SHOWN]},
@@ -126,23 +127,9 @@ class WeeklyDigest:
         name = self.templates.choose(KIND, None, self.digest.language)
         rendered = self.templates.render(name, context)
         policy = self.settings.replies.review[KIND]
-        row = new_draft_row(
+        return new_draft_row(
             KIND, policy, scheduled_mailbox(self.settings), list(self.digest.to), rendered, key, context
         )
-        return {**row, "next_attempt_at": datetime.now(UTC)}
-
-
-def _week_total(weeks: list[dict[str, Any]]) -> dict[str, Any]:
-    """The period's one week, or zeros when the period touched none."""
-    none = {"complaints": 0, "answered": 0, "within_target": 0, "median_hours": None, "p90_hours": None}
-    return (weeks or [none])[-1]
-
-
-def _per_category(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    totals: dict[str, int] = {}
-    for row in rows:
-        totals[row["category"]] = totals.get(row["category"], 0) + row["complaints"]
-    return [{"category": name, "complaints": count} for name, count in sorted(totals.items())]
 
 
 def _per_currency(rows: list[dict[str, Any]]) -> list[dict[str, str | int]]:

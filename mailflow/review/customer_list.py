@@ -13,18 +13,15 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, true
-from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from mailflow.ledger.customer_classes import abc_classes
-from mailflow.review.list_sql import IN_LIMIT, PAGE_SIZE, Page, contains, page_of
-from mailflow.review.reports import ReportQueries
+from mailflow.review.list_sql import IN_LIMIT, PAGE_SIZE, Page, contains, page_number, page_of
+from mailflow.review.reports import MOMENT, OPEN_INVOICE, ReportQueries
 from mailflow.store.engine import Store
 from mailflow.store.models import CLOSED_CASE_STATUSES, Case, Contact, Customer, Invoice
 
 CLASSES = ("A", "B", "C")
-# The moment of a contact as the neglected report counts it: a buyer's message when it reached us.
-_MOMENT = when((Contact.direction == "in", func.coalesce(Contact.arrived_at, Contact.at)), else_=Contact.at)
 
 
 @dataclass(frozen=True)
@@ -115,7 +112,7 @@ def _in_report_order(
     rows = sorted(session.execute(query), key=lambda row: order[row.email])
     if page is None:
         return rows, len(rows), 1
-    number = min(max(page, 1), max(1, -(-len(rows) // PAGE_SIZE)))
+    number = page_number(page, len(rows))
     return rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE], len(rows), number
 
 
@@ -126,7 +123,7 @@ def _figures(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     figures: dict[int, dict[str, Any]] = defaultdict(dict)
     by_contact = Contact.customer_id.in_(ids) if len(ids) <= IN_LIMIT else true()
     for customer_id, last in session.execute(
-        select(Contact.customer_id, func.max(_MOMENT)).where(by_contact).group_by(Contact.customer_id)
+        select(Contact.customer_id, func.max(MOMENT)).where(by_contact).group_by(Contact.customer_id)
     ):
         figures[customer_id]["last_contact_at"] = last
     by_case = Case.customer_id.in_(ids) if len(ids) <= IN_LIMIT else true()
@@ -139,7 +136,7 @@ def _figures(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:
     by_invoice = Invoice.customer_id.in_(ids) if len(ids) <= IN_LIMIT else true()
     balances = session.execute(
         select(Invoice.customer_id, Invoice.currency, func.sum(Invoice.amount - Invoice.paid_amount))
-        .where(by_invoice, Invoice.cancelled.is_(False), Invoice.paid_amount < Invoice.amount)
+        .where(by_invoice, OPEN_INVOICE)
         .group_by(Invoice.customer_id, Invoice.currency)
         .order_by(Invoice.currency)
     )

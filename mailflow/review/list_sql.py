@@ -25,11 +25,20 @@ class Page:
     rows: list[dict[str, Any]]
     total: int
     number: int = 1
-    size: int = PAGE_SIZE
 
     @property
     def last(self) -> int:
-        return max(1, -(-self.total // self.size))
+        return last_page(self.total)
+
+
+def last_page(total: int) -> int:
+    """How many pages `total` rows fill; an empty list still has its one page."""
+    return max(1, -(-total // PAGE_SIZE))
+
+
+def page_number(asked: int, total: int) -> int:
+    """The page asked for, within the pages there are (past the end: the last)."""
+    return min(max(asked, 1), last_page(total))
 
 
 def like_pattern(query: str) -> str:
@@ -67,6 +76,6 @@ def page_of(session: Session, query: Any, page: int | None) -> tuple[list[Any], 
         rows = list(session.execute(query))
         return rows, len(rows), 1
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery())) or 0
-    number = min(max(page, 1), max(1, -(-total // PAGE_SIZE)))
+    number = page_number(page, total)
     rows = list(session.execute(query.limit(PAGE_SIZE).offset((number - 1) * PAGE_SIZE)))
     return rows, total, number

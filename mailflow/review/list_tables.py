@@ -87,29 +87,18 @@ def customer_table(rows: Sequence[dict[str, Any]]) -> Table:
 
 
 def mail_table(rows: Sequence[dict[str, Any]], status: str) -> Table:
-    if status == "sent":
-        return Table(
-            "sent mail",
-            SENT_COLUMNS,
-            [
-                {
-                    **row,
-                    "draft": row["id"],
-                    "sent_at": utc_text(row["sent_at"]),
-                    "approved_by": row["decided_by"],
-                }
-                for row in rows
-            ],
-        )
+    """Sent mail with when it went and who approved it; rejected mail with when, who and why."""
+    sent = status == "sent"
+    moment, decider = ("sent_at", "approved_by") if sent else ("rejected_at", "rejected_by")
     return Table(
-        "rejected mail",
-        REJECTED_COLUMNS,
+        f"{status} mail",
+        SENT_COLUMNS if sent else REJECTED_COLUMNS,
         [
             {
                 **row,
                 "draft": row["id"],
-                "rejected_at": utc_text(row["decided_at"]),
-                "rejected_by": row["decided_by"],
+                moment: utc_text(row["sent_at"] if sent else row["decided_at"]),
+                decider: row["decided_by"],
             }
             for row in rows
         ],

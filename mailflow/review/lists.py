@@ -11,26 +11,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Date, String, and_, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, String, cast, func, literal, or_, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
 from mailflow.review.list_sql import IN_LIMIT, Page, contains, page_of
+from mailflow.review.queries import SEVERITY_RANK
+from mailflow.review.report_figures import BUCKET_DAYS, local_day
+from mailflow.review.reports import OPEN_INVOICE, RECEIVED, answer_times
 from mailflow.store.engine import Store
 from mailflow.store.models import CLOSED_CASE_STATUSES, Case, Contact, Customer, Draft, DraftEvent, Invoice
 
 CASE_STATUSES = ("open", "acknowledged", "resolved", "unanswered", "all")
 INVOICE_STATES = ("open", "overdue", "held", "paid", "all")
 MAIL_STATUSES = ("sent", "rejected")
-# Days past due each ageing bucket holds (report_figures.ageing_bucket), as (fewest, most).
-BUCKET_DAYS = {"not_due": (None, 0), "1-30": (1, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, None)}
-
-# When the buyer's message reached our server (review/reports counts from the same moment).
-_RECEIVED = func.coalesce(Contact.arrived_at, Contact.at)
-_SEVERITY_ORDER = when({"high": 0, "medium": 1, "low": 2}, value=Case.severity, else_=3)
-_OPEN_INVOICE = and_(Invoice.cancelled.is_(False), Invoice.paid_amount < Invoice.amount)
 
 
 @dataclass(frozen=True)
@@ -77,16 +72,14 @@ class ListQueries:
         if chosen.category:  # categories are a JSON list of plain words: '["quality", "shipping"]'
             query = query.where(cast(Case.categories, String).contains(f'"{chosen.category}"'))
         # A case opened without a buyer's message in the log counts from its opening, as in the reports.
-        first_in = func.coalesce(
-            _contact_of_case("in", func.min(_RECEIVED)).scalar_subquery(), Case.opened_at
-        )
+        first_in = func.coalesce(_contact_of_case("in", func.min(RECEIVED)).scalar_subquery(), Case.opened_at)
         if chosen.older_than_days is not None:
             query = query.where(first_in < now - timedelta(days=chosen.older_than_days))
         if chosen.week is not None:
             monday = datetime.combine(chosen.week, datetime.min.time(), UTC)
             query = query.where(first_in >= monday, first_in < monday + timedelta(weeks=1))
         opened = Case.opened_at.asc() if chosen.status == "unanswered" else Case.opened_at.desc()
-        query = query.order_by(_SEVERITY_ORDER, opened, Case.id.desc())
+        query = query.order_by(SEVERITY_RANK, opened, Case.id.desc())
         with self.sessions() as session:
             if chosen.customer:
                 query = query.where(_customer_holds(session, chosen.customer))
@@ -168,17 +161,17 @@ class ListQueries:
         return Page(found, total, number)
 
     def _local_days(self, session: Session, now: datetime) -> dict[str, date]:
-        """Today's date in each time zone the customers have; "" (no zone given): the default one."""
+        """Today's date in each time zone the customers have, as the ageing report counts it; ""
+        (no zone given): the default one."""
         zones = session.scalars(select(Customer.timezone).distinct()).all()
-        default = _today_in(self.default_timezone, now, now.astimezone(UTC).date())
-        return {"": default, **{zone: _today_in(zone, now, default) for zone in zones if zone}}
+        return {zone: local_day(now, zone or self.default_timezone) for zone in {"", *zones}}
 
     def _invoice_conditions(
         self, session: Session, chosen: InvoiceFilter, today: dict[str, date]
     ) -> list[ColumnElement[bool]]:
         conditions: list[ColumnElement[bool]] = []
         if chosen.state in ("open", "overdue", "held"):
-            conditions.append(_OPEN_INVOICE)
+            conditions.append(OPEN_INVOICE)
         if chosen.state == "overdue":
             conditions.append(Invoice.due < _local_day(today, 0))
         elif chosen.state == "held":
@@ -196,13 +189,6 @@ class ListQueries:
         if chosen.customer:
             conditions.append(_customer_holds(session, chosen.customer))
         return conditions
-
-
-def _today_in(zone: str, now: datetime, fallback: date) -> date:
-    try:
-        return now.astimezone(ZoneInfo(zone)).date()
-    except (ValueError, KeyError):  # a zone the list misspelt: the default zone's day
-        return fallback
 
 
 def _local_day(today: dict[str, date], days_back: int) -> ColumnElement[Any]:
@@ -227,16 +213,8 @@ def _case_times(session: Session, case_ids: list[int]) -> dict[int, tuple[dateti
     """Each case's first buyer message (when it reached us) and our first answer."""
     if not case_ids:
         return {}
-    cases = Contact.case_id.in_(case_ids) if len(case_ids) <= IN_LIMIT else Contact.case_id.is_not(None)
-    found = session.execute(
-        select(
-            Contact.case_id,
-            func.min(when((Contact.direction == "in", _RECEIVED))),
-            func.min(when((Contact.direction == "out", Contact.at))),
-        )
-        .where(cases)
-        .group_by(Contact.case_id)
-    )
+    cases = [Contact.case_id.in_(case_ids)] if len(case_ids) <= IN_LIMIT else []
+    found = session.execute(answer_times(*cases))
     return {case_id: (first_in, first_out) for case_id, first_in, first_out in found}
 
 

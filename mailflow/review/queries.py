@@ -25,7 +25,8 @@ from mailflow.store.models import (
 )
 
 MANUAL_KINDS = ("call", "visit", "note")
-_SEVERITY_ORDER = when({"high": 0, "medium": 1, "low": 2}, value=Case.severity, else_=3)
+# High first: the queue and the case list order by it.
+SEVERITY_RANK = when({"high": 0, "medium": 1, "low": 2}, value=Case.severity, else_=3)
 
 
 class ReviewQueries:
@@ -41,7 +42,7 @@ class ReviewQueries:
             .outerjoin(Case, Draft.case_id == Case.id)
             .outerjoin(Contact, Draft.contact_id == Contact.id)
             .where(Draft.status == "pending_review")
-            .order_by(_SEVERITY_ORDER, Contact.at.desc(), Draft.id.desc())
+            .order_by(SEVERITY_RANK, Contact.at.desc(), Draft.id.desc())
         )
         if kind:
             query = query.where(Draft.kind == kind)

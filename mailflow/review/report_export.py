@@ -20,7 +20,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-AMOUNT_COLUMNS = frozenset({"amount"})  # decimal strings in JSON, numbers in a sheet Excel can sum
+AMOUNT_COLUMNS = frozenset({"amount", "balance"})  # decimal strings in JSON, numbers in a sheet Excel can sum
 # A CSV cell of buyer text that starts like this would be a formula in Excel: it gets a leading quote.
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 

@@ -17,7 +17,10 @@ from typing import Any
 from mailflow.ledger.business_hours import Place, add_business_days, zone
 
 NOWHERE = Place("", "")  # UTC, a Saturday-Sunday weekend, no holidays
-AGEING_BUCKETS = ("not_due", "1-30", "31-60", "61-90", "90+")
+# Days past due each ageing bucket holds, as (fewest, most): the report's buckets and the invoice
+# list's filter of the same name.
+BUCKET_DAYS = {"not_due": (None, 0), "1-30": (1, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, None)}
+AGEING_BUCKETS = tuple(BUCKET_DAYS)
 # Days between two contacts a customer of each cadence expects (schedule.updates.cadence).
 CADENCE_DAYS = {"weekly": 7, "fortnightly": 14, "monthly": 30}
 DEFAULT_WEEKS = 8
@@ -86,13 +89,7 @@ def local_day(now: datetime, timezone: str) -> date:
 
 
 def ageing_bucket(days_past_due: int) -> str:
-    if days_past_due <= 0:
-        return "not_due"
-    if days_past_due <= 30:
-        return "1-30"
-    if days_past_due <= 60:
-        return "31-60"
-    return "61-90" if days_past_due <= 90 else "90+"
+    return next(bucket for bucket, (_, most) in BUCKET_DAYS.items() if most is None or days_past_due <= most)
 
 
 def ageing_rows(invoices: Iterable[tuple[str, Decimal, int, date, date]]) -> list[dict[str, Any]]:

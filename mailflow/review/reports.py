@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy import case as when
 
+from mailflow.config.rules import SEVERITY_ORDER
 from mailflow.ledger.business_hours import Place
 from mailflow.ledger.customer_classes import abc_classes
 from mailflow.review.report_figures import (
@@ -38,12 +39,29 @@ from mailflow.store.models import (
     Invoice,
 )
 
-SEVERITIES = ("high", "medium", "low")
+# Highest first, as the pages show them.
+SEVERITIES = tuple(sorted(SEVERITY_ORDER, key=SEVERITY_ORDER.__getitem__, reverse=True))
 # When the buyer's message reached our server (its Date header only for rows without one): the
-# buyer's clock can say anything. Our own messages and notes keep their time (`at`).
-_RECEIVED = func.coalesce(Contact.arrived_at, Contact.at)
-_MOMENT = when((Contact.direction == "in", _RECEIVED), else_=Contact.at)
-_OPEN_INVOICE = and_(Invoice.cancelled.is_(False), Invoice.paid_amount < Invoice.amount)
+# buyer's clock can say anything. Our own messages and notes keep their time (`at`). The lists
+# (review/lists, review/customer_list) count from the same moments, so a number on the overview
+# and the list behind it agree.
+RECEIVED = func.coalesce(Contact.arrived_at, Contact.at)
+MOMENT = when((Contact.direction == "in", RECEIVED), else_=Contact.at)
+OPEN_INVOICE = and_(Invoice.cancelled.is_(False), Invoice.paid_amount < Invoice.amount)
+
+
+def answer_times(*conditions: Any) -> Select[int | None, Any, Any]:
+    """Each case's first buyer message (when it reached us) and our first answer, of the cases the
+    conditions on the contacts keep."""
+    return (
+        select(
+            Contact.case_id,
+            func.min(when((Contact.direction == "in", RECEIVED))).label("first_in"),
+            func.min(when((Contact.direction == "out", Contact.at))).label("first_out"),
+        )
+        .where(Contact.case_id.is_not(None), *conditions)
+        .group_by(Contact.case_id)
+    )
 
 
 @dataclass(frozen=True)
@@ -119,7 +137,7 @@ class ReportQueries:
             ).all()
         )
         unanswered = [case.first_in for case in open_cases if case.first_out is None]
-        held = session.scalar(select(func.count(Invoice.id)).where(_OPEN_INVOICE, Invoice.hold != ""))
+        held = session.scalar(select(func.count(Invoice.id)).where(OPEN_INVOICE, Invoice.hold != ""))
         bounced = session.scalar(
             select(func.count()).select_from(BouncedAddress).where(BouncedAddress.cleared_at.is_(None))
         )
@@ -145,24 +163,21 @@ class ReportQueries:
                 Customer.timezone,
             )
             .join(Customer, Invoice.customer_id == Customer.id)
-            .where(_OPEN_INVOICE)
+            .where(OPEN_INVOICE)
             .group_by(Invoice.currency, Invoice.due, Customer.timezone)
         )
-        days: dict[str, date] = {}  # the date now in each zone
-        rows = []
-        for currency, balance, count, due, timezone in session.execute(query):
-            where = timezone or self.default_timezone
-            day = on or days.get(where) or days.setdefault(where, local_day(now, where))
-            rows.append((currency, balance, count, due, day))
-        return ageing_rows(rows)
+        return ageing_rows(
+            (currency, balance, count, due, on or local_day(now, timezone or self.default_timezone))
+            for currency, balance, count, due, timezone in session.execute(query)
+        )
 
     def _neglected(
         self, session: Any, cadence: dict[str, str], on: date, until: datetime
     ) -> tuple[list[dict[str, Any]], dict[str, int]]:
         """The neglected customers' rows, and every listed customer's id by address."""
         last_contact = (
-            select(Contact.customer_id, func.max(_MOMENT).label("last"))
-            .where(Contact.customer_id.is_not(None), until > _MOMENT)
+            select(Contact.customer_id, func.max(MOMENT).label("last"))
+            .where(Contact.customer_id.is_not(None), until > MOMENT)
             .group_by(Contact.customer_id)
             .subquery()
         )
@@ -187,16 +202,7 @@ class ReportQueries:
         """Every case with the buyer's first message (the case's opening without one) and our first answer;
         with `since`, only the open ones and those whose first message came at or after it (the weeks of a
         period need no more, and a year of closed cases costs the page a tenth of a second)."""
-        times = (
-            select(
-                Contact.case_id,
-                func.min(when((Contact.direction == "in", _RECEIVED))).label("first_in"),
-                func.min(when((Contact.direction == "out", Contact.at))).label("first_out"),
-            )
-            .where(Contact.case_id.is_not(None))
-            .group_by(Contact.case_id)
-            .subquery()
-        )
+        times = answer_times().subquery()
         query = (
             select(
                 Customer.id,
@@ -217,20 +223,15 @@ class ReportQueries:
         if since is not None:
             first_in = func.coalesce(times.c.first_in, Case.opened_at)
             query = query.where(or_(Case.status.not_in(CLOSED_CASE_STATUSES), first_in >= since))
-        places: dict[tuple[str, str], Place] = {}
-        found = []
-        for row in session.execute(query):
-            where = (row.timezone or self.default_timezone, row.country)
-            place = places.get(where) or places.setdefault(where, Place(*where))
-            found.append(
-                CaseTimes(
-                    row.email,
-                    tuple(row.categories or ()),
-                    row.first_in or row.opened_at,
-                    row.first_out,
-                    place,
-                    row.status not in CLOSED_CASE_STATUSES,
-                    row.id,
-                )
+        return [
+            CaseTimes(
+                row.email,
+                tuple(row.categories or ()),
+                row.first_in or row.opened_at,
+                row.first_out,
+                Place(row.timezone or self.default_timezone, row.country),
+                row.status not in CLOSED_CASE_STATUSES,
+                row.id,
             )
-        return found
+            for row in session.execute(query)
+        ]

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app, g, redirect, render_template, request, session, url_for
+from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
@@ -28,7 +28,7 @@ from mailflow.review.accounts import Accounts, TooManyFailures
 from mailflow.review.sessions import LIFETIME, ReviewSessions
 from mailflow.review.web.i18n import text
 from mailflow.review.web.ids import RowId
-from mailflow.review.web.layout import age, nav_links
+from mailflow.review.web.layout import NAV, age
 from mailflow.review.web.list_pages import register_lists
 from mailflow.review.web.origin import local_path, posted_from_here
 from mailflow.review.web.overview_page import register_overview
@@ -146,7 +146,7 @@ def create_app(settings: Settings, store: Store, secret_key: bytes | None = None
 
 def _page_context() -> dict[str, Any]:
     """What every template may use: the words in the reviewer's language, who is logged in, the
-    header's links to the pages this app has (the overview and the lists register their own), ages."""
+    header's links, ages."""
 
     def t(key: str, **values: object) -> str:
         return text(g.lang, key).format(**values)
@@ -155,7 +155,7 @@ def _page_context() -> dict[str, Any]:
         "t": t,
         "lang": g.lang,
         "user": g.get("user"),
-        "nav": nav_links(current_app.view_functions),
+        "nav": NAV,
         "age": lambda then: age(g.lang, then, datetime.now(UTC)),
     }
 

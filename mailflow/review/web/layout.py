@@ -1,13 +1,10 @@
 """What the frame of every page shows: the header's links and how long something has waited.
 
-Pure data and arithmetic; app.py hands them to the templates. The overview, the lists and
-the search are registered by their own modules, so the header links only to the endpoints
-the running app has: the pages work whichever of them are there.
+Pure data and arithmetic; app.py hands them to the templates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from datetime import datetime
 
 from mailflow.review.web.i18n import text
@@ -26,14 +23,14 @@ NAV = (
 _HOUR, _DAY = 60, 24 * 60
 
 
-def nav_links(endpoints: Collection[str]) -> list[tuple[str, str]]:
-    """The header's entries whose pages exist in this app."""
-    return [(endpoint, word) for endpoint, word in NAV if endpoint in endpoints]
-
-
 def age(language: str, then: datetime, now: datetime) -> str:
     """How long ago, in the unit a reviewer reads at a glance: minutes, then hours, then days."""
-    minutes = max(0, int((now - then).total_seconds() // 60))
+    return waited(language, (now - then).total_seconds() / 3600)
+
+
+def waited(language: str, hours: float) -> str:
+    """A wait of `hours` (the reports count ages in hours) as `age` writes it."""
+    minutes = max(0, int(hours * 60))
     if minutes < _HOUR:
         return text(language, "age_minutes").format(n=minutes)
     if minutes < 2 * _DAY:  # "30 h" says more than "1 d" when a complaint waits a day or so

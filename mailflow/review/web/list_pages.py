@@ -22,7 +22,6 @@ from mailflow.review.customer_list import CLASSES, CustomerFilter, CustomerList
 from mailflow.review.list_sql import Page
 from mailflow.review.list_tables import case_table, customer_table, invoice_table, mail_table
 from mailflow.review.lists import (
-    BUCKET_DAYS,
     CASE_STATUSES,
     INVOICE_STATES,
     MAIL_STATUSES,
@@ -31,12 +30,12 @@ from mailflow.review.lists import (
     ListQueries,
 )
 from mailflow.review.report_export import Table, csv_bytes, xlsx_bytes
+from mailflow.review.report_figures import AGEING_BUCKETS
+from mailflow.review.reports import SEVERITIES
 from mailflow.review.search import GROUP_LIMIT, MIN_LENGTH, Search
 from mailflow.store.engine import Store
 
-SEVERITIES = ("high", "medium", "low")
 CATEGORIES = tuple(tag.split(":", 1)[1] for tag in COMPLAINT_CATEGORIES)  # complaint:quality -> quality
-BUCKETS = tuple(BUCKET_DAYS)
 _WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 _NUMBER = re.compile(r"[0-9]{1,5}")  # a page or a number of days; more is nobody's list
 _CURRENCY, _COUNTRY, _CLASS = re.compile(r"[A-Za-z]{3}"), re.compile(r"[A-Za-z]{2}"), re.compile(r"[ABCabc]")
@@ -115,7 +114,7 @@ def register_lists(app: Flask, settings: Settings, store: Store) -> None:
         wanted = InvoiceFilter(
             state=chosen.choice("state", INVOICE_STATES, "open"),
             currency=chosen.matching("currency", _CURRENCY, _upper) or "",
-            bucket=chosen.choice("bucket", BUCKETS),
+            bucket=chosen.choice("bucket", AGEING_BUCKETS),
             customer=chosen.text("customer"),
         )
         return _list_page(
@@ -124,7 +123,7 @@ def register_lists(app: Flask, settings: Settings, store: Store) -> None:
             lambda page: lists.invoices(wanted, now, page),
             invoice_table,
             states=INVOICE_STATES,
-            buckets=BUCKETS,
+            buckets=AGEING_BUCKETS,
         )
 
     @app.get("/customers")

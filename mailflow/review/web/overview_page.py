@@ -28,6 +28,7 @@ from mailflow.review.report_figures import AGEING_BUCKETS, Period, default_perio
 from mailflow.review.reports import OverviewFigures, ReportQueries
 from mailflow.review.web.charts import bars, stacked_bars
 from mailflow.review.web.i18n import text
+from mailflow.review.web.layout import waited
 from mailflow.store.engine import Store
 
 NEGLECTED_SHOWN = 20  # the oldest; the customers list (?neglected=1) has them all
@@ -176,9 +177,4 @@ def _short(week: str) -> str:
 
 
 def _age(language: str, hours: float | None) -> str:
-    """Hours up to two days ("30 h" says more than "1 d" for a complaint waiting a day or so), then days."""
-    if hours is None:
-        return ""
-    if hours < 48:
-        return text(language, "ov_hours").format(n=int(hours))
-    return text(language, "ov_days").format(n=int(hours // 24))
+    return "" if hours is None else waited(language, hours)
