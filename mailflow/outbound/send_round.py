@@ -62,9 +62,25 @@ class SendRound:
         return drafts
 
     def keep_claims(self) -> None:
+        self._hold_ahead()
         if self.held and time.monotonic() - self.renewed > self.renew_every:
             self.queue.renew(self.held, datetime.now(UTC))
             self.renewed = time.monotonic()
+
+    def _hold_ahead(self) -> None:
+        """The batch claimed ahead is held from the moment its claim is done, not from its turn.
+
+        On a slow server it waits a whole batch for its turn; unrenewed, it would look
+        abandoned to another sender before it is tried.
+        """
+        claimed = self.claimed
+        if claimed is None or not claimed.done() or claimed.exception() is not None:
+            return  # a failed claim is raised by next()
+        drafts, at = claimed.result()
+        waiting = {draft.id for draft in drafts} - self.held
+        if waiting:
+            self.renewed = min(self.renewed, at) if self.held else at
+            self.held.update(waiting)
 
     def record(self, outcomes: list[Outcome], drafts: dict[int, ClaimedDraft], now: datetime) -> None:
         self.held.difference_update(drafts)

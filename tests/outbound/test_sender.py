@@ -401,9 +401,11 @@ def test_claimed_drafts_never_look_abandoned_while_they_wait_their_turn(
 ) -> None:
     """A slow server: the batch claimed ahead waits longer than claim_timeout for its turn."""
     handler, port = sink
-    send = "batch_size = 3\nclaim_timeout_seconds = 0.9"  # renewed every 0.3 s
-    settings, store, _, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 6, send)
-    handler.delay = 0.25  # a batch takes 0.75 s; its successor, claimed at its start, waits as long
+    # Renewed every 0.5 s, checked before each message: a claim is at most 0.5 + 0.3 s old
+    # when all is well, which leaves 0.7 s for a loaded machine (CI once took 0.37 s more).
+    send = "batch_size = 6\nclaim_timeout_seconds = 1.5"
+    settings, store, _, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 12, send)
+    handler.delay = 0.3  # a batch takes 1.8 s; its successor, claimed at its start, waits as long
     ages: list[float] = []
 
     def oldest_claim() -> None:
@@ -412,8 +414,8 @@ def test_claimed_drafts_never_look_abandoned_while_they_wait_their_turn(
         ages.append(max((datetime.now(UTC) - at).total_seconds() for at in claimed))
 
     handler.on_accept = oldest_claim
-    assert Sender(settings, store).run_until_empty() == {"sent": 6}
-    assert len(ages) == 6 and max(ages) < 0.9, ages  # another sender would have taken none of them
+    assert Sender(settings, store).run_until_empty() == {"sent": 12}
+    assert len(ages) == 12 and max(ages) < 1.5, ages  # another sender would have taken none of them
     store.close()
 
 
