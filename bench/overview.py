@@ -52,7 +52,7 @@ from tests.support.settings import write_settings
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "mailflow" / "store" / "migrations"
 CACHE = Path(tempfile.gettempdir()) / "mailflow-bench-overview"
-DATA_VERSION = 4  # bump when overview_data changes what it writes: the cached files are then stale
+DATA_VERSION = 5  # bump when overview_data changes what it writes: the cached files are then stale
 PASSWORD = "bench password 19"
 PAGE_GOAL, LIST_GOAL, EXPORT_GOAL = 300.0, 150.0, 3000.0
 SLOW_SECONDS = 10.0
@@ -72,6 +72,8 @@ PAGES = (
     ("search PO4500", "/search?q=PO4500", LIST_GOAL),
     ("search container", "/search?q=CSQU", LIST_GOAL),
     ("search customer", "/search?q=buyer4711", LIST_GOAL),
+    ("search found nowhere", "/search?q=qqzx7", LIST_GOAL),
+    ("search Cyrillic, nowhere", "/search?q=%D0%A9%D0%A9%D0%AE", LIST_GOAL),
 )
 EXPORTS = (
     ("invoices open XLSX", "/invoices?state=open&format=xlsx"),

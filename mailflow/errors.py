@@ -17,6 +17,11 @@ class ConfigError(MailflowError):
     """settings.toml is missing, malformed, or a value is wrong; names the key."""
 
 
+class UsageError(MailflowError):
+    """A command asked for what does not apply: a case move its state does not allow, an unknown
+    name, a malformed amount or date. Exit status 2, like a mistake on the command line."""
+
+
 class SecretError(ConfigError):
     """A secret reference (env:/file:/cmd:) could not be resolved."""
 

@@ -100,6 +100,7 @@ def _render(draft: dict[str, Any], buyer_wrote: str = "") -> str:
         f"Draft {draft['id']} ({draft['kind']}, {draft['status']}, review {draft['policy']})",
         f"From: {draft['from']}",
         f"To: {', '.join(draft['to'])}",
+        *([f"Cc: {', '.join(draft['cc'])}"] if draft.get("cc") else []),
         f"Subject: {draft['subject']}",
         f"In-Reply-To: <{draft['in_reply_to']}>" if draft["in_reply_to"] else "",
         f"Message-ID: <{draft['message_id']}>",

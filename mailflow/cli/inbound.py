@@ -1,11 +1,11 @@
-"""`mailflow run`, `contacts list/retag`, `cases list/resolve` and `quarantine list/retry`: the mail that came in."""
+"""`mailflow run`, `contacts list/retag` and `quarantine list/retry`: the mail that came in (cases: cli/cases)."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from mailflow.cli.output import command_group, print_rows, reviewer, with_json
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CONTACT_COLUMNS = ("id", "at", "direction", "customer", "subject", "tags", "severity", "language")
-CASE_COLUMNS = ("id", "customer", "status", "severity", "categories", "evidence", "subject")
 QUARANTINE_COLUMNS = ("id", "mailbox", "folder", "uid", "at", "reason")
 
 
@@ -37,11 +36,6 @@ def add_parsers(commands: Any) -> None:
     retag.add_argument("id", type=int, help="the message's id (contacts list)")
     retag.add_argument("--tags", required=True, help='the right tags, comma-separated ("" for none)')
     retag.add_argument("--severity", default="", help="high, medium or low (default: medium for a complaint)")
-
-    cases = command_group(commands, "cases", "complaint cases", with_store=cases_command)
-    with_json(cases.add_parser("list", help="every case"))
-    resolve = cases.add_parser("resolve", help="the complaint is settled; a satisfaction check follows")
-    resolve.add_argument("id", type=int, help="the case's id")
 
     quarantine = command_group(
         commands, "quarantine", "messages that could not be processed", with_store=quarantine_command
@@ -100,16 +94,6 @@ def _retag(args: argparse.Namespace, store: Store) -> int:
     return 0
 
 
-def cases_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
-    if args.action == "list":
-        return print_rows(store.cases(), args.json, CASE_COLUMNS)
-    from mailflow.schedule.store import ScheduleStore
-
-    resolved = ScheduleStore(store).resolve_case(args.id, reviewer(), datetime.now(UTC))
-    print(f"case {resolved['id']} resolved; a satisfaction check follows as scheduled")
-    return 0
-
-
 def quarantine_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     if args.action == "list":
         return print_rows(store.quarantined(), args.json, QUARANTINE_COLUMNS)
@@ -137,7 +121,8 @@ def _retry(settings: Settings, store: Store, quarantine_id: int) -> int:
         parse_limits=settings.parse,
     )
     stored = Ingest(settings, store).save_attachments([result])
-    outcome = resolve_quarantine(store, quarantine_id, result, stored)
+    reopen_within = timedelta(days=settings.cases.reopen_days)
+    outcome = resolve_quarantine(store, quarantine_id, result, stored, reopen_within)
     if outcome.quarantined:
         print(
             f"quarantine {quarantine_id}: still failing: {getattr(result, 'reason', '')}",

@@ -18,7 +18,10 @@ if TYPE_CHECKING:
     from mailflow.config.settings import Settings
     from mailflow.store.engine import Store
 
-CUSTOMER_COLUMNS = ("email", "name", "company", "country", "language", "timezone", "class", "opted_out")
+CUSTOMER_COLUMNS = (
+    "email", "name", "company", "country", "language", "timezone", "class", "opted_out", "payment_days",
+    "credit_limit", "credit_hold_reason",
+)  # fmt: skip
 INVOICE_COLUMNS = (
     "number",
     "customer",
@@ -86,7 +89,7 @@ def template_command(args: argparse.Namespace) -> int:
     return 0
 
 
-def customers_command(args: argparse.Namespace, _settings: Settings, store: Store) -> int:
+def customers_command(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     from mailflow.ledger.sheet_records import customer_records
     from mailflow.ledger.store import ImportRefused, Ledger
 
@@ -97,6 +100,7 @@ def customers_command(args: argparse.Namespace, _settings: Settings, store: Stor
     if errors:
         raise ImportRefused(errors)
     print(f"{args.file}: customers {ledger.import_customers(records)}")
+    _credit_holds(settings, store)
     return 0
 
 
@@ -113,10 +117,12 @@ def invoices_command(args: argparse.Namespace, settings: Settings, store: Store)
             f"invoice {invoice['number']}: paid {invoice['paid_amount']}, balance {invoice['balance']}"
             + _reminders_cancelled(invoice["reminders_cancelled"])
         )
+        _credit_holds(settings, store)
         return 0
     if args.action == "cancel":
         cancelled = ledger.cancel(args.number, reviewer(), " ".join(args.reason.split()))
         print(f"invoice {args.number}: cancelled" + _reminders_cancelled(cancelled))
+        _credit_holds(settings, store)
         return 0
     if args.action == "resume":
         held = ledger.resume(args.number)
@@ -128,7 +134,23 @@ def invoices_command(args: argparse.Namespace, settings: Settings, store: Store)
     days = settings.schedule.hold_from_messages_days
     since = datetime.now(UTC) - timedelta(days=days) if days else None
     print(f"{args.file}: invoices {ledger.import_invoices(args.file, records, messages_since=since)}")
+    _credit_holds(settings, store)
     return 0
+
+
+def _credit_holds(settings: Settings, store: Store) -> None:
+    """What the change did to the credit holds, at once: a payment that clears a hold ends it now."""
+    from mailflow.drafts.headers import UnsafeHeader
+    from mailflow.schedule.hold_notices import HoldNotices
+
+    try:
+        changes = HoldNotices(settings, store).evaluate()
+    except (MailflowError, UnsafeHeader) as exc:  # stored already; the next schedule tick tries again
+        print(f"credit holds not re-evaluated: {exc}", file=sys.stderr)
+        return
+    for change in changes:
+        state = "on credit hold" if change.started else "off credit hold"
+        print(f"customer {change.email}: {state} ({change.reason})")
 
 
 def _reminders_cancelled(count: int) -> str:

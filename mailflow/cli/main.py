@@ -16,8 +16,8 @@ import sys
 from collections.abc import Sequence
 
 from mailflow import logs
-from mailflow.cli import database, drafts, inbound, ledger, model, report, review, schedule, setup
-from mailflow.errors import ConfigError, DatabaseUnreachable, MailflowError
+from mailflow.cli import cases, database, drafts, inbound, ledger, model, report, review, schedule, setup
+from mailflow.errors import ConfigError, DatabaseUnreachable, MailflowError, UsageError
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 # the output was cut short, which a script should be able to tell from success.
 EXIT_BROKEN_PIPE = 141
 
-GROUPS = (inbound, drafts, review, report, ledger, schedule, setup, database, model)
+GROUPS = (inbound, cases, drafts, review, report, ledger, schedule, setup, database, model)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BROKEN_PIPE
     except ConfigError as exc:
         print(f"mailflow: configuration error: {exc}", file=sys.stderr)
+        return 2
+    except UsageError as exc:  # a wrong request, as argparse's own usage errors: exit 2
+        print(f"mailflow: error: {exc}", file=sys.stderr)
         return 2
     except MailflowError as exc:
         for line in exc.details:

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from datetime import time
 from pathlib import Path
 
+from mailflow.config.addresses import address_list
 from mailflow.config.digest import DigestSettings, digest_settings
+from mailflow.config.mailbox import MailboxSettings
 from mailflow.config.paths import beside
 from mailflow.config.table import Table, clock, non_negative, positive, positive_number, weekday
 from mailflow.errors import ConfigError
@@ -21,6 +23,9 @@ class ReminderLevel:
     offset_days: int  # from the due date: -7 is a week before it
     template: str  # the template's category: reminder.<template>.<lang>
     policy: str  # required | auto
+    # Escalation: the mailbox (identity) this level goes from ("" = schedule.mailbox), and who is copied.
+    sender: str = ""
+    cc: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,9 @@ class ScheduleSettings:
     ladder: tuple[ReminderLevel, ...]
     # An invoice import holds new invoices whose buyers wrote about paying in these last days (0: none).
     hold_from_messages_days: int = 14
+    # A "before due" level arrives this many business days before the buyer's payment run
+    # (customers.payment_days; ledger/payment_runs). Without payment days nothing moves.
+    payment_run_lead_business_days: int = 2
     digest: DigestSettings = field(
         default_factory=DigestSettings
     )  # the manager's weekly digest (off by default)
@@ -84,6 +92,7 @@ def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
         news_dir=beside(base, updates.get("news_dir", str, "news")),
         ladder=_ladder(table),
         hold_from_messages_days=non_negative(table, "hold_from_messages_days", 14),
+        payment_run_lead_business_days=non_negative(table, "payment_run_lead_business_days", 2),
         digest=digest_settings(table.table("digest"), table.get("default_timezone", str, "UTC")),
     )
     if settings.hours.start >= settings.hours.end:
@@ -116,9 +125,32 @@ def _ladder(table: Table) -> tuple[ReminderLevel, ...]:
         policy = level.get("policy", str, "required")
         if policy not in ("required", "auto"):
             raise ConfigError(f"{level.key('policy')} must be required or auto")
-        ladder.append(ReminderLevel(level.get("offset_days", int), level.get("template", str), policy))
+        ladder.append(
+            ReminderLevel(
+                level.get("offset_days", int),
+                level.get("template", str),
+                policy,
+                sender=level.get("from", str, ""),
+                cc=address_list(level, "cc"),
+            )
+        )
         level.done()
     offsets = [level.offset_days for level in ladder]
     if offsets != sorted(set(offsets)):
         raise ConfigError("schedule.reminder: offset_days must rise from level to level, none twice")
     return tuple(ladder)
+
+
+def check_reminder_senders(schedule: ScheduleSettings, mailboxes: tuple[MailboxSettings, ...]) -> None:
+    """A level's `from` names a configured mailbox that can send: its SMTP account sends as its
+    address, its Sent folder gets the copy, and its watched inbox gets the buyer's answer."""
+    sending = {box.name: box.smtp is not None for box in mailboxes}
+    for index, level in enumerate(schedule.ladder):
+        key = f"schedule.reminder[{index}].from"
+        if not level.sender:
+            continue
+        if level.sender not in sending:
+            names = ", ".join(sorted(sending)) or "none"
+            raise ConfigError(f"{key}: no mailbox is named {level.sender!r} (mailboxes: {names})")
+        if not sending[level.sender]:
+            raise ConfigError(f"{key}: mailbox {level.sender!r} has no [mailbox.smtp]; nothing could send it")

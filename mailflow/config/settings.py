@@ -10,12 +10,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from mailflow.config.cases import DEFAULT_CASES, CaseSettings, case_settings
 from mailflow.config.fetch import FetchSettings, fetch_settings
+from mailflow.config.ledger import DEFAULT_LEDGER, LedgerSettings, ledger_settings
 from mailflow.config.mailbox import ImapSettings, MailboxSettings, SmtpSettings, mailbox_settings
+from mailflow.config.notify import DEFAULT_NOTIFY, NotifySettings, notify_settings
 from mailflow.config.parse_limits import DEFAULT_LIMITS, ParseLimits, parse_limits
 from mailflow.config.paths import anchor_secrets, anchored, beside, resolve_sqlite
 from mailflow.config.rules import MODEL_OUTPUTS, RuleSet, default_rules_text, load_rules
-from mailflow.config.schedule import ScheduleSettings, schedule_settings
+from mailflow.config.schedule import ScheduleSettings, check_reminder_senders, schedule_settings
 from mailflow.config.secrets import Secret
 from mailflow.config.table import Table, positive, positive_number
 from mailflow.errors import ConfigError
@@ -77,7 +80,7 @@ class HealthSettings:
 # The commented reference that `mailflow init` writes.
 EXAMPLE = Path(__file__).resolve().parent / "settings.example.toml"
 
-REVIEW_KINDS = ("ack", "followup", "satisfaction", "update", "reminder", "digest")
+REVIEW_KINDS = ("ack", "followup", "satisfaction", "update", "reminder", "digest", "solution")
 REVIEW_POLICIES = ("required", "auto")
 
 
@@ -102,6 +105,9 @@ class Settings:
     log: LogSettings = LogSettings("text")
     parse: ParseLimits = DEFAULT_LIMITS  # [parse]: how much of one message the parser reads
     reports: ReportSettings = ReportSettings()  # [reports]: the overview page's and `mailflow report`'s
+    ledger: LedgerSettings = DEFAULT_LEDGER  # [ledger]: credit holds
+    cases: CaseSettings = DEFAULT_CASES  # [cases]: reopening
+    notify: NotifySettings = DEFAULT_NOTIFY  # [cases.notify]: internal notices of complaint cases
 
     @property
     def own_addresses(self) -> frozenset[str]:
@@ -176,11 +182,18 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
     reports_table = root.table("reports") or Table({}, "reports")
     reports = ReportSettings(positive(reports_table, "answer_target_business_days", 1))
     reports_table.done()
+    ledger = ledger_settings(root.table("ledger"))
+    cases_table = root.table("cases")
+    # [cases.notify] is read once the mailboxes are known; taken here, [cases] itself may end.
+    notify_table = cases_table.table("notify") if cases_table else None
+    cases = case_settings(cases_table)
     mailboxes = tuple(mailbox_settings(anchor_secrets(table, base)) for table in root.tables("mailbox"))
     names = [box.name for box in mailboxes]
     for name in names:
         if names.count(name) > 1:
             raise ConfigError(f"mailbox.name: {name!r} is used twice; names must be unique")
+    check_reminder_senders(schedule, mailboxes)
+    notify = notify_settings(notify_table, rules, names, schedule.digest.site_url)
     root.done()
     return Settings(
         path,
@@ -198,6 +211,9 @@ def parse_settings(document: dict[str, Any], path: Path) -> Settings:
         LogSettings(log_format),
         parse,
         reports,
+        ledger=ledger,
+        cases=cases,
+        notify=notify,
     )
 
 

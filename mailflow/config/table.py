@@ -64,7 +64,7 @@ class Table:
 
 ALLOWED_KEYS = {
     "": {"database", "storage", "fetch", "classify", "mailbox", "company", "templates", "review", "replies",
-        "send", "web", "schedule", "health", "log", "parse", "reports"},
+        "send", "web", "schedule", "health", "log", "parse", "reports", "ledger", "cases"},
     "database": {"url"},
     "storage": {"data_dir", "max_attachment_mb"},
     "fetch": {
@@ -78,23 +78,25 @@ ALLOWED_KEYS = {
     },
     "company": {"name"},
     "templates": {"dir"},
-    "review": {"ack", "followup", "satisfaction", "update", "reminder", "digest"},
+    "review": {"ack", "followup", "satisfaction", "update", "reminder", "digest", "solution"},
     "schedule": {
         "enabled", "tick_seconds", "draft_ahead_hours", "business_hours_start", "business_hours_end", "send_at",
         "default_timezone", "max_automatic_per_week", "mailbox", "satisfaction_after_days", "followup", "updates",
-        "reminder", "hold_from_messages_days", "digest",
+        "reminder", "hold_from_messages_days", "digest", "payment_run_lead_business_days",
     },
     "schedule.digest": {"enabled", "weekday", "at", "timezone", "to", "language", "site_url"},
     "schedule.followup": {"after_business_days", "max"},
     "schedule.updates": {"enabled", "weekday", "at", "cadence", "news_dir"},
     "schedule.updates.cadence": {"A", "B", "C"},
-    "schedule.reminder[]": {"offset_days", "template", "policy"},
+    "schedule.reminder[]": {"offset_days", "template", "policy", "from", "cc"},
     "replies": {"max_per_sender_per_day"},
     "web": {"enabled", "host", "port", "secure_cookies", "trusted_proxies"},
     "health": {"enabled", "host", "port"},
     "log": {"format"},
     "parse": {"max_parts", "max_headers"},
     "reports": {"answer_target_business_days"},
+    "ledger": {"hold_after_days_overdue", "hold_notify"},
+    "cases": {"reopen_days", "notify"},
     "send": {
         "batch_size", "interval_seconds", "max_attempts", "retry_seconds", "claim_timeout_seconds", "timeout_seconds",
     },

@@ -1,7 +1,8 @@
 """Acknowledgement drafts: the template context, and what is due.
 
-A complaint case gets at most one acknowledgement, ever: the draft's
-idempotency key is `ack:case:<id>`, unique in the database. Drafting asks the
+A complaint case gets at most one acknowledgement, and one more each time the
+buyer's mail reopens it: the draft's idempotency key is `ack:case:<id>` (then
+`ack:case:<id>:reopen-<n>`), unique in the database. Drafting asks the
 database which recent complaint cases have none yet, so a crash, a restart or
 a second process can neither skip one nor write one twice. None is written to
 one of our own mailboxes (drafts/loop_guard): that answer would come back as mail.
@@ -20,6 +21,7 @@ from mailflow.drafts.loop_guard import loop_reason
 from mailflow.drafts.problems import DraftingProblems
 from mailflow.drafts.rows import new_draft_row
 from mailflow.drafts.templates import TemplateProblem, Templates
+from mailflow.inbound.case_states import ack_key
 from mailflow.inbound.classify.details import DETAILS
 from mailflow.ledger.business_hours import Place, add_business_days, zone
 
@@ -63,14 +65,15 @@ def reply_by(now: datetime, team_zone: str) -> str:
 def complaint_kind(candidate: AckCandidate) -> tuple[str, str]:
     """(category, detail): the case's first category, and the kind the latest message gave it, if any."""
     # The case knows every category the buyer raised; its latest message may only carry photos.
-    categories = _categories(candidate)
+    categories = complaint_categories(candidate)
     category = categories[0] if categories else ""
     stated = {tag.split(":", 1)[1] for tag in candidate.tags if tag.startswith("detail:")}
     detail = next((kind for kind in DETAILS.get(category, ()) if kind in stated), "")
     return category, detail
 
 
-def _categories(candidate: AckCandidate) -> list[str]:
+def complaint_categories(candidate: AckCandidate) -> list[str]:
+    """The case's categories ("quality", "shipping"), else its message's complaint tags'."""
     # A reviewer's correction stores "complaint:shipping", the pipeline "shipping": one spelling here.
     named = candidate.case_categories or [tag for tag in candidate.tags if tag.startswith("complaint:")]
     return [category.removeprefix("complaint:") for category in named]
@@ -102,6 +105,10 @@ class AckCandidate:
     customer_email: str
     customer_name: str
     customer_company: str
+    # An internal notice of the case (drafts/internal) went out or is approved to: the answer may
+    # say that production and inspection are looking at it.
+    internal_notified: bool = False
+    reopened: int = 0  # how often the buyer's mail reopened the case: each time is acknowledged again
 
 
 def mailbox_context(mailbox: MailboxSettings, company_name: str) -> dict[str, str]:
@@ -124,7 +131,7 @@ def ack_context(
     reply_by: str = "",
 ) -> dict[str, Any]:
     """The template's context; `language` is the chosen template's, `reply_by` the ISO date we answer by."""
-    categories = _categories(candidate)
+    categories = complaint_categories(candidate)
     category, detail = complaint_kind(candidate)
     return {
         "customer": {
@@ -149,6 +156,7 @@ def ack_context(
         "references": [reference_label(ref, language) for ref in candidate.references],
         "case": {"id": candidate.case_id, "subject": candidate.case_subject},
         "reply_by": reply_by,
+        "internal_notified": candidate.internal_notified,
     }
 
 
@@ -170,7 +178,7 @@ def ack_draft(
         mailbox,
         [candidate.reply_to or candidate.sender],
         rendered,
-        f"ack:case:{candidate.case_id}",
+        ack_key(candidate.case_id, candidate.reopened),
         context,
         candidate.customer_id,
         candidate.case_id,

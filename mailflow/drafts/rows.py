@@ -24,8 +24,13 @@ def new_draft_row(
     context: dict[str, Any],
     customer_id: int | None = None,
     case_id: int | None = None,
+    cc: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """The row; `policy` "auto" approves it at once. Raises UnsafeHeader for a recipient with CR/LF."""
+    """The row; `policy` "auto" approves it at once. Raises UnsafeHeader for a recipient with CR/LF.
+
+    `cc`: people copied (an escalated reminder's manager): a Cc header and RCPT TOs, never the
+    draft's `recipient`, which the per-sender limit and the bounce check go by.
+    """
     to = [safe_header(address) for address in recipients]
     return {
         "kind": kind,
@@ -38,6 +43,7 @@ def new_draft_row(
         "from_addr": formataddr((mailbox.display_name, mailbox.address)),
         "recipient": to[0],
         "to_addrs": to,
+        "cc_addrs": [safe_header(address) for address in cc if address.lower() not in _lowered(to)],
         "subject": rendered.subject,
         "text": rendered.text,
         "html": rendered.html,
@@ -50,3 +56,8 @@ def new_draft_row(
         "tags": [],
         "reasons": [],
     }
+
+
+def _lowered(addresses: list[str]) -> set[str]:
+    """A buyer who is also on the copy list gets the message once, as its recipient."""
+    return {address.lower() for address in addresses}

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import ColumnElement, Exists, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mailflow.drafts.acknowledgements import AckCandidate
@@ -42,44 +42,23 @@ class Outbox:
 
         Since: by arrival at our server, not the buyer's Date header; history is never answered.
         """
-        no_ack = ~exists().where(Draft.case_id == Case.id, Draft.kind == "ack")
+        # One acknowledgement per case, and one more each time the buyer's mail reopened it
+        # (`ack:case:<id>:reopen-<n>`, inbound/case_states.ack_key).
+        acks = select(func.count(Draft.id)).where(Draft.case_id == Case.id, Draft.kind == "ack")
+        no_ack = acks.scalar_subquery() <= Case.reopened
         photos = exists().where(CaseEvidence.case_id == Case.id)
         query = (
-            select(Contact, Case, Customer, photos)
+            select(Contact, Case, Customer, photos, internal_notice_out())
             .join(Case, Contact.case_id == Case.id)
             .join(Customer, Contact.customer_id == Customer.id)
-            .where(Contact.direction == "in", Contact.automatic.is_(False), Contact.history.is_(False))
-            .where(Contact.arrived_at >= since)
+            .where(*answerable_since(since))
             .where(Case.status == "open", no_ack)
             .order_by(Contact.id)
         )
         latest: dict[int, AckCandidate] = {}
         with self.sessions() as session:
-            for contact, case, customer, has_evidence in session.execute(query):
-                latest[case.id] = AckCandidate(
-                    case_id=case.id,
-                    case_subject=case.subject,
-                    case_severity=case.severity,
-                    case_categories=list(case.categories),
-                    contact_id=contact.id,
-                    mailbox=contact.mailbox,
-                    message_id=contact.message_id,
-                    thread_refs=list(contact.thread_refs),
-                    sender=contact.sender,
-                    reply_to=contact.reply_to,
-                    subject=contact.subject,
-                    body=contact.body,
-                    at=contact.at,
-                    tags=list(contact.tags),
-                    reasons=list(contact.reasons),
-                    language=contact.language,
-                    references=list(contact.trade_refs),
-                    photos=bool(has_evidence) or "photos" in contact.tags,
-                    customer_id=customer.id,
-                    customer_email=customer.email,
-                    customer_name=customer.name,
-                    customer_company=customer.company,
-                )
+            for contact, case, customer, has_evidence, notified in session.execute(query):
+                latest[case.id] = ack_candidate(contact, case, customer, bool(has_evidence), bool(notified))
         return list(latest.values())
 
     def is_bounced(self, address: str) -> bool:
@@ -219,6 +198,60 @@ class Outbox:
             return new_status
 
 
+def answerable_since(since: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Buyer mail an automatic message may follow: not automatic, not history, arrived since `since`.
+
+    By arrival at our server, not the buyer's Date header. Acknowledgements and internal
+    notices (drafts/internal_store) both go by it: neither is ever written for a robot's mail
+    or for what was in a mailbox before mailflow watched it.
+    """
+    return (
+        Contact.direction == "in",
+        Contact.automatic.is_(False),
+        Contact.history.is_(False),
+        Contact.arrived_at >= since,
+    )
+
+
+def internal_notice_out() -> Exists:
+    """Whether an internal notice of the case (drafts/internal) went out or is approved to go."""
+    return exists().where(
+        Draft.case_id == Case.id, Draft.kind == "internal", Draft.status.in_(("approved", "sending", "sent"))
+    )
+
+
+def ack_candidate(
+    contact: Contact, case: Case, customer: Customer, has_evidence: bool, internal_notified: bool = False
+) -> AckCandidate:
+    """A buyer message of a complaint case, as the drafts that answer or pass it on read it."""
+    return AckCandidate(
+        case_id=case.id,
+        case_subject=case.subject,
+        case_severity=case.severity,
+        case_categories=list(case.categories),
+        contact_id=contact.id,
+        mailbox=contact.mailbox,
+        message_id=contact.message_id,
+        thread_refs=list(contact.thread_refs),
+        sender=contact.sender,
+        reply_to=contact.reply_to,
+        subject=contact.subject,
+        body=contact.body,
+        at=contact.at,
+        tags=list(contact.tags),
+        reasons=list(contact.reasons),
+        language=contact.language,
+        references=list(contact.trade_refs),
+        photos=has_evidence or "photos" in contact.tags,
+        customer_id=customer.id,
+        customer_email=customer.email,
+        customer_name=customer.name,
+        customer_company=customer.company,
+        internal_notified=internal_notified,
+        reopened=case.reopened,
+    )
+
+
 def draft_dict(draft: Draft, customer_email: str | None) -> dict[str, Any]:
     return {
         "id": draft.id,
@@ -231,6 +264,8 @@ def draft_dict(draft: Draft, customer_email: str | None) -> dict[str, Any]:
         "case": draft.case_id,
         "from": draft.from_addr,
         "to": list(draft.to_addrs),
+        "cc": list(draft.cc_addrs or ()),
+        "attachments": list(draft.attachment_ids or ()),
         "subject": draft.subject,
         "body": draft.text,
         "html": draft.html,

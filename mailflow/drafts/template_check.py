@@ -76,13 +76,33 @@ def sample_context(
     if kind in ("followup", "satisfaction"):
         return {**common, "case": case, "photos_attached": photos, "number": 1}
     if kind == "reminder":
-        return {**common, "invoice": _SAMPLE_INVOICE, "level": {"offset": 7, "name": category}}
+        return {**common, "invoice": _SAMPLE_INVOICE, "level": {"offset": 7, "name": category, "cc": []}}
     if kind == "update":
         news = "New: stoneware mugs in six glazes.\n\nOur factory is closed 1-7 October."
         return {**common, "week": "2026-W48", "news": news, "invoices": [_SAMPLE_INVOICE], "cases": [case]}
+    if kind in ("digest", "internal", "hold"):  # mail to the team, not to a buyer
+        return _team_context(kind, common, photos, severity)
+    return {**common, **_buyer_reply_context(kind, category, photos, severity), "detail": detail}
+
+
+def _team_context(kind: str, common: dict[str, Any], photos: bool, severity: str) -> dict[str, Any]:
     if kind == "digest":
         return {"company": common["company"], "mailbox": common["mailbox"], **_DIGEST}
-    return {**common, **_ack_context(category, photos, severity), "detail": detail}
+    if kind == "internal":  # a complaint case's notice to the people of its categories (drafts/internal)
+        return {**common, **_internal_context(photos, severity)}
+    return {**common, "hold": _HOLD}  # the credit hold notice to the order desk (schedule/hold_notices)
+
+
+def _buyer_reply_context(kind: str, category: str, photos: bool, severity: str) -> dict[str, Any]:
+    """An acknowledgement's context, or a solution's confirmation's (drafts/solutions), whose
+    `category` is the solution's kind."""
+    if kind != "solution":
+        return _ack_context(category, photos, severity)
+    solution = {"kind": category, "amount": "USD 1,240.00", "currency": "USD", "due": "2026-12-15"}
+    return {
+        "case": {"id": 17, "subject": "Crushed cartons on PO 4500123"},
+        "solution": {**solution, "number": 1},
+    }
 
 
 _SAMPLE_INVOICE = {
@@ -96,6 +116,14 @@ _SAMPLE_INVOICE = {
     "days_overdue": 21,
     "order_ref": "PO 4500123",
     "partly_paid": True,
+}
+
+
+_HOLD = {
+    "reason": "INV-2026-0412 is 31 days overdue",
+    "since": "2026-12-02 09:00 UTC",
+    "ended": "2026-12-09 14:30 UTC",  # "" in a start notice
+    "page": "https://mailflow.example.com/customers/42",  # "" without schedule.digest.site_url
 }
 
 
@@ -184,6 +212,36 @@ def _ack_context(category: str, photos: bool, severity: str) -> dict[str, Any]:
         "references": [{"kind": "po", "value": "4500123", "label": "PO 4500123"}],
         "case": {"id": 17, "subject": "Crushed cartons on PO 4500123"},
         "reply_by": "2026-11-18",
+        "internal_notified": True,  # an internal notice of the case (drafts/internal) is on its way
+    }
+
+
+def _internal_context(photos: bool, severity: str) -> dict[str, Any]:
+    ack = _ack_context("quality", photos, severity)
+    shown = [{"filename": "IMG_0412.jpg", "size": 2_481_152}, {"filename": "IMG_0413.jpg", "size": 2_310_144}]
+    return {
+        "case": {
+            "id": 17,
+            "subject": ack["case"]["subject"],
+            "categories": ["quality"],
+            "severity": severity,
+        },
+        "message": {**ack["message"], "sender": "maria@harbor-imports.example"},
+        "tags": ack["tags"],
+        "reasons": ack["reasons"],
+        "references": ack["references"],
+        "photos": shown if photos else [],
+        # Photos named instead of attached: not stored, not an image, or over the size one notice carries.
+        "photos_left_out": [
+            {"filename": "VID_0414.jpg", "size": 31_457_280, "why": "over the 10 MB one notice carries"}
+        ]
+        if photos
+        else [],
+        "first": not photos,  # the first notice of a case, or a later one with new photos
+        "links": {  # {} without [cases.notify] site_url (or schedule.digest.site_url)
+            "case": "https://mailflow.example.com/cases/17",
+            "customer": "https://mailflow.example.com/customers/42",
+        },
     }
 
 

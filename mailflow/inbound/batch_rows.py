@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from mailflow.config.rules import SEVERITY_ORDER
@@ -43,6 +43,12 @@ class CaseRow:
     severity: str
     id: int | None = None
     changed: bool = False
+    status: str = "open"
+    resolved_at: datetime | None = None
+    # The buyer's complaint reopens this resolved case: written with a conditional UPDATE and
+    # a "reopened" event in the case's timeline (batch_writer), then cleared.
+    reopening: bool = False
+    reopened_by: str = ""  # the Message-ID of the mail that reopened it
 
 
 @dataclass
@@ -138,17 +144,30 @@ def _references(item: Processed) -> list[dict[str, str]]:
     return [{"kind": ref.kind, "value": ref.value} for ref in item.classification.references]
 
 
-def case_for(item: Processed, customer: CustomerRow | None, thread_case: CaseRow | None) -> CaseRow | None:
+def case_for(
+    item: Processed,
+    customer: CustomerRow | None,
+    thread_case: CaseRow | None,
+    reopen_within: timedelta = timedelta(0),
+    now: datetime | None = None,
+) -> CaseRow | None:
     """The case a message belongs to: its thread's, merged with its own complaint, or a new one.
 
     A buyer's complaint in a thread that has a case adds its categories and may
-    raise the severity; one outside any case opens a new case. Everything else
+    raise the severity; one outside any case opens a new case. A complaint on a
+    resolved case within `reopen_within` of its resolution ([cases] reopen_days)
+    reopens it: it was not solved. Later, it opens a new case. Everything else
     stays with its thread's case, if any.
     """
     result = item.classification
     categories = [tag.split(":", 1)[1] for tag in result.tags if tag.startswith("complaint:")]
     if item.direction != "in" or not categories or customer is None:
         return thread_case
+    if thread_case is not None and thread_case.status == "resolved":
+        if not _reopens(item, thread_case, reopen_within, now):
+            return CaseRow(customer, item.mail.subject, categories, result.severity)
+        thread_case.status, thread_case.reopening = "open", True
+        thread_case.reopened_by = item.mail.message_id
     if thread_case is None:
         return CaseRow(customer, item.mail.subject, categories, result.severity)
     merged = sorted(set(thread_case.categories) | set(categories))
@@ -157,6 +176,18 @@ def case_for(item: Processed, customer: CustomerRow | None, thread_case: CaseRow
     if SEVERITY_ORDER[result.severity] > SEVERITY_ORDER.get(thread_case.severity, 0):
         thread_case.severity, thread_case.changed = result.severity, True
     return thread_case
+
+
+def _reopens(item: Processed, case: CaseRow, within: timedelta, now: datetime | None) -> bool:
+    """A person's complaint that reached us within `within` of the resolution; never a robot's
+    mail, nor history (mail that was in the folder before mailflow watched it)."""
+    arrival = item.arrival
+    arrived = (arrival.arrived if arrival else None) or now
+    if within <= timedelta(0) or case.resolved_at is None:
+        return False
+    if item.verdict.automatic or (arrival is not None and arrival.history):
+        return False
+    return arrived is not None and arrived - case.resolved_at <= within
 
 
 def contact_row(item: Processed, location: tuple[str, str, int], now: datetime) -> dict[str, Any]:

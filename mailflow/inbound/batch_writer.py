@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import insert, select, update
@@ -39,6 +40,7 @@ from mailflow.store.bounces import mark_bounced
 from mailflow.store.dialect import dialect_insert
 from mailflow.store.models import (
     Case,
+    CaseEvent,
     CaseEvidence,
     Contact,
     Customer,
@@ -78,8 +80,10 @@ class BatchWriter:
         uidvalidity: int,
         stored: dict[str, bool],
         raw: Mapping[int, bytes],
+        reopen_within: timedelta = timedelta(0),
     ) -> None:
         self.session = session
+        self.reopen_within = reopen_within  # [cases] reopen_days: a complaint reopens a case resolved since
         self.raw = raw
         self.mailbox, self.folder, self.uidvalidity = mailbox, folder, uidvalidity
         self.stored = stored
@@ -96,7 +100,8 @@ class BatchWriter:
         self.cases_by_message = load_thread_cases(self.session, processed, self.customers)
         unthreaded = [item for item in processed if thread_case(item, self.cases_by_message) is None]
         by_id = {case.id: case for case in self.cases_by_message.values() if case.id is not None}
-        self.open_cases = load_open_cases(self.session, unthreaded, self.customers, by_id)
+        since = utcnow() - self.reopen_within if self.reopen_within > timedelta(0) else None
+        self.open_cases = load_open_cases(self.session, unthreaded, self.customers, by_id, since)
         recorded = duplicates = quarantined = 0
         pending: list[PendingContact] = []
         for item in items:
@@ -191,10 +196,10 @@ class BatchWriter:
         mail, result = item.mail, item.classification
         customer = customer_for(item, self.customers)
         continued = thread_case(item, self.cases_by_message) or subject_case(item, self.open_cases)
-        case = case_for(item, customer, continued)
+        case = case_for(item, customer, continued, self.reopen_within, utcnow())
         if case is not None and mail.message_id:
             self.cases_by_message[mail.message_id] = case
-        if case is not None and (case.id is None or self._is_open(case)):
+        if case is not None and (case.id is None or case.reopening or self._is_open(case)):
             remember_open_case(self.open_cases, item, case)
         row = contact_row(item, (self.mailbox, self.folder, self.uidvalidity), utcnow())
         audit.info(
@@ -236,6 +241,7 @@ class BatchWriter:
             entry.row["case_id"] = entry.case.id if entry.case else None
             rows.append(entry.row)
         contact_ids = self._insert(Contact, rows)
+        self._write_reopenings(pending, contact_ids)
         self._write_attachments(pending, contact_ids)
         react(self.session, rows, utcnow())
 
@@ -305,6 +311,38 @@ class BatchWriter:
                 values = {"categories": case.categories, "severity": case.severity}
                 self.session.execute(update(Case).where(Case.id == case.id).values(**values))
                 case.changed = False
+
+    def _write_reopenings(self, pending: list[PendingContact], contact_ids: list[int]) -> None:
+        """The buyer's complaint reopens a resolved case: a conditional UPDATE (a person who
+        reopened or withdrew it meanwhile wins) and a "reopened" event naming the message.
+        Rare: a batch without one costs no statement."""
+        events = []
+        for entry, contact_id in zip(pending, contact_ids, strict=True):
+            case = entry.case
+            if case is None or not case.reopening or case.reopened_by != entry.row["message_id"]:
+                continue
+            case.reopening = False
+            reopened = self.session.execute(
+                update(Case)
+                .where(Case.id == case.id, Case.status == "resolved")
+                .values(status="open", resolved_at=None, reopened=Case.reopened + 1)
+            )
+            if getattr(reopened, "rowcount", 0) != 1:
+                continue
+            message_id, email = entry.row["message_id"], case.customer.email
+            detail = {"contact": contact_id, "message_id": message_id, "from": entry.row["sender"]}
+            events.append(
+                {
+                    "case_id": case.id,
+                    "at": utcnow(),
+                    "actor": "mailflow",
+                    "action": "reopened",
+                    "detail": detail,
+                }
+            )
+            audit.info("%s: case %s reopened by <%s>", email, case.id, message_id, extra={"customer": email})
+        if events:
+            self.session.execute(insert(CaseEvent), events)
 
     def _write_attachments(self, pending: list[PendingContact], contact_ids: list[int]) -> None:
         rows: list[dict[str, Any]] = []

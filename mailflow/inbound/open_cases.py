@@ -4,15 +4,18 @@ By thread: the cases of the messages a batch's mail names in In-Reply-To and
 References. Without threading headers: a buyer's mail may still continue a case
 when it comes from the same company, with the same thread subject and a trade
 reference in common (batch_rows.subject_case decides); the candidates are the
-open cases of the companies that wrote such mail, with the subjects and
-references of their messages.
+open cases of the companies that wrote such mail (and those resolved since
+`reopen_since`, which a complaint may reopen), with the subjects and references
+of their messages. Both read each case's status and resolution with it: deciding
+whether mail reopens a case costs no query of its own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.orm import Session
 
 from mailflow.inbound.batch_rows import CaseRow, CustomerRow, OpenCase, company_key, reference_keys
@@ -30,7 +33,16 @@ def load_thread_cases(
     if not refs:
         return {}
     rows = session.execute(
-        select(Contact.message_id, Case.id, Case.subject, Case.categories, Case.severity, Customer)
+        select(
+            Contact.message_id,
+            Case.id,
+            Case.subject,
+            Case.categories,
+            Case.severity,
+            Case.status,
+            Case.resolved_at,
+            Customer,
+        )
         .join(Case, Contact.case_id == Case.id)
         .join(Customer, Case.customer_id == Customer.id)
         .where(Contact.message_id.in_(refs))
@@ -38,11 +50,12 @@ def load_thread_cases(
     )
     by_id: dict[int, CaseRow] = {}
     by_message: dict[str, CaseRow] = {}
-    for message_id, case_id, subject, categories, severity, customer in rows:
+    for message_id, case_id, subject, categories, severity, status, resolved_at, customer in rows:
         owner = _customer_row(customers, customer)
-        by_message[message_id] = by_id.setdefault(
-            case_id, CaseRow(owner, subject, list(categories), severity, id=case_id)
+        row = CaseRow(
+            owner, subject, list(categories), severity, case_id, status=status, resolved_at=resolved_at
         )
+        by_message[message_id] = by_id.setdefault(case_id, row)
     return by_message
 
 
@@ -59,8 +72,10 @@ def load_open_cases(
     unthreaded: Iterable[Processed],
     customers: dict[str, CustomerRow],
     known: dict[int, CaseRow],
+    reopen_since: datetime | None = None,
 ) -> dict[str, list[OpenCase]]:
-    """Open cases by company key, oldest first; `known` (by id) keeps one CaseRow per case in the batch."""
+    """Open cases by company key, oldest first, and those resolved since `reopen_since`; `known`
+    (by id) keeps one CaseRow per case in the batch."""
     domains: set[str] = set()
     emails: set[str] = set()
     for item in unthreaded:
@@ -79,31 +94,41 @@ def load_open_cases(
             Case.subject,
             Case.categories,
             Case.severity,
+            Case.status,
+            Case.resolved_at,
             Customer,
             Contact.subject,
             Contact.trade_refs,
         )
         .join(Customer, Case.customer_id == Customer.id)
         .outerjoin(Contact, Contact.case_id == Case.id)
-        .where(Case.status.not_in(CLOSED_CASE_STATUSES))
+        .where(_open_or_reopenable(reopen_since))
         .where(or_(Customer.domain.in_(domains), Customer.email.in_(emails)))
         .order_by(Case.id, Contact.id)
     )
     found: dict[int, OpenCase] = {}
     keys: dict[int, str] = {}
-    for case_id, case_subject, categories, severity, customer, subject, references in rows:
+    for case_id, case_subject, categories, severity, status, resolved, customer, subject, refs in rows:
         entry = found.get(case_id)
         if entry is None:
             owner = _customer_row(customers, customer)
-            case = known.setdefault(
-                case_id, CaseRow(owner, case_subject, list(categories), severity, id=case_id)
+            row = CaseRow(
+                owner, case_subject, list(categories), severity, case_id, status=status, resolved_at=resolved
             )
+            case = known.setdefault(case_id, row)
             entry = found[case_id] = OpenCase(case, {thread_subject(case_subject)} - {""})
             keys[case_id] = company_key(customer.email, customer.domain)
         if subject and (normalised := thread_subject(subject)):
             entry.subjects.add(normalised)
-        entry.references |= reference_keys(references or ())
+        entry.references |= reference_keys(refs or ())
     by_company: dict[str, list[OpenCase]] = {}
     for case_id, entry in found.items():
         by_company.setdefault(keys[case_id], []).append(entry)
     return by_company
+
+
+def _open_or_reopenable(reopen_since: datetime | None) -> ColumnElement[bool]:
+    still_open = Case.status.not_in(CLOSED_CASE_STATUSES)
+    if reopen_since is None:
+        return still_open
+    return or_(still_open, and_(Case.status == "resolved", Case.resolved_at >= reopen_since))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
@@ -30,6 +31,7 @@ def record_batch(
     last_uid: int,
     raw: Mapping[int, bytes] | None = None,
     watch_from_uid: int = 0,
+    reopen_within: timedelta = timedelta(0),
 ) -> BatchOutcome:
     """Record a batch and move the checkpoint to `last_uid`, all or nothing.
 
@@ -41,25 +43,30 @@ def record_batch(
     bytes (`raw`, by UID), so one bad message can never block the folder. A
     database that is down (OperationalError) is not the messages' fault: that
     propagates, and the batch is retried later as a whole. `watch_from_uid` is kept
-    with a new checkpoint: the folder's UIDNEXT when mailflow first synced it.
+    with a new checkpoint: the folder's UIDNEXT when mailflow first synced it. A buyer's
+    complaint within `reopen_within` of a case's resolution reopens it ([cases] reopen_days).
     """
     try:
         with store.sessions.begin() as session:
-            writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {})
+            writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {}, reopen_within)
             outcome = writer.record_all(results, savepoints=False)
             _advance(session, mailbox, folder, uidvalidity, last_uid, watch_from_uid)
             return outcome
     except REFUSED_DATA as exc:
         log.info("%s/%s: batch refused (%s); recording one by one", mailbox, folder, type(exc).__name__)
     with store.sessions.begin() as session:
-        writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {})
+        writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {}, reopen_within)
         outcome = writer.record_all(results, savepoints=True)
         _advance(session, mailbox, folder, uidvalidity, last_uid, watch_from_uid)
         return outcome
 
 
 def resolve_quarantine(
-    store: Store, quarantine_id: int, result: Processed | Failed, stored: dict[str, bool]
+    store: Store,
+    quarantine_id: int,
+    result: Processed | Failed,
+    stored: dict[str, bool],
+    reopen_within: timedelta = timedelta(0),
 ) -> BatchOutcome:
     """Record a retried message; on success the quarantine entry is closed, else its reason updated."""
     with store.sessions.begin() as session:
@@ -70,7 +77,9 @@ def resolve_quarantine(
             row.reason = result.reason
             row.attempts += 1
             return BatchOutcome(0, 0, 1)
-        recorder = BatchWriter(session, row.mailbox, row.folder, row.uidvalidity, stored, {row.uid: row.raw})
+        recorder = BatchWriter(
+            session, row.mailbox, row.folder, row.uidvalidity, stored, {row.uid: row.raw}, reopen_within
+        )
         outcome = recorder.record_all([result], savepoints=True)
         row.resolved_at = utcnow()
         return outcome

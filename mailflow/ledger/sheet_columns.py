@@ -38,6 +38,10 @@ CUSTOMER_COLUMNS = (
            Decimal("1200000.00"), ("sales",)),
     Column("opted_out", False, "yes: no customer updates; replies and reminders still go (yes/no, y/n, 1/0)", "no",
            ("opt_out", "optout", "unsubscribed")),
+    Column("payment_days", False, "their payment run, days of the month (25 or 10,25; 31 = the month's last day): "
+           "the before-due reminder arrives ahead of it", "10,25", ("payment_run", "pay_days", "settlement_days")),
+    Column("credit_limit", False, "the most they may owe: an amount and its currency (50000 USD); invoices in "
+           "other currencies do not count against it; empty: no limit", "50000 USD", ("limit",)),
 )  # fmt: skip
 
 INVOICE_COLUMNS = (

@@ -10,6 +10,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from mailflow.ledger.payment_runs import PaymentDaysError, parse_payment_days, payment_days_text
 from mailflow.ledger.sheet_columns import CUSTOMER_COLUMNS, INVOICE_COLUMNS, aliases
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -17,6 +18,8 @@ _CUSTOMER_ALIASES = aliases(CUSTOMER_COLUMNS)
 _INVOICE_ALIASES = aliases(INVOICE_COLUMNS)
 _YES = {"yes", "y", "true", "1", "x", "是"}
 _NO = {"no", "n", "false", "0", "", "否"}
+# "50000 USD", "USD 50,000.00": an amount and a three-letter currency, either way round.
+_LIMIT = re.compile(r"^(?:([A-Z]{3})\s*)?([0-9][0-9,. ]*)(?:\s*([A-Z]{3}))?$")
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,9 @@ class CustomerRecord:
     class_set: str
     annual_sales: Decimal | None
     opted_out: bool
+    payment_days: str = ""  # "10,25": checked and normalised (ledger/payment_runs)
+    credit_limit: Decimal | None = None
+    credit_limit_currency: str = ""
 
 
 @dataclass(frozen=True)
@@ -114,6 +120,32 @@ class _Row:
             self.fail(column, f"not a date (YYYY-MM-DD): {text!r}")
             return None
 
+    def payment_days(self, column: str) -> str:
+        raw = self.values.get(column)
+        # A number cell (25 in XLSX) comes as a float.
+        text = str(int(raw)) if isinstance(raw, float) and raw.is_integer() else self.text(column)
+        try:
+            return payment_days_text(parse_payment_days(text))
+        except PaymentDaysError as exc:
+            self.fail(column, str(exc))
+            return ""
+
+    def credit_limit(self, column: str) -> tuple[Decimal | None, str]:
+        text = self.text(column).upper()
+        if not text:
+            return None, ""
+        found = _LIMIT.match(text)
+        before, after = (found.group(1), found.group(3)) if found else (None, None)
+        if not found or bool(before) == bool(after):
+            self.fail(column, f"expected an amount and its currency, like 50000 USD: {text!r}")
+            return None, ""
+        try:
+            amount = Decimal(found.group(2).replace(",", "").replace(" ", "")).quantize(Decimal("0.01"))
+        except InvalidOperation:
+            self.fail(column, f"not an amount: {text!r}")
+            return None, ""
+        return amount, before or after or ""
+
     def flag(self, column: str) -> bool:
         text = self.text(column).lower()
         if text not in _YES | _NO:
@@ -150,9 +182,14 @@ def customer_records(
             row.fail("class", f"expected A, B or C: {klass!r}")
         sales, opted_out = row.money("annual_sales"), row.flag("opted_out")
         name, company = row.text("name"), row.text("company")
+        payment_days = row.payment_days("payment_days")
+        limit, limit_currency = row.credit_limit("credit_limit")
         records.append(
-            CustomerRecord(email, name, company, country, language, timezone, klass, sales, opted_out)
-        )
+            CustomerRecord(
+                email, name, company, country, language, timezone, klass, sales, opted_out,
+                payment_days, limit, limit_currency,
+            )
+        )  # fmt: skip
     return records, errors
 
 

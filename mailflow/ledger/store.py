@@ -43,6 +43,9 @@ _CUSTOMER_FIELDS = (
     "class_set",
     "annual_sales",
     "opted_out",
+    "payment_days",
+    "credit_limit",
+    "credit_limit_currency",
 )
 
 
@@ -212,6 +215,15 @@ class Ledger:
                 "class": row.class_set or computed[row.id],
                 "annual_sales": str(row.annual_sales) if row.annual_sales is not None else None,
                 "opted_out": row.opted_out,
+                "payment_days": row.payment_days,
+                "credit_limit": (
+                    f"{row.credit_limit} {row.credit_limit_currency}"
+                    if row.credit_limit is not None
+                    else None
+                ),
+                "credit_hold": row.credit_hold_since is not None,
+                "credit_hold_reason": row.credit_hold_reason,
+                "credit_hold_since": row.credit_hold_since.isoformat() if row.credit_hold_since else None,
             }
             for row in rows
         ]

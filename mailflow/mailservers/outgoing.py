@@ -17,3 +17,6 @@ class Outgoing:
     sender: str  # the envelope's MAIL FROM: the mailbox address
     recipients: tuple[str, ...]
     raw: bytes
+    # Envelope recipients beyond `recipients` (the Cc): the message goes to them only when the
+    # server takes at least one of `recipients`, so a copy never goes where the message did not.
+    copies: tuple[str, ...] = ()

@@ -8,6 +8,7 @@ come from the server and name the mailbox, never a password or token.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import smtplib
 import ssl
@@ -69,6 +70,47 @@ class _Client(smtplib.SMTP):
     def _options(self, options: Sequence[str]) -> str:
         return " " + " ".join(options) if options and self.does_esmtp else ""
 
+    def sendmail_with_copies(
+        self, sender: str, recipients: Sequence[str], copies: Sequence[str], raw: bytes
+    ) -> dict[str, tuple[int, bytes]]:
+        """smtplib's sendmail, except that DATA follows only once one of `recipients` is accepted.
+
+        smtplib sends to whoever was accepted: a buyer's address refused and the manager's
+        taken would give the manager a copy of a message the buyer never got, and the
+        draft would count as sent. Here that is the recipients' refusal, as if the copies
+        had not been asked for; a refused copy alone is noted like any partial refusal.
+        """
+        self.ehlo_or_helo_if_needed()
+        options = [f"size={len(raw)}"] if self.does_esmtp and self.has_extn("size") else []
+        code, text = self.mail(sender, options)
+        if code != 250:
+            self._give_up(code)
+            raise smtplib.SMTPSenderRefused(code, text, sender)
+        refused: dict[str, tuple[int, bytes]] = {}
+        for address in (*recipients, *copies):
+            code, text = self.rcpt(address)
+            if code not in (250, 251):
+                refused[address] = (code, text)
+            if code == 421:
+                self.close()
+                raise smtplib.SMTPRecipientsRefused(refused)
+        if all(address in refused for address in recipients):
+            self._give_up(0)
+            raise smtplib.SMTPRecipientsRefused({address: refused[address] for address in recipients})
+        code, text = self.data(raw)
+        if code != 250:
+            self._give_up(code)
+            raise smtplib.SMTPDataError(code, text)
+        return refused
+
+    def _give_up(self, code: int) -> None:
+        """After a refusal: a 421 closes the connection, anything else resets the transaction."""
+        if code == 421:
+            self.close()
+            return
+        with contextlib.suppress(smtplib.SMTPServerDisconnected):  # as smtplib: the next command says so
+            self.rset()
+
 
 class _SslClient(_Client, smtplib.SMTP_SSL):
     pass
@@ -82,7 +124,7 @@ class SmtpConnection:
             raise MailflowError(f"mailbox {mailbox.name} has no [mailbox.smtp] settings")
         self.mailbox, self.settings, self.timeout = mailbox, mailbox.smtp, timeout
         self.where = f"mailbox {mailbox.name} SMTP ({mailbox.smtp.host}:{mailbox.smtp.port})"
-        self.connection: smtplib.SMTP | None = None
+        self.connection: _Client | None = None
 
     def __enter__(self) -> SmtpConnection:
         self.connect()
@@ -144,7 +186,12 @@ class SmtpConnection:
         if self.connection is None:
             raise SendFailed(f"{self.where}: not connected", False)
         try:
-            refused = self.connection.sendmail(message.sender, list(message.recipients), message.raw)
+            if message.copies:
+                refused = self.connection.sendmail_with_copies(
+                    message.sender, message.recipients, message.copies, message.raw
+                )
+            else:
+                refused = self.connection.sendmail(message.sender, list(message.recipients), message.raw)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             texts = _refusals(exc.recipients)

@@ -65,7 +65,10 @@ def run_once(settings: Settings, store: Store, report: Callable[[str], None]) ->
             report(f"error: {exc}")
         finally:
             connection.close()
-    drafted = Drafter(settings, store, problems).run()
+    drafter = Drafter(settings, store, problems)
+    drafted = drafter.run()
+    if drafter.notified:
+        report(f"{drafter.notified} internal notice(s) drafted")
     report(f"{drafted} acknowledgement(s) drafted")
     if settings.schedule.enabled:
         report(f"schedule: {Scheduler(settings, store, problems=problems).tick()}")

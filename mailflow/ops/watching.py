@@ -25,8 +25,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from mailflow.config.settings import MailboxSettings, Settings
 from mailflow.drafts.acknowledgements import draft_acknowledgements
+from mailflow.drafts.internal import draft_internal_notices
+from mailflow.drafts.internal_store import InternalOutbox
 from mailflow.drafts.problems import DraftingProblems
-from mailflow.drafts.store import Outbox
 from mailflow.drafts.templates import Templates
 from mailflow.errors import LoginFailed, MailflowError, database_reason
 from mailflow.inbound.ingest import Ingest, SyncReport
@@ -67,14 +68,16 @@ class Drafter:
 
     def __init__(self, settings: Settings, store: Store, problems: DraftingProblems | None = None) -> None:
         self.settings = settings
-        self.outbox = Outbox(store)
+        self.outbox = InternalOutbox(store)
         self.templates = Templates(settings.replies.templates_dir)
         self.problems = problems or DraftingProblems()
+        self.notified = 0  # internal notices the last run drafted
 
     def run(self) -> int:
-        return draft_acknowledgements(
-            self.settings, self.outbox, self.templates, datetime.now(UTC), self.problems
-        )
+        """The acknowledgements drafted. Internal notices go first: an acknowledgement may mention them."""
+        now = datetime.now(UTC)
+        self.notified = draft_internal_notices(self.settings, self.outbox, self.templates, now, self.problems)
+        return draft_acknowledgements(self.settings, self.outbox, self.templates, now, self.problems)
 
 
 def describe_sync(mailbox: str, folder: str, result: SyncReport) -> str:

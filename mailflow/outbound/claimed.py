@@ -15,6 +15,19 @@ from mailflow.ledger.business_hours import Place
 
 
 @dataclass(frozen=True, slots=True)
+class AttachedFile:
+    """A stored attachment a draft sends as a file (drafts.attachment_ids): what the message says of it.
+
+    Its bytes stay on disk until the moment the draft is sent: the sender reads them
+    then, one message at a time, so a claimed batch of photo notices costs no memory.
+    """
+
+    filename: str
+    content_type: str
+    sha256: str  # where inbound/attachments keeps it
+
+
+@dataclass(frozen=True, slots=True)
 class ClaimedDraft:
     id: int
     kind: str  # ack | followup | satisfaction | update | reminder
@@ -35,3 +48,5 @@ class ClaimedDraft:
     scheduled_for: datetime | None  # scheduled mail waits for the customer's business hours
     bounced: tuple[str, ...] = ()  # recipients a bounce marked and no person cleared
     place: Place | None = None  # the customer's time zone and country, for scheduled mail
+    attachments: tuple[AttachedFile, ...] = ()  # files it carries (an internal notice's photos)
+    cc: tuple[str, ...] = ()  # people copied: a Cc header and RCPT TOs (an escalation's manager)

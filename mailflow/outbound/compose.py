@@ -5,6 +5,8 @@ for line breaks when the draft was made; they are checked again here, as a
 second fence, because the compat32 generator would write them as they are.
 Auto-Submitted only on drafts sent without a person's review (RFC 3834), so
 the buyer's own robots do not answer; List-Unsubscribe on customer updates.
+A draft's copies (an escalated reminder's manager) are its Cc header and, as
+`Outgoing.copies`, RCPT TOs of their own.
 
 The bytes are written here rather than by the email package's generator: it
 parses and refolds every header it is given, which cost more than the SMTP
@@ -19,22 +21,33 @@ from __future__ import annotations
 import base64
 import binascii
 import functools
+import re
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from email.utils import format_datetime, parseaddr
+from urllib.parse import quote
 
 from mailflow.drafts.headers import safe_header
 from mailflow.mailservers.outgoing import Outgoing
-from mailflow.outbound.claimed import ClaimedDraft
+from mailflow.outbound.claimed import AttachedFile, ClaimedDraft
 
 _MAX_7BIT_LINE = 900  # SMTP allows 998 octets a line; longer ASCII lines go as base64
 _FOLD_AT = 76
+# A MIME type as the buyer's mail gave it is written only when it is one (RFC 2045 tokens).
+_MIME_TYPE = re.compile(r"[a-z0-9!#$&^_.+-]+/[a-z0-9!#$&^_.+-]+")
+_PLAIN_FILENAME = re.compile(r"[ -~]{1,200}")  # printable ASCII, short: written as a quoted string
+_FILENAME_CHUNK = 54  # characters of an RFC 2231 continuation, each on its own line
 
 
-def outgoing_message(draft: ClaimedDraft, now: datetime) -> Outgoing:
+def outgoing_message(
+    draft: ClaimedDraft, now: datetime, files: Sequence[tuple[AttachedFile, bytes]] = ()
+) -> Outgoing:
+    """The message's bytes; `files` are the draft's attachments with their bytes (outbound/sender reads them)."""
     headers = [
         ("From", draft.from_addr),
         ("To", ", ".join(draft.to)),
+        *([("Cc", ", ".join(draft.cc))] if draft.cc else []),
         ("Subject", draft.subject),
         ("Date", _date(now.replace(microsecond=0))),
         ("Message-ID", f"<{draft.message_id}>"),
@@ -56,7 +69,8 @@ def outgoing_message(draft: ClaimedDraft, now: datetime) -> Outgoing:
         message_id=draft.message_id,
         sender=address_of(draft.from_addr),
         recipients=draft.to,
-        raw=head.encode("ascii") + _body(draft.body, draft.html),
+        copies=draft.cc,
+        raw=head.encode("ascii") + _with_files(_body(draft.body, draft.html), files),
     )
 
 
@@ -147,3 +161,53 @@ def _part(content: str, subtype: str) -> bytes:
     encoded = b"".join(binascii.b2a_base64(data[i : i + 57]) for i in range(0, len(data), 57))
     head = f'Content-Type: text/{subtype}; charset="utf-8"\r\nContent-Transfer-Encoding: base64\r\n\r\n'
     return head.encode("ascii") + encoded.replace(b"\n", b"\r\n")
+
+
+def _with_files(body: bytes, files: Sequence[tuple[AttachedFile, bytes]]) -> bytes:
+    """The body alone, or a multipart/mixed of the body and the files (an internal notice's photos)."""
+    if not files:
+        return body
+    boundary = f"=_mailflow_{uuid.uuid4().hex}"
+    parts = [
+        f'Content-Type: multipart/mixed;\r\n boundary="{boundary}"\r\n\r\n--{boundary}\r\n'.encode(),
+        body,
+    ]
+    for file, data in files:
+        parts += [f"\r\n--{boundary}\r\n".encode(), _file_part(file, data)]
+    parts.append(f"\r\n--{boundary}--\r\n".encode())
+    return b"".join(parts)
+
+
+def _file_part(file: AttachedFile, data: bytes) -> bytes:
+    content_type = file.content_type.strip().lower()
+    if not _MIME_TYPE.fullmatch(content_type):
+        content_type = "application/octet-stream"
+    name = file.filename or "attachment"
+    head = (
+        f"Content-Type: {content_type};{_parameter('name', name)}\r\n"
+        f"Content-Disposition: attachment;{_parameter('filename', name)}\r\n"
+        "Content-Transfer-Encoding: base64\r\n\r\n"
+    )
+    return head.encode("ascii") + base64.encodebytes(data).replace(b"\n", b"\r\n")
+
+
+def _parameter(key: str, value: str) -> str:
+    """` key="value"`, or RFC 2231 continuations of the UTF-8 (filenames in Chinese): a line each.
+
+    Whatever the buyer's filename holds, no quote, backslash or line break reaches the header.
+    """
+    if _PLAIN_FILENAME.fullmatch(value) and '"' not in value and "\\" not in value:
+        return f'\r\n {key}="{value}"'
+    encoded = quote(value, safe="")
+    pieces: list[str] = []
+    while encoded:
+        # Never split a %XX escape between two lines.
+        cut = min(_FILENAME_CHUNK, len(encoded))
+        while "%" in encoded[max(0, cut - 2) : cut]:
+            cut -= 1
+        pieces.append(encoded[:cut])
+        encoded = encoded[cut:]
+    first = "utf-8''"
+    return ";".join(
+        f"\r\n {key}*{index}*={first if index == 0 else ''}{piece}" for index, piece in enumerate(pieces)
+    )

@@ -23,9 +23,11 @@ from sqlalchemy import (
     and_,
     any_,
     bindparam,
+    case,
     exists,
     insert,
     literal,
+    null,
     or_,
     select,
     text,
@@ -37,12 +39,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from mailflow.ledger.business_hours import Place
-from mailflow.outbound.claimed import ClaimedDraft
+from mailflow.outbound.claimed import AttachedFile, ClaimedDraft
 from mailflow.outbound.compose import address_of
 from mailflow.outbound.outcome import Outcome
 from mailflow.store.bounces import bounced_among, mark_bounced
 from mailflow.store.engine import Store
-from mailflow.store.models import Case, Contact, Customer, Draft, DraftEvent, UTCDateTime
+from mailflow.store.models import (
+    Case,
+    CaseEvent,
+    Contact,
+    Customer,
+    Draft,
+    DraftEvent,
+    StoredAttachment,
+    UTCDateTime,
+)
 
 audit = logging.getLogger("mailflow.audit")
 
@@ -152,6 +163,7 @@ class SendQueue:
                 )
             if went:
                 ids = [draft_id for group in went.values() for draft_id in group]
+                connection.execute(statements.acknowledged_events, {"ids": ids, "now": now})
                 connection.execute(statements.acknowledge, {"ids": ids})
             for outcome in outcomes:
                 for address in outcome.bounced:  # "no such user" at RCPT: the same as a bounce report
@@ -169,6 +181,7 @@ def _with_what_sending_needs(session: Session, rows: Sequence[RowMapping]) -> li
     """
     dead = bounced_among(session, (address for row in rows for address in row["to_addrs"]))
     customers = {row["customer_id"] for row in rows if row["scheduled_for"] and row["customer_id"]}
+    files = _attached_files(session, rows)
     places: dict[int, Place] = {}
     if customers:
         found = session.execute(
@@ -179,12 +192,30 @@ def _with_what_sending_needs(session: Session, rows: Sequence[RowMapping]) -> li
         ClaimedDraft(
             **{field: row[column] for column, field in _SENDING.items()},
             to=tuple(row["to_addrs"]),
+            cc=tuple(row["cc_addrs"] or ()),
             references=tuple(row["thread_refs"]),
             bounced=tuple(address for address in row["to_addrs"] if address.lower() in dead),
             place=places.get(row["customer_id"]) if row["scheduled_for"] else None,
+            attachments=tuple(files[i] for i in row["attachment_ids"] or () if i in files),
         )
         for row in rows
     ]
+
+
+def _attached_files(session: Session, rows: Sequence[RowMapping]) -> dict[int, AttachedFile]:
+    """The files the claimed drafts carry, by attachment id: one query, and none when they carry none."""
+    wanted = {attachment_id for row in rows for attachment_id in row["attachment_ids"] or ()}
+    if not wanted:
+        return {}
+    found = session.execute(
+        select(
+            StoredAttachment.id,
+            StoredAttachment.filename,
+            StoredAttachment.content_type,
+            StoredAttachment.sha256,
+        ).where(StoredAttachment.id.in_(wanted), StoredAttachment.stored.is_(True))
+    )
+    return {row.id: AttachedFile(row.filename, row.content_type, row.sha256) for row in found}
 
 
 _table = cast(Table, Draft.__table__)
@@ -196,7 +227,7 @@ _SENDING = {
     "message_id": "message_id", "in_reply_to": "in_reply_to", "attempts": "attempts", "failure": "failure",
     "scheduled_for": "scheduled_for",
 }  # fmt: skip
-_RETURNED = (*_SENDING, "to_addrs", "thread_refs")
+_RETURNED = (*_SENDING, "to_addrs", "thread_refs", "cc_addrs", "attachment_ids")
 # One statement for every outcome of a batch, and only for drafts still ours.
 _STATE_UPDATE = (
     _table.update()
@@ -238,6 +269,14 @@ def _event(outcome: Outcome) -> dict[str, Any]:
 
 
 _contacts = cast(Table, Contact.__table__)
+
+
+def _of_buyer(column: Any) -> Any:
+    """The column, except for an internal notice (drafts/internal): it went to colleagues, so it is
+    neither a contact with the customer nor an answer to the case (the reports' first answer)."""
+    return case((_table.c.kind == "internal", null()), else_=column)
+
+
 _cases = cast(Table, Case.__table__)
 _dedupe_key = literal("mid:") + _table.c.message_id
 
@@ -256,6 +295,7 @@ class _Statements:
     sent_events: Any
     acknowledge: Any
     arrays: bool
+    acknowledged_events: Any = None  # the cases' timeline: "acknowledged" (case_events), before the UPDATE
 
     def set_states(self, connection: Connection, states: list[dict[str, Any]], now: datetime) -> None:
         if self.arrays:
@@ -275,7 +315,7 @@ def _statements(ids: Any, arrays: bool) -> _Statements:
             "trade_refs", "automatic", "created_at",
         ],
         select(
-            literal("out"), _table.c.customer_id, _table.c.case_id, _table.c.mailbox,
+            literal("out"), _of_buyer(_table.c.customer_id), _of_buyer(_table.c.case_id), _table.c.mailbox,
             bindparam("folder", type_=String), _dedupe_key, _table.c.message_id, _table.c.in_reply_to,
             _table.c.thread_refs, bindparam("sender", type_=String), literal(""), _table.c.subject, _table.c.text,
             _table.c.sent_at, literal([], JSON), literal([], JSON), literal("low"), literal(""), literal([], JSON),
@@ -286,15 +326,20 @@ def _statements(ids: Any, arrays: bool) -> _Statements:
         ["draft_id", "at", "actor", "action", "detail"],
         select(_table.c.id, _table.c.sent_at, literal("mailflow"), literal("sent"), literal("")).where(sent),
     )
-    acknowledge = (
-        _cases.update()
-        .where(
-            _cases.c.status == "open",
-            _cases.c.id.in_(select(_table.c.case_id).where(sent, _table.c.kind == "ack")),
-        )
-        .values(status="acknowledged")
+    acknowledged = (
+        _cases.c.status == "open",
+        _cases.c.id.in_(select(_table.c.case_id).where(sent, _table.c.kind == "ack")),
     )
-    return _Statements(log_contacts, sent_events, acknowledge, arrays)
+    acknowledge = _cases.update().where(*acknowledged).values(status="acknowledged")
+    # Only from open: a case a person already moved on (assessed, agreed...) keeps its state.
+    acknowledged_events = insert(cast(Table, CaseEvent.__table__)).from_select(
+        ["case_id", "at", "actor", "action", "detail"],
+        select(
+            _cases.c.id, bindparam("now", type_=UTCDateTime), literal("mailflow"), literal("acknowledged"),
+            literal({}, JSON),
+        ).where(*acknowledged),
+    )  # fmt: skip
+    return _Statements(log_contacts, sent_events, acknowledge, arrays, acknowledged_events)
 
 
 _BY_DIALECT = {

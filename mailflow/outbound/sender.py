@@ -23,11 +23,12 @@ from datetime import UTC, datetime, timedelta
 from mailflow.config.settings import MailboxSettings, Settings
 from mailflow.drafts.headers import UnsafeHeader
 from mailflow.errors import MailflowError
+from mailflow.inbound.attachments import AttachmentStore
 from mailflow.ledger.business_hours import Place, next_open
 from mailflow.mailservers.imap import ImapConnection
 from mailflow.mailservers.outgoing import Outgoing
 from mailflow.mailservers.smtp import SendFailed, SmtpConnection, dead_addresses, partly_refused
-from mailflow.outbound.claimed import ClaimedDraft
+from mailflow.outbound.claimed import AttachedFile, ClaimedDraft
 from mailflow.outbound.compose import outgoing_message
 from mailflow.outbound.outcome import Outcome, after_failure, sent
 from mailflow.outbound.send_queue import SendQueue
@@ -134,6 +135,7 @@ class _MailboxDelivery:
         assert mailbox.smtp is not None
         self.mailbox, self.settings, self.queue, self.stop = mailbox, settings, queue, stop
         self.save_sent = mailbox.smtp.save_sent
+        self.attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
         self.smtp: SmtpConnection | None = None
         self.imap: ImapConnection | None = None
         self.sent_folder: str | None = None
@@ -164,8 +166,9 @@ class _MailboxDelivery:
 
     def _send(self, smtp: SmtpConnection, draft: ClaimedDraft) -> Outcome:
         now = datetime.now(UTC)
+        files, missing = self._files(draft)
         try:
-            message = outgoing_message(draft, now)
+            message = outgoing_message(draft, now, files)
             refused = smtp.send(message)
         except UnsafeHeader as exc:
             return self._failed(draft, f"unsafe header: {exc}", permanent=True)
@@ -173,9 +176,27 @@ class _MailboxDelivery:
             self._close_smtp()  # the server's state is unknown: the next draft gets a fresh connection
             return self._failed(draft, str(exc), exc.permanent, exc.refused)
         folder, copy_note = self._save_copy(message, now)
-        note = "; ".join(text for text in (partly_refused(refused), copy_note) if text)
+        note = "; ".join(text for text in (partly_refused(refused), copy_note, missing) if text)
         audit.info("<%s> sent to %s (draft %s)", draft.message_id, ", ".join(draft.to), draft.id)
         return sent(draft.id, draft.attempts, now, folder, note, dead_addresses(refused))
+
+    def _files(self, draft: ClaimedDraft) -> tuple[list[tuple[AttachedFile, bytes]], str]:
+        """The draft's files with their bytes, read now: one message's photos in memory at a time.
+
+        A file gone from disk is no reason to keep colleagues from the rest: it is named in the draft's history.
+        """
+        if not draft.attachments:
+            return [], ""
+        files, missing = [], []
+        for file in draft.attachments:
+            try:
+                files.append((file, self.attachments.path_for(file.sha256).read_bytes()))
+            except OSError as exc:
+                log.warning(
+                    "<%s> draft %s: %s not attached: %s", draft.message_id, draft.id, file.filename, exc
+                )
+                missing.append(file.filename)
+        return files, f"sent without {', '.join(missing)}: not found on disk" if missing else ""
 
     def _failed(
         self, draft: ClaimedDraft, error: str, permanent: bool, bounced: tuple[str, ...] = ()

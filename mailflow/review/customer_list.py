@@ -7,7 +7,7 @@ Part of the store's readers, like review/lists: plain dictionaries out, the call
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -30,6 +30,7 @@ class CustomerFilter:
     country: str = ""
     query: str = ""  # a piece of the name, company or email
     neglected: bool = False
+    on_hold: bool = False  # on credit hold (ledger/credit_hold_store keeps it on the customer)
 
 
 class CustomerList:
@@ -41,36 +42,61 @@ class CustomerList:
     def customers(self, chosen: CustomerFilter, now: datetime, page: int | None = 1) -> Page:
         """The newest customers first; neglected ones in the report's order (never contacted, then the
         longest overdue)."""
-        order: dict[str, int] | None = None
         if chosen.neglected:
-            neglected = self.reports.neglected(self.cadence, now.astimezone(UTC).date(), now)
-            order = {row["customer"]: index for index, row in enumerate(neglected)}
-        query = select(
-            Customer.id, Customer.email, Customer.name, Customer.company, Customer.country, Customer.class_set,
-            Customer.listed,
-        )  # fmt: skip
+            return self._neglected(chosen, now, page)
+        query = _columns()
         with self.sessions() as session:
             # Classes from sales take every listed customer's sales: read only when a filter or a row needs them.
             classes = _classes_from_sales(session) if chosen.klass else None
             query = query.where(*_conditions(session, chosen, classes or {}))
-            if order is None:
-                rows, total, number = page_of(session, query.order_by(Customer.id.desc()), page)
-            else:
-                rows, total, number = _in_report_order(
-                    session, query.where(Customer.email.in_(order)), order, page
-                )
+            rows, total, number = page_of(session, query.order_by(Customer.id.desc()), page)
             found = [row._asdict() for row in rows]
             if classes is None and any(row["listed"] and not row["class_set"] for row in found):
                 classes = _classes_from_sales(session)
             figures = _figures(session, [row["id"] for row in found])
-        for row in found:
-            del row["listed"]
-            row["class"] = row.pop("class_set") or (classes or {}).get(row["id"], "")  # unlisted: no class
-            row.update(figures.get(row["id"], {}))
-            row.setdefault("last_contact_at", None)
-            row.setdefault("open_cases", 0)
-            row.setdefault("balances", [])
-        return Page(found, total, number)
+        return Page(_finished(found, classes or {}, figures), total, number)
+
+    def _neglected(self, chosen: CustomerFilter, now: datetime, page: int | None) -> Page:
+        """The report's neglected customers, in its order, with the other filters; the report's rows
+        carry each one's class, so sales are read once, and only the shown page's rows are fetched."""
+        rows, ids = self.reports.neglected_with_ids(self.cadence, now.astimezone(UTC).date(), now)
+        classes = {ids[row["customer"]]: row["class"] for row in rows}
+        ordered = [ids[row["customer"]] for row in rows if row["class"] == (chosen.klass or row["class"])]
+        with self.sessions() as session:
+            conditions = _conditions(session, replace(chosen, klass=""), {})
+            if conditions:  # country or a piece of text: the ids that have it, not thousands of ids sent
+                kept = set(session.scalars(select(Customer.id).where(*conditions)))
+                ordered = [customer_id for customer_id in ordered if customer_id in kept]
+            number = 1 if page is None else page_number(page, len(ordered))
+            shown = ordered if page is None else ordered[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+            # A download takes every listed customer (no list of ids in the statement); a page its 50.
+            wanted = Customer.listed.is_(True) if page is None else Customer.id.in_(shown)
+            by_id = {row.id: row._asdict() for row in session.execute(_columns().where(wanted))}
+            # One taken off the list between the two reads is left out, not an error.
+            found = [by_id[customer_id] for customer_id in shown if customer_id in by_id]
+            figures = _figures(session, shown)
+        return Page(_finished(found, classes, figures), len(ordered), number)
+
+
+def _columns() -> Any:
+    return select(
+        Customer.id, Customer.email, Customer.name, Customer.company, Customer.country, Customer.class_set,
+        Customer.listed, Customer.credit_hold_reason,
+    )  # fmt: skip
+
+
+def _finished(
+    found: list[dict[str, Any]], classes: dict[int, str], figures: dict[int, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The rows as the page and the downloads show them: a class (unlisted: none) and the figures."""
+    for row in found:
+        del row["listed"]
+        row["class"] = row.pop("class_set") or classes.get(row["id"], "")
+        row.update(figures.get(row["id"], {}))
+        row.setdefault("last_contact_at", None)
+        row.setdefault("open_cases", 0)
+        row.setdefault("balances", [])
+    return found
 
 
 def _classes_from_sales(session: Session) -> dict[int, str]:
@@ -94,6 +120,8 @@ def _conditions(
         )
     if chosen.country:
         conditions.append(Customer.country == chosen.country)
+    if chosen.on_hold:
+        conditions.append(Customer.credit_hold_since.is_not(None))
     if chosen.query:
         conditions.append(
             or_(
@@ -104,16 +132,6 @@ def _conditions(
             )
         )
     return conditions
-
-
-def _in_report_order(
-    session: Session, query: Any, order: dict[str, int], page: int | None
-) -> tuple[list[Any], int, int]:
-    rows = sorted(session.execute(query), key=lambda row: order[row.email])
-    if page is None:
-        return rows, len(rows), 1
-    number = page_number(page, len(rows))
-    return rows[(number - 1) * PAGE_SIZE : number * PAGE_SIZE], len(rows), number
 
 
 def _figures(session: Session, ids: list[int]) -> dict[int, dict[str, Any]]:

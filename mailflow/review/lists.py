@@ -23,7 +23,8 @@ from mailflow.review.reports import OPEN_INVOICE, RECEIVED, answer_times
 from mailflow.store.engine import Store
 from mailflow.store.models import CLOSED_CASE_STATUSES, Case, Contact, Customer, Draft, DraftEvent, Invoice
 
-CASE_STATUSES = ("open", "acknowledged", "resolved", "unanswered", "all")
+# "open": every state not closed (inbound/case_states); the others one state each.
+CASE_STATUSES = ("open", "acknowledged", "assessed", "agreed", "in_progress", "resolved", "unanswered", "all")
 INVOICE_STATES = ("open", "overdue", "held", "paid", "all")
 MAIL_STATUSES = ("sent", "rejected")
 

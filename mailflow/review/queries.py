@@ -131,6 +131,14 @@ class ReviewQueries:
                     "email": customer.email,
                     "name": customer.name,
                     "company": customer.company,
+                    "credit_hold_since": customer.credit_hold_since,  # None: not on credit hold
+                    "credit_hold_reason": customer.credit_hold_reason,
+                    "credit_limit": (
+                        f"{customer.credit_limit:,.2f} {customer.credit_limit_currency}"
+                        if customer.credit_limit is not None
+                        else ""
+                    ),
+                    "payment_days": customer.payment_days,
                 },
                 "timeline": [
                     {**_timeline_entry(c), "corrections": corrections.get(c.id, [])} for c in contacts

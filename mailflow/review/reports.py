@@ -122,8 +122,14 @@ class ReportQueries:
 
     def neglected(self, cadence: dict[str, str], on: date, until: datetime) -> list[dict[str, Any]]:
         """Listed customers without a contact (in, out or manual) before `until` within their cadence."""
+        return self.neglected_with_ids(cadence, on, until)[0]
+
+    def neglected_with_ids(
+        self, cadence: dict[str, str], on: date, until: datetime
+    ) -> tuple[list[dict[str, Any]], dict[str, int]]:
+        """The neglected rows, and every listed customer's id by address (for the customers list)."""
         with self.sessions() as session:
-            return self._neglected(session, cadence, on, until)[0]
+            return self._neglected(session, cadence, on, until)
 
     def _counts(self, session: Any, now: datetime, open_cases: list[CaseTimes]) -> dict[str, Any]:
         waiting, oldest_draft = session.execute(
@@ -138,9 +144,18 @@ class ReportQueries:
         )
         unanswered = [case.first_in for case in open_cases if case.first_out is None]
         held = session.scalar(select(func.count(Invoice.id)).where(OPEN_INVOICE, Invoice.hold != ""))
-        bounced = session.scalar(
-            select(func.count()).select_from(BouncedAddress).where(BouncedAddress.cleared_at.is_(None))
-        )
+        # Two counts in one statement: the overview page's budget of statements (bench/overview.py).
+        bounced, on_hold = session.execute(
+            select(
+                select(func.count())
+                .select_from(BouncedAddress)
+                .where(BouncedAddress.cleared_at.is_(None))
+                .scalar_subquery(),
+                select(func.count(Customer.id))
+                .where(Customer.credit_hold_since.is_not(None))
+                .scalar_subquery(),
+            )
+        ).one()
         return {
             "drafts_waiting": waiting,
             "oldest_draft_hours": hours(oldest_draft, now) if oldest_draft else None,
@@ -149,6 +164,7 @@ class ReportQueries:
             "oldest_unanswered_hours": hours(min(unanswered), now) if unanswered else None,
             "held_invoices": held,
             "bounced_addresses": bounced,
+            "customers_on_credit_hold": on_hold,
         }
 
     def _ageing(self, session: Any, on: date | None, now: datetime) -> list[dict[str, Any]]:
@@ -188,13 +204,17 @@ class ReportQueries:
             .outerjoin(last_contact, last_contact.c.customer_id == Customer.id)
             .where(Customer.listed.is_(True))
         )
-        rows = session.execute(query).all()
+        # Plain tuples through the session's connection: for every listed customer (thousands), the
+        # ORM's result machinery cost more than the statement.
+        rows = [tuple(row) for row in session.connection().execute(query)]
         # Unset classes come from sales among the listed customers, as the weekly updates count them.
-        computed = abc_classes({row.id: row.annual_sales for row in rows})
+        computed = abc_classes({customer_id: sales for customer_id, _, _, sales, _ in rows})
         found = neglected_rows(
-            ((row.email, row.class_set or computed[row.id], row.last) for row in rows), cadence, on
+            ((email, klass or computed[customer_id], last) for customer_id, email, klass, _, last in rows),
+            cadence,
+            on,
         )
-        return found, {row.email: row.id for row in rows}
+        return found, {email: customer_id for customer_id, email, *_ in rows}
 
     def _case_times(
         self, session: Any, open_only: bool = False, since: datetime | None = None

@@ -23,6 +23,7 @@ from mailflow.store.engine import Store
 from mailflow.store.models import (
     CLOSED_CASE_STATUSES,
     Case,
+    CaseEvent,
     Contact,
     Draft,
     TagCorrection,
@@ -95,7 +96,7 @@ def retag(
         categories = [tag for tag in tags if tag.startswith("complaint:")]
         result = Retagged(contact_id, old, new)
         if categories and not contact.automatic:
-            result = _complaint(session, contact, categories, severity, now, result)
+            result = _complaint(session, contact, categories, severity, (actor, now), result)
         elif contact.case_id is not None:
             result = _no_longer_a_complaint(session, contact, actor, now, result)
     audit.info(
@@ -111,8 +112,14 @@ def retag(
 
 
 def _complaint(
-    session: Any, contact: Contact, categories: list[str], severity: str, now: datetime, result: Retagged
+    session: Any,
+    contact: Contact,
+    categories: list[str],
+    severity: str,
+    by: tuple[str, datetime],
+    result: Retagged,
 ) -> Retagged:
+    actor, now = by
     if contact.case_id is None:
         case = Case(
             customer_id=contact.customer_id,
@@ -130,8 +137,12 @@ def _complaint(
     others = _other_complaints(session, contact)
     case.categories = list(dict.fromkeys([*categories, *(c for o in others for c in _categories(o.tags))]))
     case.severity = max([severity, *(o.severity for o in others)], key=SEVERITY_ORDER.__getitem__)
-    if case.status == "withdrawn":
+    if case.status == "withdrawn":  # a complaint after all: back to work, on the case's timeline
         case.status = "open"
+        reopened = CaseEvent(
+            case_id=case.id, at=now, actor=actor, action="reopened", detail={"contact": contact.id}
+        )
+        session.add(reopened)
     return result
 
 
@@ -144,6 +155,10 @@ def _no_longer_a_complaint(
     if others or case.status in CLOSED_CASE_STATUSES:
         return result
     case.status = "withdrawn"
+    withdrawn = CaseEvent(
+        case_id=case.id, at=now, actor=actor, action="withdrawn", detail={"contact": contact.id}
+    )
+    session.add(withdrawn)
     why = f"message {contact.id} is not a complaint (tags corrected)"
     cancelled = cancel_waiting(
         session, (Draft.case_id == case.id) & (Draft.kind != "reminder"), why, now, actor

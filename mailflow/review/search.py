@@ -11,10 +11,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Text, cast, or_, select
+from sqlalchemy import Executable, Text, and_, cast, or_, select
+from sqlalchemy.orm import Session, join
 
 from mailflow.review.list_sql import contains
 from mailflow.review.lists import acknowledgements
+from mailflow.review.text_index import SEARCH_INDEX, TextIndex, matching
 from mailflow.store.engine import Store
 from mailflow.store.models import Case, Contact, Customer, Invoice
 
@@ -26,6 +28,7 @@ _AROUND = 60  # characters shown on each side of a hit
 class Search:
     def __init__(self, store: Store) -> None:
         self.sessions = store.sessions
+        self.text_index = TextIndex()
 
     def find(self, query: str) -> dict[str, list[dict[str, Any]]]:
         """Every group's hits for `query` (surrounding spaces dropped); the caller checks MIN_LENGTH."""
@@ -51,31 +54,7 @@ class Search:
                 .order_by(Case.id.desc())
                 .limit(GROUP_LIMIT)
             ).all()
-            messages = session.execute(
-                select(
-                    Contact.id,
-                    Contact.direction,
-                    Contact.subject,
-                    Contact.body,
-                    Contact.trade_refs,
-                    Contact.at,
-                    Contact.customer_id,
-                    Customer.email,
-                )
-                .outerjoin(Customer, Contact.customer_id == Customer.id)
-                .where(
-                    or_(
-                        contains(session, Contact.subject, query),
-                        contains(session, Contact.body, query),
-                        # The references as JSON text; a hit on its keys alone is dropped below.
-                        contains(session, cast(Contact.trade_refs, Text), query),
-                    )
-                )
-                # Newest recorded first: in the table's own order, a scan reads it front to back
-                # (by `at` it would jump through the index; a search that finds little reads it all).
-                .order_by(Contact.id.desc())
-                .limit(GROUP_LIMIT)
-            ).all()
+            messages = session.execute(self._messages(session, query)).all()
             invoices = session.execute(
                 select(
                     Invoice.id,
@@ -105,6 +84,42 @@ class Search:
             ),
             "invoices": _with_hits(hit, invoices, ("number", "order_ref")),
         }
+
+    def _messages(self, session: Session, query: str) -> Executable:
+        """Messages whose subject, text or trade references hold `query`, newest recorded first.
+
+        Newest recorded first: in the table's own order, a scan reads it front to back (by `at` it
+        would jump through the index; a search that finds little reads it all). Where SQLite's trigram
+        index can answer the query, it hands over its candidates in the same order and the LIKE below
+        checks only those.
+        """
+        holds = or_(
+            contains(session, Contact.subject, query),
+            contains(session, Contact.body, query),
+            # The references as JSON text; a hit on its keys alone is dropped below.
+            contains(session, cast(Contact.trade_refs, Text), query),
+        )
+        found: Any = Contact
+        newest = Contact.id.desc()
+        if self.text_index.answers(session, query):
+            found = join(SEARCH_INDEX, Contact, Contact.id == SEARCH_INDEX.c.rowid)
+            holds, newest = and_(matching(query), holds), SEARCH_INDEX.c.rowid.desc()
+        return (
+            select(
+                Contact.id,
+                Contact.direction,
+                Contact.subject,
+                Contact.body,
+                Contact.trade_refs,
+                Contact.at,
+                Contact.customer_id,
+                Customer.email,
+            )
+            .select_from(join(found, Customer, Contact.customer_id == Customer.id, isouter=True))
+            .where(holds)
+            .order_by(newest)
+            .limit(GROUP_LIMIT)
+        )
 
 
 def _refs_as_text(row: dict[str, Any]) -> dict[str, Any]:

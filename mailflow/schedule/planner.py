@@ -14,6 +14,10 @@ invoice is 30 days late), and of a customer's missed update slots only the
 latest one, if it is younger than the cadence and fell after the previous tick
 (a customer just added to the list starts with the next slot).
 
+A customer's payment days move each "before due" reminder level (a negative offset) to
+`payment_run_lead_business_days` before the payment run that precedes the due date, unless the
+level's own day is earlier (ledger/payment_runs.py).
+
 Every time is moved into the customer's business hours (ledger/business_hours.py). At most
 `max_per_week` items per customer fall in any 7 days; at the same moment a
 reminder goes first, then a follow-up, a satisfaction check, an update. An item
@@ -35,6 +39,7 @@ from zoneinfo import ZoneInfo
 
 from mailflow.config.schedule import ScheduleSettings
 from mailflow.ledger.business_hours import Hours, Place, add_business_days, local_moment, next_open, zone
+from mailflow.ledger.payment_runs import before_due_day
 
 WEEK = timedelta(days=7)
 _ORDER = operator.attrgetter("due_at", "key")
@@ -55,6 +60,7 @@ class BookCustomer(NamedTuple):
     klass: str  # A | B | C; "" = not on the reps' list, no updates
     opted_out: bool
     reachable: bool  # False: the address bounced, no automatic mail
+    payment_days: tuple[int, ...] = ()  # their payment run days of the month: "before due" aims at the run
 
 
 class BookInvoice(NamedTuple):
@@ -213,7 +219,10 @@ def _levels(
     for level in settings.ladder:
         if invoice.highest_level is not None and level.offset_days <= invoice.highest_level:
             continue
-        day = invoice.due + timedelta(days=level.offset_days)
+        day = before_due_day(
+            invoice.due, level.offset_days, customer.payment_days,
+            settings.payment_run_lead_business_days, customer.place.country,
+        )  # fmt: skip
         at = next_open(local_moment(day, settings.send_at, customer.place), customer.place, settings.hours)
         if at > until:
             return

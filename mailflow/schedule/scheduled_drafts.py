@@ -100,6 +100,7 @@ class MailWriter:
         self.templates = templates
         self.mailboxes = {box.name: box for box in settings.mailboxes}
         self.default = scheduled_mailbox(settings)
+        self.levels = {level.offset_days: level for level in settings.schedule.ladder}
 
     def row(
         self,
@@ -111,6 +112,9 @@ class MailWriter:
     ) -> dict[str, Any]:
         """The draft row of one item. Raises TemplateProblem or UnsafeHeader."""
         mailbox = self.mailboxes.get(thread.mailbox, self.default) if thread else self.default
+        cc: tuple[str, ...] = ()
+        if item.kind == "reminder":
+            mailbox, cc, extra = self._escalation(item, mailbox, extra)
         context = {
             "customer": customer,
             "company": {"name": self.settings.replies.company_name},
@@ -129,6 +133,7 @@ class MailWriter:
             context,
             item.customer_id,
             item.case_id,
+            cc=cc,
         )
         row["scheduled_for"] = item.due_at
         row["next_attempt_at"] = item.due_at  # the sender does not take it before then
@@ -139,6 +144,20 @@ class MailWriter:
                 safe_header(ref) for ref in references_for(thread.message_id, thread.references)
             ]
         return row
+
+    def _escalation(
+        self, item: Due, mailbox: MailboxSettings, extra: dict[str, Any]
+    ) -> tuple[MailboxSettings, tuple[str, ...], dict[str, Any]]:
+        """A reminder level's identity and copies: an escalation goes from its own mailbox (its SMTP
+        account, Sent folder and signature) and copies whom it names. When it is due stays the
+        planner's: the buyer's business hours, whoever signs."""
+        level = self.levels.get(int(item.key.rpartition(":")[2]))
+        cc: tuple[str, ...] = ()
+        if level is not None:
+            mailbox, cc = self.mailboxes.get(level.sender, mailbox), level.cc
+        if "level" in extra:  # a template may say who is copied: level.cc
+            extra = {**extra, "level": {**extra["level"], "cc": list(cc)}}
+        return mailbox, cc, extra
 
 
 def scheduled_mailbox(settings: Settings) -> MailboxSettings:

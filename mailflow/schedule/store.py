@@ -19,6 +19,7 @@ from mailflow.errors import MailflowError
 from mailflow.ledger.business_hours import Place
 from mailflow.ledger.companies import company_for
 from mailflow.ledger.customer_classes import abc_classes
+from mailflow.ledger.payment_runs import PaymentDaysError, parse_payment_days
 from mailflow.schedule.planner import Book, BookCase, BookCustomer, BookInvoice
 from mailflow.store.dialect import dialect_insert
 from mailflow.store.engine import Store
@@ -104,6 +105,7 @@ class ScheduleStore:
                 select(
                     Customer.id, Customer.email, Customer.language, Customer.timezone, Customer.country,
                     Customer.class_set, Customer.annual_sales, Customer.opted_out, Customer.listed,
+                    Customer.payment_days,
                 )
             )
         )  # fmt: skip
@@ -111,13 +113,14 @@ class ScheduleStore:
         dead = set(session.scalars(select(BouncedAddress.email).where(BouncedAddress.cleared_at.is_(None))))
         places: dict[tuple[str, str], Place] = {}  # shared: the planner caches its answers per place
         found = {}
-        for id, email, language, timezone, country, class_set, _, opted_out, listed in rows:
+        for id, email, language, timezone, country, class_set, _, opted_out, listed, payment_days in rows:
             where = (timezone or default_timezone, country)
             place = places.get(where) or places.setdefault(where, Place(*where))
             klass = (class_set or computed[id]) if listed else ""
             found[id] = BookCustomer(
-                id, email, language or "en", place, klass, opted_out, email.lower() not in dead
-            )
+                id, email, language or "en", place, klass, opted_out, email.lower() not in dead,
+                _payment_days(payment_days),
+            )  # fmt: skip
         return found
 
     def _invoices(self, session: Any, companies: dict[int, str]) -> list[BookInvoice]:
@@ -369,6 +372,14 @@ class ScheduleStore:
                 }
                 for tick in session.scalars(select(Tick).order_by(Tick.name))
             ]
+
+
+def _payment_days(text: str) -> tuple[int, ...]:
+    """The stored days ("10,25"); the import checked them, so a bad value here means none."""
+    try:
+        return parse_payment_days(text or "")
+    except PaymentDaysError:
+        return ()
 
 
 def _companies(session: Any) -> dict[int, str]:

@@ -26,6 +26,7 @@ from mailflow.config.settings import Settings
 from mailflow.drafts.headers import UnsafeHeader
 from mailflow.drafts.problems import DraftingProblems, DraftingRound
 from mailflow.drafts.templates import TemplateProblem, Templates
+from mailflow.schedule.hold_notices import HoldNotices
 from mailflow.schedule.planner import Book, Due, plan
 from mailflow.schedule.scheduled_drafts import (
     MailWriter,
@@ -71,6 +72,7 @@ class Scheduler:
         self.schedule = settings.schedule
         self.store = ScheduleStore(store)
         self.templates = templates or Templates(settings.replies.templates_dir)
+        self.holds = HoldNotices(settings, store, self.templates)
         self.owner = f"{socket.gethostname()}:{os.getpid()}"
 
     def due(self, now: datetime, until: datetime) -> tuple[Book, list[Due]]:
@@ -120,6 +122,7 @@ class Scheduler:
         `stop` ends the run between chunks: a daemon told to stop does not wait for
         ten thousand updates. What was not drafted is still due at the next tick.
         """
+        self.credit_holds(now)
         if not self.settings.mailboxes:
             return TickReport(True, 0, 0)
         with _collector_paused():
@@ -143,6 +146,15 @@ class Scheduler:
             drafted, skipped = drafted + len(written), skipped + failed
         failures.finish()
         return TickReport(True, drafted, skipped)
+
+    def credit_holds(self, now: datetime) -> None:
+        """Holds start and end on the calendar too (an invoice turns 31 days overdue): every tick looks."""
+        failures = self.problems.begin("credit holds", "no hold notice")
+        try:
+            self.holds.evaluate(now)
+        except (TemplateProblem, UnsafeHeader) as exc:
+            failures.failed("hold notices", exc)  # nothing changed: the next tick tries again
+        failures.finish()
 
     def rows(
         self, items: list[Due], now: datetime, failures: DraftingRound

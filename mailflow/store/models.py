@@ -69,10 +69,20 @@ class Customer(Base):
     annual_sales: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
     opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
     listed: Mapped[bool] = mapped_column(Boolean, default=False)  # on the reps' list: gets the updates
+    # The buyer's payment run days of the month, "10,25" ("" = none): the "before due" reminder
+    # arrives ahead of the run (ledger/payment_runs). Migration 0009, as are the columns below.
+    payment_days: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    # The most the buyer may owe, in credit_limit_currency (None = no limit; ledger/credit_holds).
+    credit_limit: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    credit_limit_currency: Mapped[str] = mapped_column(String(3), default="", server_default="")
+    # The credit hold as last evaluated (None = not on hold): its start and the human reason.
+    credit_hold_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    credit_hold_reason: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-# open -> acknowledged (our answer went out) -> resolved; withdrawn: a reviewer found it was no complaint.
+# open -> acknowledged -> assessed -> agreed -> in_progress -> resolved (inbound/case_states says
+# which moves exist); withdrawn: a reviewer found it was no complaint. Every other state is open work.
 CLOSED_CASE_STATUSES = ("resolved", "withdrawn")
 
 
@@ -88,7 +98,33 @@ class Case(Base):
     status: Mapped[str] = mapped_column(String(20), default="open")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # `mailflow cases resolve`
+    # The workflow (issue 20, migration 0008): who owns it, who is responsible ("" = not assessed),
+    # the agreed solution ("" = none agreed; amount only with its ISO 4217 currency), a short note.
+    owner: Mapped[str] = mapped_column(String(100), default="", server_default="")  # a reviewer's name
+    responsibility: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    solution_kind: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    solution_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    solution_currency: Mapped[str] = mapped_column(String(3), default="", server_default="")
+    solution_due: Mapped[date | None] = mapped_column(Date)
+    # How many solutions were agreed and how often the buyer reopened it: the n of the drafts'
+    # idempotency keys `solution:case:<id>:<n>` and `ack:case:<id>:reopen-<n>`.
+    solutions: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    reopened: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    note: Mapped[str] = mapped_column(Text, default="", server_default="")
     customer: Mapped[Customer] = relationship(lazy="raise")
+
+
+class CaseEvent(Base):
+    """The case's timeline: who changed what and when (detail: JSON of what was set). Kept forever."""
+
+    __tablename__ = "case_events"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    actor: Mapped[str] = mapped_column(String(200))
+    # acknowledged | assigned | assessed | agreed | started | resolved | reopened | noted | withdrawn
+    action: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 class Contact(Base):
@@ -104,6 +140,9 @@ class Contact(Base):
         Index("ix_contacts_customer_moments", "customer_id", "direction", "at", "arrived_at"),
         Index("ix_contacts_case_moments", "case_id", "direction", "at", "arrived_at"),
     )
+    # Not in this metadata: the search's trigram indexes, pg_trgm's (migration 0007, PostgreSQL) and
+    # the FTS5 table `contacts_search` with the triggers that keep it (0012, SQLite; review/text_index
+    # reads it). A migration that rebuilds this table in SQLite's batch mode must create those again.
     id: Mapped[int] = mapped_column(primary_key=True)
     direction: Mapped[str] = mapped_column(String(10))  # in | out | manual
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
@@ -206,6 +245,8 @@ class Draft(Base):
     from_addr: Mapped[str] = mapped_column(String(400))
     recipient: Mapped[str] = mapped_column(String(320), index=True)  # the first To, for the per-sender limit
     to_addrs: Mapped[list[str]] = mapped_column(JSON)
+    # People copied (Cc header and RCPT TO), such as the manager on an escalated reminder (issue 20).
+    cc_addrs: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     subject: Mapped[str] = mapped_column(Text)
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
@@ -215,6 +256,9 @@ class Draft(Base):
     idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
     template: Mapped[str] = mapped_column(String(200))
     template_inputs: Mapped[dict[str, object]] = mapped_column(JSON)
+    # Stored attachments (attachments.id) it carries, in order: the photos of an internal notice
+    # of a case (drafts/internal, issue 20, migration 0010). Read with the claim, sent as files.
+    attachment_ids: Mapped[list[int]] = mapped_column(JSON, default=list, server_default="[]")
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
     failure: Mapped[str] = mapped_column(Text, default="")  # the last send failure, as the server said it

@@ -75,6 +75,7 @@ def test_report_overview_json_is_the_documented_contract(settings_path: Path) ->
         "unanswered_complaints": 1,
         "held_invoices": 0,
         "bounced_addresses": 0,
+        "customers_on_credit_hold": 0,
     }
 
 

@@ -104,6 +104,7 @@ def test_the_overview_counts_what_needs_a_person_now(book: Book) -> None:
         "oldest_unanswered_hours": 67.0,  # Friday 17:00 to Monday 12:00, calendar hours
         "held_invoices": 1,
         "bounced_addresses": 1,
+        "customers_on_credit_hold": 0,
     }
 
 
@@ -113,6 +114,7 @@ def test_an_empty_book_has_an_overview_of_zeros_and_nulls(db_url: str) -> None:
     assert ReportQueries(store).overview(NOW) == {
         "drafts_waiting": 0, "oldest_draft_hours": None, "open_cases": {"high": 0, "medium": 0, "low": 0},
         "unanswered_complaints": 0, "oldest_unanswered_hours": None, "held_invoices": 0, "bounced_addresses": 0,
+        "customers_on_credit_hold": 0,
     }  # fmt: skip
     store.close()
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from mailflow.review.web.case_words import CASE_TEXT
+
 TEXT: dict[str, dict[str, str]] = {
     "en": {
         "title": "mailflow review",
@@ -21,6 +23,7 @@ TEXT: dict[str, dict[str, str]] = {
         "update": "weekly update",
         "reminder": "payment reminder",
         "digest": "weekly digest",
+        "internal": "internal notice",
         "severity": "Severity",
         "subject": "Subject",
         "received": "Received",
@@ -160,6 +163,12 @@ TEXT: dict[str, dict[str, str]] = {
         "f_country": "Country",
         "f_q": "Name, company or email",
         "f_neglected": "Only neglected",
+        "f_credit_hold": "Only on credit hold",
+        "credit_hold": "On credit hold",
+        "credit_hold_since": "since {since}",
+        "credit_limit": "Credit limit",
+        "payment_days": "Payment run (days of the month)",
+        "ov_credit_hold": "On credit hold",
         "cs_open": "open",
         "cs_acknowledged": "acknowledged",
         "cs_resolved": "resolved",
@@ -245,6 +254,8 @@ TEXT: dict[str, dict[str, str]] = {
         "your_decision": "Your decision",
         "edit_draft": "Edit",
         "approve_hint": "Approve sends the subject and text below as they stand.",
+        "draft_from": "From",
+        "draft_cc": "Cc (copied)",
         "col_date": "Date",
         "col_direction": "Direction",
         "col_message": "Message",
@@ -273,6 +284,7 @@ TEXT: dict[str, dict[str, str]] = {
         "update": "每周更新",
         "reminder": "付款提醒",
         "digest": "每周摘要",
+        "internal": "内部通知",
         "severity": "严重程度",
         "subject": "主题",
         "received": "收到时间",
@@ -412,6 +424,12 @@ TEXT: dict[str, dict[str, str]] = {
         "f_country": "国家",
         "f_q": "名称、公司或邮箱",
         "f_neglected": "仅显示久未联系",
+        "f_credit_hold": "仅显示信用冻结",
+        "credit_hold": "信用冻结中",
+        "credit_hold_since": "自 {since} 起",
+        "credit_limit": "信用额度",
+        "payment_days": "付款日（每月几号）",
+        "ov_credit_hold": "信用冻结中的客户",
         "cs_open": "未结",
         "cs_acknowledged": "已回复",
         "cs_resolved": "已解决",
@@ -497,6 +515,8 @@ TEXT: dict[str, dict[str, str]] = {
         "your_decision": "您的决定",
         "edit_draft": "编辑",
         "approve_hint": "批准将按下方的主题和正文发送。",
+        "draft_from": "发件人",
+        "draft_cc": "抄送",
         "col_date": "日期",
         "col_direction": "方向",
         "col_message": "邮件",
@@ -508,6 +528,9 @@ TEXT: dict[str, dict[str, str]] = {
         "language": "English",
     },
 }
+
+for _language, _words in CASE_TEXT.items():  # the case page's words live beside it (case_words)
+    TEXT[_language].update(_words)
 
 
 def text(language: str, key: str) -> str:

@@ -134,6 +134,7 @@ def register_lists(app: Flask, settings: Settings, store: Store) -> None:
             country=chosen.matching("country", _COUNTRY, _upper) or "",
             query=chosen.text("q"),
             neglected=chosen.choice("neglected", ("1", "0")) == "1",
+            on_hold=chosen.choice("hold", ("1", "0")) == "1",
         )
         return _list_page(
             "customers",

@@ -12,6 +12,7 @@ from mailflow.inbound.attachments import AttachmentStore
 from mailflow.ledger.store import Ledger
 from mailflow.review.queries import MANUAL_KINDS, ReviewQueries
 from mailflow.review.retag import CORRECTABLE_TAGS, RetagRefused, retag
+from mailflow.review.web.case_page import register_case_page
 from mailflow.review.web.i18n import text
 from mailflow.review.web.ids import form_id
 from mailflow.review.web.origin import local_path
@@ -25,6 +26,7 @@ _INLINE_IMAGES = {"image/jpeg", "image/png", "image/gif", "image/webp"}
 def register_pages(app: Flask, settings: Settings, store: Store) -> None:
     queries, outbox, ledger = ReviewQueries(store), Outbox(store), Ledger(store)
     register_retag(app, store)
+    register_case_page(app, settings, store)  # GET /cases/<id> and its forms
     attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
     mailboxes = [box.name for box in settings.mailboxes]
 

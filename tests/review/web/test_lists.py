@@ -140,7 +140,7 @@ def test_each_case_filter_lists_the_cases_counted_by_hand(
     assert _case_order(client, query, ids) == expected
 
 
-def test_the_case_page_shows_age_answer_and_links_to_the_acknowledgement(
+def test_the_case_page_shows_age_answer_and_links_to_each_case_and_its_acknowledgement(
     client: FlaskClient, ids: Ids
 ) -> None:
     html = _html(client, "/cases")
@@ -148,8 +148,10 @@ def test_the_case_page_shows_age_answer_and_links_to_the_acknowledgement(
     assert len(rows) == 3
     assert "Cracked mugs" in rows[0] and "27 h" in rows[0]  # Nov 30 09:00 to Dec 1 12:00
     assert "2026-11-24 13:00" in rows[1]  # case 2's first answer
-    assert f'href="/drafts/{ids.drafts["ack"]}">Late container</a>' in html
-    assert f'href="/customers/{ids.lihua}">Cracked mugs</a>' in html  # no acknowledgement: the customer
+    # The subject opens the case's page (issue 20); its acknowledgement, if any, is a link beside it.
+    assert f'href="/cases/{ids.cases[1]}">Late container</a>' in html
+    assert f'<a class="muted" href="/drafts/{ids.drafts["ack"]}">reply</a>' in html
+    assert f'href="/cases/{ids.cases[0]}">Cracked mugs</a>' in html and html.count(">reply</a>") == 1
 
 
 def test_unknown_case_filters_are_named_and_left_out(client: FlaskClient, ids: Ids) -> None:
@@ -215,6 +217,10 @@ def test_the_invoice_page_shows_balances_and_hold_reasons(client: FlaskClient) -
         ("q=KIWI", ["kiri"]),  # the email
         ("neglected=1", ["dieter", "kiri"]),  # never contacted first, then Kiri 4 days overdue
         ("neglected=1&class=A", ["kiri"]),
+        ("neglected=1&class=C", ["dieter"]),
+        ("neglected=1&country=de", ["dieter"]),
+        ("neglected=1&q=KIWI", ["kiri"]),
+        ("neglected=1&q=maria", []),  # contacted within her fortnight
     ],
 )
 def test_each_customer_filter_lists_the_customers_counted_by_hand(
@@ -222,6 +228,9 @@ def test_each_customer_filter_lists_the_customers_counted_by_hand(
 ) -> None:
     rows = csv_rows(client.get(f"/customers?{query}&format=csv").data)
     assert [row["email"].split("@")[0] for row in rows] == expected
+    # The page (50 rows at most, fetched by id) shows what the download holds, in its order.
+    page = _rows(_html(client, f"/customers?{query}"))
+    assert [next(word for word in row.split() if "@" in word).split("@")[0] for row in page] == expected
 
 
 def test_the_customer_list_shows_class_last_contact_open_cases_and_balances(client: FlaskClient) -> None:
