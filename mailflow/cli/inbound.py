@@ -122,7 +122,9 @@ def _retry(settings: Settings, store: Store, quarantine_id: int) -> int:
     )
     stored = Ingest(settings, store).save_attachments([result])
     reopen_within = timedelta(days=settings.cases.reopen_days)
-    outcome = resolve_quarantine(store, quarantine_id, result, stored, reopen_within)
+    outcome = resolve_quarantine(
+        store, quarantine_id, result, stored, reopen_within, settings.colleague_addresses
+    )
     if outcome.quarantined:
         print(
             f"quarantine {quarantine_id}: still failing: {getattr(result, 'reason', '')}",

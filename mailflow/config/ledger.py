@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from mailflow.config.addresses import address_list
 from mailflow.config.table import Table, positive
-from mailflow.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -22,12 +22,9 @@ DEFAULT_LEDGER = LedgerSettings()
 def ledger_settings(table: Table | None) -> LedgerSettings:
     if table is None:
         return DEFAULT_LEDGER
-    notify = table.get("hold_notify", list, [])
-    if not all(isinstance(address, str) and "@" in address for address in notify):
-        raise ConfigError("ledger.hold_notify must be a list of addresses")
     settings = LedgerSettings(
         hold_after_days_overdue=positive(table, "hold_after_days_overdue", 30),
-        hold_notify=tuple(address.strip() for address in notify),
+        hold_notify=address_list(table, "hold_notify"),
     )
     table.done()
     return settings

@@ -123,6 +123,20 @@ class Settings:
             {address for box in self.mailboxes for address in (box.address, *box.aliases)} | logins
         )
 
+    @property
+    def colleague_addresses(self) -> frozenset[str]:
+        """The team's own people that settings send internal mail to ([cases.notify], [ledger]
+        hold_notify, the digest's `to`), on our own mail domains. Their answers are logged but are
+        no buyer's: they open no case, make no customer and get no acknowledgement.
+
+        Only on our domains: a buyer's address put in such a list by mistake must not silence the
+        buyer, and a stranger's address is a buyer until a person says otherwise.
+        """
+        notified = {address for addresses in self.notify.addresses.values() for address in addresses}
+        team = {a.lower() for a in notified | set(self.ledger.hold_notify) | set(self.schedule.digest.to)}
+        domains = {address.rpartition("@")[2] for address in self.own_addresses}
+        return frozenset(a for a in team if a.rpartition("@")[2] in domains) - self.own_addresses
+
 
 def config_path(explicit: str | None) -> Path:
     return Path(explicit or os.environ.get("MAILFLOW_CONFIG") or "settings.toml")

@@ -60,10 +60,15 @@ class PendingContact:
     attachments: list[dict[str, Any]] = field(default_factory=list)
 
 
-def customer_for(item: Processed, customers: dict[str, CustomerRow]) -> CustomerRow | None:
-    """The buyer a message is with, from the batch's known customers or new; a name fills a blank one."""
+def customer_for(
+    item: Processed, customers: dict[str, CustomerRow], colleagues: frozenset[str] = frozenset()
+) -> CustomerRow | None:
+    """The buyer a message is with, from the batch's known customers or new; a name fills a blank one.
+
+    None for a colleague (Settings.colleague_addresses): QC answering an internal notice is no buyer.
+    """
     address = item.counterpart
-    if address is None:
+    if address is None or address.email.lower() in colleagues:
         return None
     customer = customers.get(address.email)
     if customer is None:

@@ -81,9 +81,11 @@ class BatchWriter:
         stored: dict[str, bool],
         raw: Mapping[int, bytes],
         reopen_within: timedelta = timedelta(0),
+        colleagues: frozenset[str] = frozenset(),
     ) -> None:
         self.session = session
         self.reopen_within = reopen_within  # [cases] reopen_days: a complaint reopens a case resolved since
+        self.colleagues = colleagues  # Settings.colleague_addresses: their mail makes no customer
         self.raw = raw
         self.mailbox, self.folder, self.uidvalidity = mailbox, folder, uidvalidity
         self.stored = stored
@@ -194,7 +196,7 @@ class BatchWriter:
 
     def _contact(self, item: Processed) -> PendingContact:
         mail, result = item.mail, item.classification
-        customer = customer_for(item, self.customers)
+        customer = customer_for(item, self.customers, self.colleagues)
         continued = thread_case(item, self.cases_by_message) or subject_case(item, self.open_cases)
         case = case_for(item, customer, continued, self.reopen_within, utcnow())
         if case is not None and mail.message_id:

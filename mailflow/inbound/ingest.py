@@ -188,6 +188,7 @@ class Ingest:
             raw_by_uid,
             target.watch_from,
             timedelta(days=self.settings.cases.reopen_days),
+            self.settings.colleague_addresses,
         )
         tags = Counter(
             tag for item in results if isinstance(item, Processed) for tag in item.classification.tags

@@ -32,6 +32,7 @@ def record_batch(
     raw: Mapping[int, bytes] | None = None,
     watch_from_uid: int = 0,
     reopen_within: timedelta = timedelta(0),
+    colleagues: frozenset[str] = frozenset(),
 ) -> BatchOutcome:
     """Record a batch and move the checkpoint to `last_uid`, all or nothing.
 
@@ -44,18 +45,23 @@ def record_batch(
     database that is down (OperationalError) is not the messages' fault: that
     propagates, and the batch is retried later as a whole. `watch_from_uid` is kept
     with a new checkpoint: the folder's UIDNEXT when mailflow first synced it. A buyer's
-    complaint within `reopen_within` of a case's resolution reopens it ([cases] reopen_days).
+    complaint within `reopen_within` of a case's resolution reopens it ([cases] reopen_days);
+    mail from `colleagues` (Settings.colleague_addresses) makes no customer and opens no case.
     """
     try:
         with store.sessions.begin() as session:
-            writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {}, reopen_within)
+            writer = BatchWriter(
+                session, mailbox, folder, uidvalidity, stored, raw or {}, reopen_within, colleagues
+            )
             outcome = writer.record_all(results, savepoints=False)
             _advance(session, mailbox, folder, uidvalidity, last_uid, watch_from_uid)
             return outcome
     except REFUSED_DATA as exc:
         log.info("%s/%s: batch refused (%s); recording one by one", mailbox, folder, type(exc).__name__)
     with store.sessions.begin() as session:
-        writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {}, reopen_within)
+        writer = BatchWriter(
+            session, mailbox, folder, uidvalidity, stored, raw or {}, reopen_within, colleagues
+        )
         outcome = writer.record_all(results, savepoints=True)
         _advance(session, mailbox, folder, uidvalidity, last_uid, watch_from_uid)
         return outcome
@@ -67,6 +73,7 @@ def resolve_quarantine(
     result: Processed | Failed,
     stored: dict[str, bool],
     reopen_within: timedelta = timedelta(0),
+    colleagues: frozenset[str] = frozenset(),
 ) -> BatchOutcome:
     """Record a retried message; on success the quarantine entry is closed, else its reason updated."""
     with store.sessions.begin() as session:
@@ -78,7 +85,14 @@ def resolve_quarantine(
             row.attempts += 1
             return BatchOutcome(0, 0, 1)
         recorder = BatchWriter(
-            session, row.mailbox, row.folder, row.uidvalidity, stored, {row.uid: row.raw}, reopen_within
+            session,
+            row.mailbox,
+            row.folder,
+            row.uidvalidity,
+            stored,
+            {row.uid: row.raw},
+            reopen_within,
+            colleagues,
         )
         outcome = recorder.record_all([result], savepoints=True)
         row.resolved_at = utcnow()

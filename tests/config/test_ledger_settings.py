@@ -31,7 +31,8 @@ def test_the_ledger_settings_are_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "says"), [
     ("hold_after_days_overdue = 0", "ledger.hold_after_days_overdue must be a positive integer"),
     ('hold_notify = "orders@x.example"', "ledger.hold_notify must be a list"),
-    ('hold_notify = ["order desk"]', "ledger.hold_notify must be a list of addresses"),
+    ('hold_notify = ["order desk"]', "ledger.hold_notify[0]: 'order desk' is not an email address"),
+    ('hold_notify = ["a@x.example\\r\\nBcc: b@y.example"]', "ledger.hold_notify[0]: "),
     ("hold_after_days = 30", "ledger.hold_after_days: unknown key"),
 ])  # fmt: skip
 def test_bad_ledger_settings_are_refused_by_name(tmp_path: Path, text: str, says: str) -> None:

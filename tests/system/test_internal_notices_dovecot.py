@@ -127,6 +127,20 @@ shipping = ["logistics@ningbo-homeware.example"]
     # A notice is no answer to the buyer: the contact log keeps it apart from the case and the customer.
     out = [contact for contact in store.contacts() if contact["direction"] == "out"]
     assert len(out) == 2 and all(contact["case"] is None and contact["customer"] is None for contact in out)
+
+    # QC answers the notice, in complaint words: logged, but QC is no buyer. No customer, no case,
+    # nothing drafted to QC.
+    reply = EmailMessage()
+    reply["From"], reply["To"] = f"Wang Qiang <{QC.upper()}>", "sales@ningbo-homeware.example"
+    reply["Subject"], reply["Message-ID"] = f"Re: {second['Subject']}", "<qc-1@ningbo-homeware.example>"
+    reply["In-Reply-To"] = reply["References"] = second["Message-ID"]
+    reply.set_content("Checked batch 2231: the mugs are cracked, the glaze is too thin. Our fault.")
+    imap_client.append("INBOX", reply.as_bytes())
+    drafts_before = len(Outbox(store).drafts())
+    assert run_once(settings, store, lines.append) == 0
+    (logged,) = [contact for contact in store.contacts() if "qc-1@" in contact["message_id"]]
+    assert logged["direction"] == "in" and logged["customer"] is None and logged["case"] is None
+    assert len(Outbox(store).drafts()) == drafts_before and len(handler.received) == 2
     store.close()
 
 
