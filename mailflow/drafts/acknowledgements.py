@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settings
-from mailflow.drafts.headers import UnsafeHeader, references_for, reply_subject, safe_header
+from mailflow.drafts.headers import UnsafeHeader, reply_fields
 from mailflow.drafts.loop_guard import loop_reason
 from mailflow.drafts.problems import DraftingProblems
 from mailflow.drafts.rows import new_draft_row
@@ -186,11 +186,7 @@ def ack_draft(
     return {
         **row,
         "contact_id": candidate.contact_id,
-        "subject": reply_subject(rendered.subject or candidate.subject),
-        "in_reply_to": safe_header(candidate.message_id),
-        "thread_refs": [
-            safe_header(ref) for ref in references_for(candidate.message_id, candidate.thread_refs)
-        ],
+        **reply_fields(rendered.subject or candidate.subject, candidate.message_id, candidate.thread_refs),
         "tags": candidate.tags,
         "reasons": candidate.reasons,
     }

@@ -18,7 +18,7 @@ from babel.numbers import format_currency
 
 from mailflow.config.settings import Settings
 from mailflow.drafts.acknowledgements import mailbox_context
-from mailflow.drafts.headers import UnsafeHeader, references_for, reply_subject, safe_header
+from mailflow.drafts.headers import UnsafeHeader, reply_fields
 from mailflow.drafts.loop_guard import loop_reason
 from mailflow.drafts.rows import new_draft_row
 from mailflow.drafts.templates import TemplateProblem, Templates
@@ -119,11 +119,7 @@ def solution_draft(case: SolutionCase, settings: Settings, templates: Templates)
         )
         return {
             **row,
-            "subject": reply_subject(rendered.subject or case.subject),
-            "in_reply_to": safe_header(case.message_id),
-            "thread_refs": [
-                safe_header(ref) for ref in references_for(case.message_id, list(case.thread_refs))
-            ],
+            **reply_fields(rendered.subject or case.subject, case.message_id, list(case.thread_refs)),
         }
     except (TemplateProblem, UnsafeHeader) as exc:
         raise SolutionNotDrafted(f"case {case.case_id}: the confirmation cannot be written: {exc}") from None

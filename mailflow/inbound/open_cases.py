@@ -24,6 +24,17 @@ from mailflow.inbound.pipeline import Processed
 from mailflow.ledger.companies import company_for
 from mailflow.store.models import CLOSED_CASE_STATUSES, Case, Contact, Customer
 
+# What a batch needs of a case it may continue (inbound/batch_rows.CaseRow), then the customer.
+_CASE_COLUMNS = (
+    Case.id,
+    Case.subject,
+    Case.categories,
+    Case.severity,
+    Case.status,
+    Case.resolved_at,
+    Customer,
+)
+
 
 def load_thread_cases(
     session: Session, processed: Iterable[Processed], customers: dict[str, CustomerRow]
@@ -33,16 +44,7 @@ def load_thread_cases(
     if not refs:
         return {}
     rows = session.execute(
-        select(
-            Contact.message_id,
-            Case.id,
-            Case.subject,
-            Case.categories,
-            Case.severity,
-            Case.status,
-            Case.resolved_at,
-            Customer,
-        )
+        select(Contact.message_id, *_CASE_COLUMNS)
         .join(Case, Contact.case_id == Case.id)
         .join(Customer, Case.customer_id == Customer.id)
         .where(Contact.message_id.in_(refs))
@@ -89,17 +91,7 @@ def load_open_cases(
     if not domains and not emails:
         return {}
     rows = session.execute(
-        select(
-            Case.id,
-            Case.subject,
-            Case.categories,
-            Case.severity,
-            Case.status,
-            Case.resolved_at,
-            Customer,
-            Contact.subject,
-            Contact.trade_refs,
-        )
+        select(*_CASE_COLUMNS, Contact.subject, Contact.trade_refs)
         .join(Customer, Case.customer_id == Customer.id)
         .outerjoin(Contact, Contact.case_id == Case.id)
         .where(_open_or_reopenable(reopen_since))
