@@ -136,10 +136,15 @@ def responsibility_from(text: str) -> str:
     return text
 
 
+# The states in which an agreed solution is still to be carried out: only these can be overdue
+# (review/lists filters on them in SQL, review/case_views marks each case with overdue()).
+PROMISED = ("agreed", "in_progress")
+
+
 def overdue(status: str, due: date | None, buyer_today: date) -> bool:
     """A solution not carried out by its due date: the day after it has begun where the buyer is
     (`buyer_today`, their local date), since the promise was made to them."""
-    if due is None or status not in ("agreed", "in_progress"):
+    if due is None or status not in PROMISED:
         return False
     return buyer_today > due
 

@@ -8,7 +8,7 @@ carried out and that day is over in the buyer's time zone (the customer's, else
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -88,7 +88,7 @@ class CaseViews:
                 case.solution_kind, case.solution_amount, case.solution_currency, case.solution_due
             )
             solution = agreed.as_json()
-        due = case.solution_due if case.solution_kind else None
+        due = solution_due(case.solution_kind, case.solution_due)
         return {
             "id": case.id,
             "customer": email,
@@ -105,8 +105,17 @@ class CaseViews:
             "opened_at": case.opened_at.isoformat(),
             "resolved_at": case.resolved_at.isoformat() if case.resolved_at else None,
             "due_at": due.isoformat() if due else None,
-            "overdue": overdue(
-                case.status, due, now.astimezone(zone(timezone or self.default_timezone)).date()
-            ),
+            "overdue": case_overdue(case.status, due, timezone or self.default_timezone, now),
             "reopened": case.reopened,
         }
+
+
+def solution_due(kind: str, due: date | None) -> date | None:
+    """The day we promised the buyer: a due date counts only with an agreed solution."""
+    return due if kind else None
+
+
+def case_overdue(status: str, due: date | None, timezone: str, now: datetime) -> bool:
+    """The case's solution is overdue on the buyer's calendar (`timezone`: theirs, else the default);
+    `cases list`, the case's page and the /cases list all ask this."""
+    return overdue(status, due, now.astimezone(zone(timezone)).date())

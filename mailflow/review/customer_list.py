@@ -81,7 +81,8 @@ class CustomerList:
 def _columns() -> Any:
     return select(
         Customer.id, Customer.email, Customer.name, Customer.company, Customer.country, Customer.class_set,
-        Customer.listed, Customer.credit_hold_reason,
+        Customer.listed, Customer.credit_hold_reason, Customer.payment_days, Customer.credit_limit,
+        Customer.credit_limit_currency,
     )  # fmt: skip
 
 

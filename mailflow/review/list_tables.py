@@ -20,6 +20,13 @@ CASE_COLUMNS = (
     "first_message_at",
     "age_days",
     "answered_at",
+    "owner",
+    "responsibility",
+    "solution",
+    "solution_amount",
+    "solution_currency",
+    "due",
+    "overdue",
 )
 INVOICE_COLUMNS = (
     "number",
@@ -41,6 +48,10 @@ CUSTOMER_COLUMNS = (
     "last_contact_at",
     "open_cases",
     "open_balance",
+    "payment_days",
+    "credit_limit",
+    "credit_limit_currency",
+    "credit_hold_reason",
 )
 SENT_COLUMNS = ("draft", "sent_at", "to", "subject", "kind", "approved_by")
 REJECTED_COLUMNS = ("draft", "rejected_at", "rejected_by", "reason", "to", "subject", "kind")
@@ -61,6 +72,8 @@ def case_table(rows: Sequence[dict[str, Any]], now: datetime) -> Table:
                 "first_message_at": utc_text(row["first_in"]),
                 "age_days": (now - row["first_in"]).days,
                 "answered_at": utc_text(row["first_out"]),
+                "solution": row["solution_kind"],
+                "overdue": "yes" if row["overdue"] else "no",
             }
             for row in rows
         ],

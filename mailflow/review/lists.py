@@ -16,27 +16,41 @@ from sqlalchemy import ColumnElement, Date, String, cast, func, literal, or_, se
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
+from mailflow.inbound.case_states import PROMISED
+from mailflow.review.case_views import case_overdue, solution_due
 from mailflow.review.list_sql import IN_LIMIT, Page, contains, page_of
 from mailflow.review.queries import SEVERITY_RANK
 from mailflow.review.report_figures import BUCKET_DAYS, local_day
 from mailflow.review.reports import OPEN_INVOICE, RECEIVED, answer_times
 from mailflow.store.engine import Store
-from mailflow.store.models import CLOSED_CASE_STATUSES, Case, Contact, Customer, Draft, DraftEvent, Invoice
+from mailflow.store.models import (
+    CLOSED_CASE_STATUSES,
+    Case,
+    Contact,
+    Customer,
+    Draft,
+    DraftEvent,
+    Invoice,
+    Reviewer,
+)
 
 # "open": every state not closed (inbound/case_states); the others one state each.
 CASE_STATUSES = ("open", "acknowledged", "assessed", "agreed", "in_progress", "resolved", "unanswered", "all")
 INVOICE_STATES = ("open", "overdue", "held", "paid", "all")
 MAIL_STATUSES = ("sent", "rejected")
+NO_OWNER = "none"  # ?owner=none: the cases nobody owns yet
 
 
 @dataclass(frozen=True)
 class CaseFilter:
-    status: str = "open"  # open: not resolved or withdrawn (open or acknowledged), as the overview counts
+    status: str = "open"  # open: any state before resolved or withdrawn, as the overview counts
     category: str = ""
     severity: str = ""
     customer: str = ""  # a piece of the customer's email or name
     older_than_days: int | None = None
     week: date | None = None  # the Monday of the ISO week of the buyer's first message
+    owner: str = ""  # a reviewer's name, or NO_OWNER
+    overdue: bool = False  # only cases whose agreed solution is past its due date (review/case_views)
 
 
 @dataclass(frozen=True)
@@ -57,10 +71,13 @@ class ListQueries:
 
         The order and the count read the cases table alone; the buyer's first message and our first
         answer are read for the page's cases only, unless a filter on them (age, week) needs them all.
+        Each row says whether its solution is overdue by review/case_views' rule, from its own columns.
         """
         query = select(
             Case.id, Case.subject, Case.severity, Case.status, Case.categories, Case.customer_id, Case.opened_at,
-            Customer.email.label("customer"), Customer.name.label("customer_name"),
+            Case.owner, Case.responsibility, Case.solution_kind, Case.solution_amount, Case.solution_currency,
+            Case.solution_due, Customer.email.label("customer"), Customer.name.label("customer_name"),
+            Customer.timezone,
         ).join(Customer, Case.customer_id == Customer.id)  # fmt: skip
         if chosen.status in ("open", "unanswered"):
             query = query.where(Case.status.not_in(CLOSED_CASE_STATUSES))
@@ -70,6 +87,8 @@ class ListQueries:
             query = query.where(~_contact_of_case("out").exists())
         if chosen.severity:
             query = query.where(Case.severity == chosen.severity)
+        if chosen.owner:
+            query = query.where(Case.owner == ("" if chosen.owner == NO_OWNER else chosen.owner))
         if chosen.category:  # categories are a JSON list of plain words: '["quality", "shipping"]'
             query = query.where(cast(Case.categories, String).contains(f'"{chosen.category}"'))
         # A case opened without a buyer's message in the log counts from its opening, as in the reports.
@@ -84,6 +103,8 @@ class ListQueries:
         with self.sessions() as session:
             if chosen.customer:
                 query = query.where(_customer_holds(session, chosen.customer))
+            if chosen.overdue:
+                query = query.where(*_overdue_solution(self._local_days(session, now)))
             rows, total, number = page_of(session, query, page)
             found = [row._asdict() for row in rows]
             case_ids = [row["id"] for row in found]
@@ -93,7 +114,18 @@ class ListQueries:
             row["first_in"], row["first_out"] = first_message or row["opened_at"], first_answer
             row["categories"] = list(row["categories"] or ())
             row["draft_id"] = answers.get(row["id"])
+            row["due"] = solution_due(row["solution_kind"], row.pop("solution_due"))
+            zone = row.pop("timezone") or self.default_timezone
+            row["overdue"] = case_overdue(row["status"], row["due"], zone, now)
         return Page(found, total, number)
+
+    def case_owners(self) -> list[str]:
+        """The names ?owner= may take: the reviewers, and whoever still owns a case (a removed
+        reviewer's cases stay theirs until someone takes them); one statement."""
+        reviewers = select(Reviewer.username.label("name")).where(Reviewer.removed_at.is_(None))
+        owners = select(Case.owner.label("name")).where(Case.owner != "")
+        with self.sessions() as session:
+            return sorted(set(session.scalars(reviewers.union(owners))))
 
     def invoices(self, chosen: InvoiceFilter, now: datetime, page: int | None = 1) -> Page:
         """Invoices, the longest overdue first (paid ones: the latest paid first); days past due are
@@ -202,6 +234,12 @@ def _local_day(today: dict[str, date], days_back: int) -> ColumnElement[Any]:
         value=Customer.timezone,
         else_=literal(days[""], Date),
     )
+
+
+def _overdue_solution(today: dict[str, date]) -> list[ColumnElement[bool]]:
+    """inbound/case_states.overdue in SQL, for the filter: a solution agreed or being carried out
+    (PROMISED) whose due day is over on the buyer's calendar; the rows' marks use the rule itself."""
+    return [Case.status.in_(PROMISED), Case.solution_kind != "", Case.solution_due < _local_day(today, 0)]
 
 
 def _contact_of_case(direction: str, column: Any = None) -> Any:

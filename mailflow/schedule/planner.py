@@ -83,7 +83,8 @@ class BookCase:
     followup_waiting: bool  # one is drafted and not yet sent
     followups_stopped: bool  # one was rejected or cancelled: no more
     resolved_at: datetime | None
-    satisfaction_drafted: bool
+    satisfaction_drafted: bool  # for this resolution: its satisfaction_key is taken
+    reopenings: int = 0  # how often it was reopened (by the buyer's mail, a person or a retag)
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,12 @@ def _followups(
             )
 
 
+def satisfaction_key(case_id: int, reopenings: int) -> str:
+    """One satisfaction check per resolution: a case resolved again after a reopening is asked again.
+    The first resolution's key stays `satisfaction:<case>`, the one drafts written before had."""
+    return f"satisfaction:{case_id}" if reopenings == 0 else f"satisfaction:{case_id}:{reopenings}"
+
+
 def _satisfaction(
     book: Book, settings: ScheduleSettings, policies: dict[str, str], until: datetime
 ) -> Iterator[Due]:
@@ -191,7 +198,7 @@ def _satisfaction(
                 "satisfaction",
                 customer.id,
                 at,
-                f"satisfaction:{case.id}",
+                satisfaction_key(case.id, case.reopenings),
                 "",
                 policies["satisfaction"],
                 case_id=case.id,

@@ -20,13 +20,14 @@ from mailflow.ledger.business_hours import Place
 from mailflow.ledger.companies import company_for
 from mailflow.ledger.customer_classes import abc_classes
 from mailflow.ledger.payment_runs import PaymentDaysError, parse_payment_days
-from mailflow.schedule.planner import Book, BookCase, BookCustomer, BookInvoice
+from mailflow.schedule.planner import Book, BookCase, BookCustomer, BookInvoice, satisfaction_key
 from mailflow.store.dialect import dialect_insert
 from mailflow.store.engine import Store
 from mailflow.store.models import (
     CLOSED_CASE_STATUSES,
     BouncedAddress,
     Case,
+    CaseEvent,
     CaseEvidence,
     Contact,
     Customer,
@@ -161,17 +162,17 @@ class ScheduleStore:
 
     def _cases(self, session: Any, companies: dict[int, str]) -> list[BookCase]:
         followups: dict[int, list[str]] = defaultdict(list)
-        satisfied: set[int] = set()
+        satisfied: set[str] = set()  # the satisfaction checks' keys: one per resolution
         last_out: dict[int, datetime] = {}
-        for case_id, kind, status, sent_at in session.execute(
-            select(Draft.case_id, Draft.kind, Draft.status, Draft.sent_at).where(
+        for case_id, kind, status, sent_at, key in session.execute(
+            select(Draft.case_id, Draft.kind, Draft.status, Draft.sent_at, Draft.idempotency_key).where(
                 Draft.case_id.is_not(None), Draft.kind.in_(("ack", "followup", "satisfaction"))
             )
         ):
             if kind == "followup":
                 followups[case_id].append(status)
             if kind == "satisfaction":
-                satisfied.add(case_id)
+                satisfied.add(key)
             if status == "sent" and kind in ("ack", "followup") and sent_at is not None:
                 last_out[case_id] = max(sent_at, last_out.get(case_id, sent_at))
         last_in: dict[str, datetime] = {}
@@ -182,6 +183,15 @@ class ScheduleStore:
         ):
             company = companies[customer_id]
             last_in[company] = max(at, last_in.get(company, at))
+        # Every reopening is a "reopened" event in the case's timeline, whoever reopened it; the
+        # counter on the case counts only the buyer's (their acknowledgements' keys).
+        reopenings = dict(
+            session.execute(
+                select(CaseEvent.case_id, func.count(CaseEvent.id))
+                .where(CaseEvent.action == "reopened")
+                .group_by(CaseEvent.case_id)
+            ).all()
+        )
         cases = []
         for case in session.execute(
             select(Case.id, Case.customer_id, Case.status, Case.resolved_at).where(
@@ -191,6 +201,7 @@ class ScheduleStore:
             out = last_out.get(case.id)
             heard = last_in.get(companies[case.customer_id])
             statuses = followups.get(case.id, [])
+            reopened = reopenings.get(case.id, 0)
             cases.append(
                 BookCase(
                     case.id,
@@ -202,7 +213,8 @@ class ScheduleStore:
                     any(status in _WAITING for status in statuses),
                     any(status in _STOPPED for status in statuses),
                     case.resolved_at,
-                    case.id in satisfied,
+                    satisfaction_key(case.id, reopened) in satisfied,
+                    reopened,
                 )
             )
         return cases

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mailflow.config.schedule import ReminderLevel
 from mailflow.config.settings import Settings
 from mailflow.drafts.headers import UnsafeHeader
 from mailflow.drafts.problems import DraftingProblems, DraftingRound
@@ -83,7 +84,8 @@ class Scheduler:
     def preview(self, now: datetime, until: datetime) -> list[dict[str, Any]]:
         """What would be drafted from now until `until`, assuming no buyer answers; writes nothing."""
         book, items = self.due(now, until)
-        return [preview_dict(item, book, self._template(item, book)) for item in items]
+        levels = {level.offset_days: level for level in self.schedule.ladder}
+        return [preview_dict(item, book, self._template(item, book), levels) for item in items]
 
     def _template(self, item: Due, book: Book) -> str:
         try:
@@ -217,7 +219,11 @@ def _number(item: Due) -> int:
     return int(item.key.rpartition(":")[2]) if item.kind == "followup" else 0
 
 
-def preview_dict(item: Due, book: Book, template: str) -> dict[str, Any]:
+def preview_dict(
+    item: Due, book: Book, template: str, levels: dict[int, ReminderLevel] | None = None
+) -> dict[str, Any]:
+    """One item as `schedule preview` shows it; a reminder level that escalates names its `from`
+    mailbox and its `cc`, so the operator sees who will sign before anything is drafted."""
     customer = book.customers[item.customer_id]
     found: dict[str, Any] = {
         "kind": item.kind,
@@ -229,6 +235,11 @@ def preview_dict(item: Due, book: Book, template: str) -> dict[str, Any]:
     }
     if item.invoice_id is not None:
         found["invoice"] = item.key.removeprefix("reminder:").rpartition(":")[0]
+        level = (levels or {}).get(int(item.key.rpartition(":")[2]))
+        if level is not None and level.sender:
+            found["from"] = level.sender
+        if level is not None and level.cc:
+            found["cc"] = list(level.cc)
     if item.case_id is not None:
         found["case"] = item.case_id
     return found

@@ -7,6 +7,7 @@ an aiosmtpd sink and files the copy in that mailbox's Sent folder on Dovecot.
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from datetime import date, datetime, timedelta
@@ -194,3 +195,23 @@ def _invoice(number: str, due: date) -> InvoiceRecord:
         row=2, number=number, customer_email=BUYER, amount=Decimal("4200"), currency="EUR",
         issued=due - timedelta(days=30), due=due, paid_amount=Decimal("0"), paid_on=None, order_ref="PO 4500123",
     )  # fmt: skip
+
+
+def test_the_preview_names_an_escalated_levels_mailbox_and_copies(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str
+) -> None:
+    # The real command, so the clock is the machine's: an invoice due tomorrow shows both levels.
+    settings = _settings(tmp_path, db_url, dovecot, imap_user, "manager@ningbo-homeware.example", 2525)
+    store = Store(settings.database_url)
+    ledger = Ledger(store)
+    ledger.import_customers([_buyer()])
+    tomorrow = datetime.now(MADRID).date() + timedelta(days=1)
+    ledger.import_invoices("i.csv", [_invoice("INV-88", tomorrow)])
+    store.close()
+    until = (tomorrow + timedelta(days=30)).isoformat()
+    shown = run_mailflow(settings.path, "schedule", "preview", "--until", until, "--json")
+    assert shown.returncode == 0, shown.stderr
+    levels = {item["key"]: item for item in json.loads(shown.stdout)}
+    assert "from" not in levels["reminder:INV-88:+0"] and "cc" not in levels["reminder:INV-88:+0"]
+    escalated = levels["reminder:INV-88:+14"]
+    assert (escalated["from"], escalated["cc"], escalated["invoice"]) == ("manager", [MANAGER], "INV-88")

@@ -29,10 +29,11 @@ from mailflow.ledger.sheet_records import CustomerRecord, InvoiceRecord
 from mailflow.ledger.store import Ledger
 from mailflow.ops.ticks import ScheduleTicks
 from mailflow.outbound.sender import Sender
+from mailflow.review.case_moves import CaseDesk
 from mailflow.schedule.store import ScheduleStore
 from mailflow.schedule.tick import Scheduler
 from mailflow.store.engine import Store
-from mailflow.store.models import Customer, Draft, Tick, utcnow
+from mailflow.store.models import Case, Customer, Draft, Tick, utcnow
 from tests.support.cli import run_mailflow
 from tests.support.daemon import running_daemon, wait_for
 from tests.support.dovecot import PASSWORD, Dovecot
@@ -255,6 +256,51 @@ def test_a_followup_until_the_buyer_answers_and_a_satisfaction_check_after_resol
     with time_machine.travel(_at(2026, 12, 17, 12), tick=False):
         assert office.tick() == 1
     assert office.keys("satisfaction") == [f"satisfaction:{case_id}"]
+
+
+def test_a_case_resolved_again_after_a_reopening_gets_its_satisfaction_check_again(office: Office) -> None:
+    desk = CaseDesk(office.store, office.settings)
+    with time_machine.travel(_at(2026, 11, 23, 10), tick=False):  # Monday
+        office.receive(
+            buyer_mail("Cartones aplastados PO 4500123", "14 cartones llegaron aplastados y rotos.")
+        )
+    ((case_id,),) = _case_ids(office)
+    desk.resolve(case_id, "rep", _at(2026, 11, 24, 12))
+    with time_machine.travel(_at(2026, 12, 1, 12), tick=False):  # seven days on
+        assert office.tick() == 1
+    assert office.keys("satisfaction") == [f"satisfaction:{case_id}"]  # the first resolution's, as before
+
+    # The buyer writes within [cases] reopen_days that it is not solved: the case is open again.
+    with time_machine.travel(_at(2026, 12, 2, 9), tick=False):
+        office.receive(
+            buyer_mail(
+                "Re: Cartones aplastados PO 4500123",
+                "No está solucionado: los cartones de reposición también llegaron rotos.",
+            )
+        )
+    assert _case_ids(office) == [(case_id,)]  # the same case, not a new one
+    with time_machine.travel(_at(2026, 12, 3, 12), tick=False):
+        assert office.tick() == 0  # open: nobody asks whether the buyer is satisfied
+    desk.resolve(case_id, "rep", _at(2026, 12, 4, 12))
+    with time_machine.travel(_at(2026, 12, 10, 12), tick=False):
+        assert office.tick() == 0  # six days: not yet
+    with time_machine.travel(_at(2026, 12, 11, 12), tick=False):
+        assert office.tick() == 1
+    # A person reopens it (the buyer called), and resolves it once more: a third check.
+    desk.reopen(case_id, "rep", _at(2026, 12, 14, 9))
+    desk.resolve(case_id, "rep", _at(2026, 12, 15, 12))
+    with time_machine.travel(_at(2026, 12, 22, 12), tick=False):
+        assert office.tick() == 1
+    with time_machine.travel(_at(2027, 1, 20, 12), tick=False):
+        assert office.tick() == 0  # each resolution asked once
+    assert office.keys("satisfaction") == [
+        f"satisfaction:{case_id}", f"satisfaction:{case_id}:1", f"satisfaction:{case_id}:2"
+    ]  # fmt: skip
+
+
+def _case_ids(office: Office) -> list[tuple[int]]:
+    with office.store.sessions() as session:
+        return [(case_id,) for case_id in session.scalars(select(Case.id).order_by(Case.id))]
 
 
 def _mark_sent(office: Office, draft_id: int, at: datetime) -> None:

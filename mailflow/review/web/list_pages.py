@@ -25,6 +25,7 @@ from mailflow.review.lists import (
     CASE_STATUSES,
     INVOICE_STATES,
     MAIL_STATUSES,
+    NO_OWNER,
     CaseFilter,
     InvoiceFilter,
     ListQueries,
@@ -88,6 +89,7 @@ def register_lists(app: Flask, settings: Settings, store: Store) -> None:
     @app.get("/cases")
     def cases() -> ResponseReturnValue:
         chosen, now = Chosen(request.args), datetime.now(UTC)
+        owners = lists.case_owners()
         wanted = CaseFilter(
             status=chosen.choice("status", CASE_STATUSES, "open"),
             category=chosen.choice("category", CATEGORIES),
@@ -97,6 +99,8 @@ def register_lists(app: Flask, settings: Settings, store: Store) -> None:
             week=chosen.matching(
                 "week", _WEEK, lambda found: date.fromisocalendar(int(found[1]), int(found[2]), 1)
             ),
+            owner=chosen.choice("owner", (NO_OWNER, *owners)),
+            overdue=chosen.choice("overdue", ("1", "0")) == "1",
         )
         return _list_page(
             "cases",
@@ -106,6 +110,8 @@ def register_lists(app: Flask, settings: Settings, store: Store) -> None:
             statuses=CASE_STATUSES,
             categories=CATEGORIES,
             severities=SEVERITIES,
+            owners=owners,
+            no_owner=NO_OWNER,
         )
 
     @app.get("/invoices")

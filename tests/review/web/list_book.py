@@ -57,12 +57,14 @@ class Book:
         status: str,
         categories: Sequence[str],
         opened: datetime,
+        **values: object,
     ) -> int:
-        """A case as recording opens it: when its first message was recorded."""
+        """A case as recording opens it: when its first message was recorded; `values`: its workflow
+        (owner, responsibility, solution) as the case's moves leave it."""
         return self._add(
             Case(
                 customer_id=customer, subject=subject, severity=severity, status=status, categories=list(categories),
-                opened_at=opened,
+                opened_at=opened, **values,
             )
         )  # fmt: skip
 

@@ -6,16 +6,28 @@ from __future__ import annotations
 import io
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
+from typing import Any
 
 import pytest
 import time_machine
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
+from sqlalchemy import event
 
+from mailflow.review.case_views import CaseViews
 from mailflow.review.list_tables import CASE_COLUMNS
-from tests.review.web.list_book import Book, ListSite, at, csv_rows, frozen, list_site, xlsx_rows
+from tests.review.web.list_book import (
+    DEFAULT_ZONE,
+    Book,
+    ListSite,
+    at,
+    csv_rows,
+    frozen,
+    list_site,
+    xlsx_rows,
+)
 
 __all__ = ["frozen", "list_site"]  # the fixtures, used by name
 HOSTILE = "<script>alert('x')</script>"
@@ -28,18 +40,20 @@ class Ids:
     mallory: int
     dieter: int
     kiri: int
-    cases: list[int]  # case 1..5 at index 0..4
+    cases: list[int]  # case 1..7 at index 0..6
     invoices: list[int]  # invoice 1..6
     drafts: dict[str, int]
 
 
 def _book(book: Book) -> Ids:
-    """Five customers, five cases, six invoices, four drafts; the comments say what each one is for."""
+    """Five customers, seven cases, six invoices, four drafts; the comments say what each one is for."""
     lihua = book.customer("lihua@huamei.example", "Li Hua", timezone="Asia/Shanghai", listed=True,
-                          annual_sales=Decimal(700))  # fmt: skip
-    maria = book.customer(
-        "maria@casa.example", "Maria", company="Casa Bella", listed=True, annual_sales=Decimal(200)
-    )
+                          annual_sales=Decimal(700), payment_days="10,25", credit_limit=Decimal(8000),
+                          credit_limit_currency="USD")  # fmt: skip
+    # Maria's INV-3 is 122 days overdue: on credit hold, as ledger/credit_hold_store leaves it.
+    maria = book.customer("maria@casa.example", "Maria", company="Casa Bella", listed=True,
+                          annual_sales=Decimal(200), credit_hold_since=at(9, 1),
+                          credit_hold_reason="INV-3 is 122 days overdue")  # fmt: skip
     mallory = book.customer("mallory@evil.example", HOSTILE)  # not listed: no class
     dieter = book.customer(
         "dieter@haus.example", "Dieter", country="DE", listed=True, annual_sales=Decimal(100)
@@ -47,12 +61,13 @@ def _book(book: Book) -> Ids:
     kiri = book.customer("kiri@kiwi.example", "Kiri", timezone="Pacific/Auckland", listed=True, class_set="A")
     # Computed classes among the listed (1000 of sales): Li Hua A (0 % before her), Maria B (70 %),
     # Dieter C (90 %); Kiri's list says A.
-    c1 = book.case(lihua, "Cracked mugs", "high", "open", ["quality"], at(11, 30, 9))
+    c1 = book.case(lihua, "Cracked mugs", "high", "open", ["quality"], at(11, 30, 9), owner="anna")
     book.contact(lihua, "in", at(11, 30, 9), "Cracked mugs", "Many mugs cracked.", c1)  # W49, unanswered
     c2 = book.case(maria, "Late container", "medium", "acknowledged", ["shipping"], at(11, 24, 10))
     book.contact(maria, "in", at(11, 24, 10), "Late container", "Three weeks late.", c2)  # W48
     book.contact(maria, "out", at(11, 24, 13), "Re: Late container", "We are sorry.", c2)
-    c3 = book.case(lihua, "Wrong terms", "low", "resolved", ["contract", "shipping"], at(11, 10, 8))
+    c3 = book.case(lihua, "Wrong terms", "low", "resolved", ["contract", "shipping"], at(11, 10, 8),
+                   solution_kind="discount", solution_due=date(2026, 11, 5))  # past due, but resolved  # fmt: skip
     book.contact(lihua, "in", at(11, 10, 8), "Wrong terms", "", c3)
     book.contact(lihua, "out", at(11, 11, 8), "Re: Wrong terms", "", c3)
     c4 = book.case(mallory, HOSTILE, "medium", "open", ["service"], at(11, 20, 8))
@@ -60,6 +75,13 @@ def _book(book: Book) -> Ids:
     book.contact(mallory, "in", at(11, 18, 8), HOSTILE, "", c4, arrived=at(11, 20, 8))
     c5 = book.case(maria, "Not a complaint", "high", "withdrawn", ["quality"], at(11, 15, 8))
     book.contact(maria, "in", at(11, 15, 8), "Not a complaint", "", c5)
+    # Solutions agreed, due Nov 30 where Dieter is (the default zone): a day overdue. Kiri's was due Dec 1:
+    # over in Auckland (Dec 2 there), not yet in UTC or Los Angeles.
+    c6 = book.case(dieter, "Broken handles", "low", "agreed", ["quality"], at(11, 30, 10), owner="anna",
+                   responsibility="production", solution_kind="refund", solution_amount=Decimal("120.50"),
+                   solution_currency="USD", solution_due=date(2026, 11, 30))  # fmt: skip
+    c7 = book.case(kiri, "Wrong colour", "low", "in_progress", ["quality"], at(11, 30, 11), owner="mei",
+                   responsibility="packing", solution_kind="replacement", solution_due=date(2026, 12, 1))  # fmt: skip
     book.contact(kiri, "manual", at(11, 20, 9), "call", "Called Kiri.")  # Kiri (A, weekly) is 4 days overdue
     # Dieter has no contact at all.
     ack = book.draft("ack", "sent", "Re: Late container", "maria@casa.example", f"ack:case:{c2}", case_id=c2,
@@ -85,7 +107,8 @@ def _book(book: Book) -> Ids:
                       paid_on=date(2026, 11, 20))  # fmt: skip
     i6 = book.invoice(lihua, "INV-6", "1000", "USD", date(2026, 10, 1), cancelled=True)
     drafts = {"ack": ack, "rejected": rejected, "followup": followup}
-    return Ids(lihua, maria, mallory, dieter, kiri, [c1, c2, c3, c4, c5], [i1, i2, i3, i4, i5, i6], drafts)
+    cases = [c1, c2, c3, c4, c5, c6, c7]
+    return Ids(lihua, maria, mallory, dieter, kiri, cases, [i1, i2, i3, i4, i5, i6], drafts)
 
 
 @pytest.fixture
@@ -111,7 +134,7 @@ def _rows(html: str) -> list[str]:
 
 
 def _case_order(client: FlaskClient, query: str, ids: Ids) -> list[int]:
-    """Case numbers 1..5 in the order the page lists them (found by each case's subject link)."""
+    """Case numbers 1..7 in the order the page lists them (found by each case's subject link)."""
     rows = csv_rows(client.get(f"/cases?{query}&format=csv").data)
     return [ids.cases.index(int(row["case"])) + 1 for row in rows]
 
@@ -119,11 +142,11 @@ def _case_order(client: FlaskClient, query: str, ids: Ids) -> list[int]:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("", [1, 2, 4]),  # open: not resolved or withdrawn; high first, then the newest
-        ("status=unanswered", [1, 4]),  # no outbound contact yet; the oldest first within a severity
+        ("", [1, 2, 4, 7, 6]),  # open: not resolved or withdrawn; high first, then the newest
+        ("status=unanswered", [1, 4, 6, 7]),  # no outbound contact yet; the oldest first within a severity
         ("status=acknowledged", [2]),
         ("status=resolved", [3]),
-        ("status=all", [1, 5, 2, 4, 3]),
+        ("status=all", [1, 5, 2, 4, 7, 6, 3]),
         ("status=all&category=shipping", [2, 3]),
         ("severity=medium", [2, 4]),
         ("status=all&customer=HUA", [1, 3]),  # the name or email, any case
@@ -132,6 +155,15 @@ def _case_order(client: FlaskClient, query: str, ids: Ids) -> list[int]:
         ("older_than_days=11", [4]),  # before Nov 20, 12:00: case 4 arrived at 08:00 that day
         ("older_than_days=12", []),  # before Nov 19, 12:00: case 4's Date header (the 18th) does not count
         ("status=all&week=2026-W48", [2]),  # Nov 23 to 29: case 1 (Nov 30) is in W49
+        ("status=all&owner=anna", [1, 6]),
+        ("owner=mei", [7]),
+        ("owner=none", [2, 4]),  # open and nobody's
+        ("status=all&owner=none", [5, 2, 4, 3]),
+        ("owner=manager", []),  # a reviewer who owns nothing
+        ("overdue=1", [7, 6]),  # Kiri's is due Dec 1, and it is Dec 2 in Auckland
+        ("status=all&overdue=1", [7, 6]),  # case 3's due date passed, but it is resolved
+        ("overdue=1&owner=anna", [6]),
+        ("overdue=0", [1, 2, 4, 7, 6]),  # not asked: every open case
     ],
 )
 def test_each_case_filter_lists_the_cases_counted_by_hand(
@@ -145,7 +177,7 @@ def test_the_case_page_shows_age_answer_and_links_to_each_case_and_its_acknowled
 ) -> None:
     html = _html(client, "/cases")
     rows = _rows(html)
-    assert len(rows) == 3
+    assert len(rows) == 5
     assert "Cracked mugs" in rows[0] and "27 h" in rows[0]  # Nov 30 09:00 to Dec 1 12:00
     assert "2026-11-24 13:00" in rows[1]  # case 2's first answer
     # The subject opens the case's page (issue 20); its acknowledgement, if any, is a link beside it.
@@ -159,7 +191,93 @@ def test_unknown_case_filters_are_named_and_left_out(client: FlaskClient, ids: I
     assert "status=bogus" in html and "week=2026-W60" in html and "older_than_days=x" in html
     assert "<script>" not in html.split("<main>", 1)[1]
     assert "severity=&lt;script&gt;" in html
-    assert len(_rows(html)) == 3  # the defaults: open cases, page 1
+    assert len(_rows(html)) == 5  # the defaults: open cases, page 1
+
+
+def test_the_case_list_shows_each_owner_and_marks_an_overdue_solution(client: FlaskClient, ids: Ids) -> None:
+    rows = _rows(_html(client, "/cases"))
+    subjects = ("Cracked", "Late", "Broken", "Wrong colour")
+    by_subject = {subject: row for row in rows for subject in subjects if subject in row}
+    assert "anna" in by_subject["Cracked"] and "overdue" not in by_subject["Cracked"]
+    assert "overdue: 2026-11-30" in by_subject["Broken"] and "anna" in by_subject["Broken"]
+    assert "overdue: 2026-12-01" in by_subject["Wrong colour"] and "mei" in by_subject["Wrong colour"]
+    assert "—" in by_subject["Late"]  # nobody owns it
+    html = _html(client, "/cases?owner=none")
+    assert '<option value="none" selected>' in html
+    owners = html.split('name="owner"', 1)[1].split("</select>", 1)[0]
+    # All, nobody, then the reviewers and whoever owns a case, by name.
+    assert re.findall(r'<option value="([^"]*)"', owners) == ["", "none", "anna", "manager", "mei"]
+
+
+def test_unknown_owner_and_overdue_values_are_named_and_left_out(client: FlaskClient, ids: Ids) -> None:
+    html = _html(client, "/cases?owner=bob&overdue=yes")
+    assert "owner=bob" in html and "overdue=yes" in html
+    assert len(_rows(html)) == 5  # every open case
+    assert 'href="/cases?format=xlsx"' in html  # the download does not carry what was ignored
+
+
+def test_the_overdue_filter_follows_the_cases_list_rule_at_midnight_in_the_buyers_zone(
+    list_site: ListSite, ids: Ids, frozen: time_machine.Traveller
+) -> None:
+    views = CaseViews(list_site.store, DEFAULT_ZONE)
+    frozen.move_to(at(12, 1, 10, 59))  # 23:59 on Dec 1 in Auckland: Kiri's solution (due Dec 1) is on time
+    client = list_site.client()
+    assert _case_order(client, "overdue=1", ids) == [6]
+    assert [row["id"] for row in views.cases(datetime.now(UTC)) if row["overdue"]] == [ids.cases[5]]
+    assert "overdue" not in next(row for row in _rows(_html(client, "/cases")) if "Wrong colour" in row)
+    frozen.move_to(at(12, 1, 11))  # midnight in Auckland
+    assert _case_order(client, "overdue=1", ids) == [7, 6]
+    assert [row["id"] for row in views.cases(datetime.now(UTC)) if row["overdue"]] == ids.cases[5:7]
+
+
+def test_the_case_download_carries_owner_responsibility_solution_and_due(
+    client: FlaskClient, ids: Ids
+) -> None:
+    rows = {row["case"]: row for row in csv_rows(client.get("/cases?status=all&format=csv").data)}
+    broken = rows[str(ids.cases[5])]
+    assert {column: broken[column] for column in CASE_COLUMNS[-7:]} == {
+        "owner": "anna", "responsibility": "production", "solution": "refund", "solution_amount": "120.50",
+        "solution_currency": "USD", "due": "2026-11-30", "overdue": "yes",
+    }  # fmt: skip
+    late = rows[str(ids.cases[1])]
+    assert [late[column] for column in CASE_COLUMNS[-7:]] == ["", "", "", "", "", "", "no"]
+    assert rows[str(ids.cases[2])]["due"] == "2026-11-05" and rows[str(ids.cases[2])]["overdue"] == "no"
+    (sheet_row,) = xlsx_rows(client.get("/cases?owner=anna&overdue=1&format=xlsx").data)
+    assert (sheet_row["case"], sheet_row["solution_amount"], sheet_row["owner"]) == (
+        ids.cases[5],
+        120.5,
+        "anna",
+    )
+
+
+def test_the_case_list_reads_the_same_few_statements_however_many_cases_it_shows(
+    list_site: ListSite, ids: Ids
+) -> None:
+    client = list_site.client()
+
+    def selects(url: str) -> list[str]:
+        statements: list[str] = []
+
+        def count(*args: Any) -> None:
+            statements.append(args[2])
+
+        event.listen(list_site.store.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(list_site.store.engine, "before_cursor_execute", count)
+        return [statement for statement in statements if statement.lstrip().upper().startswith("SELECT")]
+
+    # The login check, the owners, the count, the page's rows, their first messages and answers, their
+    # acknowledgements; the overdue filter adds the customers' zones.
+    assert len(selects("/cases?status=all")) == 6
+    assert len(selects("/cases?status=all&overdue=1")) == 7
+    for number in range(12):
+        case = list_site.book.case(ids.dieter, f"More {number}", "low", "agreed", ["quality"], at(11, 29),
+                                   owner=f"rep{number}", solution_kind="repair", solution_due=date(2026, 11, 1))  # fmt: skip
+        list_site.book.contact(ids.dieter, "in", at(11, 29), f"More {number}", "", case)
+    assert len(selects("/cases?status=all")) == 6
+    assert len(selects("/cases?status=all&overdue=1")) == 7
 
 
 @pytest.mark.parametrize(
@@ -238,7 +356,15 @@ def test_the_customer_list_shows_class_last_contact_open_cases_and_balances(clie
     assert rows["lihua@huamei.example"] == {
         "email": "lihua@huamei.example", "name": "Li Hua", "company": "", "class": "A", "country": "",
         "last_contact_at": "2026-11-30 09:00", "open_cases": "1", "open_balance": "USD 6000.00",
+        "payment_days": "10,25", "credit_limit": "8000.00", "credit_limit_currency": "USD", "credit_hold_reason": "",
     }  # fmt: skip
+    assert rows["maria@casa.example"]["credit_hold_reason"] == "INV-3 is 122 days overdue"
+    assert rows["maria@casa.example"]["credit_limit"] == ""  # no limit
+    sheet = {row["email"]: row for row in xlsx_rows(client.get("/customers?hold=1&format=xlsx").data)}
+    assert list(sheet) == ["maria@casa.example"]  # the download keeps the hold filter
+    assert sheet["maria@casa.example"]["credit_hold_reason"] == "INV-3 is 122 days overdue"
+    limits = xlsx_rows(client.get("/customers?q=huamei&format=xlsx").data)
+    assert [(row["credit_limit"], row["payment_days"]) for row in limits] == [(8000, "10,25")]  # a number
     assert rows["maria@casa.example"]["open_balance"] == "CNY 30000.00; EUR 2000.00"
     assert rows["maria@casa.example"]["open_cases"] == "1"  # the withdrawn case is not open
     assert rows["dieter@haus.example"]["last_contact_at"] == ""
@@ -290,11 +416,11 @@ def test_the_downloads_hold_the_same_rows_as_the_list(client: FlaskClient, ids: 
         ("INV-5", 3000, 0), ("INV-4", 2000, 2000),
     ]  # fmt: skip
     cases = xlsx_rows(client.get("/cases?status=all&format=xlsx").data)
-    assert [row["case"] for row in cases] == [ids.cases[i - 1] for i in (1, 5, 2, 4, 3)]
+    assert [row["case"] for row in cases] == [ids.cases[i - 1] for i in (1, 5, 2, 4, 7, 6, 3)]
     assert cases[3]["subject"] == HOSTILE and cases[3]["age_days"] == 11  # Nov 20 08:00 to Dec 1 12:00
     csv_cases = csv_rows(client.get("/cases?status=all&format=csv").data)
     assert [row["subject"] for row in csv_cases] == [row["subject"] for row in cases]
-    assert csv_cases[4]["categories"] == "contract,shipping"
+    assert csv_cases[6]["categories"] == "contract,shipping"
     page = _html(client, "/cases?status=all&severity=high")
     assert 'href="/cases?status=all&amp;severity=high&amp;format=xlsx"' in page
     assert 'href="/cases?status=all&amp;severity=high&amp;format=csv"' in page
