@@ -8,6 +8,7 @@ a second daemon) can never both move the same draft.
 from __future__ import annotations
 
 import difflib
+import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -31,6 +32,8 @@ from mailflow.store.models import (
     DraftEvent,
     utcnow,
 )
+
+audit = logging.getLogger("mailflow.audit")
 
 
 class Outbox:
@@ -89,11 +92,13 @@ class Outbox:
     def clear_bounce(self, address: str, actor: str) -> bool:
         """A person says the address works again; False when it was not marked."""
         with self.sessions.begin() as session:
-            row = session.get(BouncedAddress, address.strip().lower())
+            email = address.strip().lower()
+            row = session.get(BouncedAddress, email)
             if row is None or row.cleared_at is not None:
                 return False
             row.cleared_at, row.cleared_by = utcnow(), actor
-            return True
+        audit.info("%s cleared the bounce mark of %s: automatic mail may go there again", actor, email)
+        return True
 
     def drafts_to_recipient_since(self, recipient: str, since: datetime) -> int:
         with self.sessions() as session:

@@ -55,6 +55,9 @@ CUSTOMER_COLUMNS = (
 )
 SENT_COLUMNS = ("draft", "sent_at", "to", "subject", "kind", "approved_by")
 REJECTED_COLUMNS = ("draft", "rejected_at", "rejected_by", "reason", "to", "subject", "kind")
+BOUNCE_COLUMNS = ("email", "marked_at", "first_marked_at", "reports", "reason", "customer", "customer_name",
+                  "waiting_drafts")  # fmt: skip
+CLEARED_COLUMNS = (*BOUNCE_COLUMNS, "cleared_at", "cleared_by")
 
 
 def utc_text(moment: datetime | None) -> str:
@@ -112,6 +115,25 @@ def mail_table(rows: Sequence[dict[str, Any]], status: str) -> Table:
                 "draft": row["id"],
                 moment: utc_text(row["sent_at"] if sent else row["decided_at"]),
                 decider: row["decided_by"],
+            }
+            for row in rows
+        ],
+    )
+
+
+def bounce_table(rows: Sequence[dict[str, Any]], status: str) -> Table:
+    """Bounced addresses with when, why, whose and what waits for them; cleared ones also with when and who."""
+    return Table(
+        "bounced addresses" if status == "bounced" else "cleared addresses",
+        BOUNCE_COLUMNS if status == "bounced" else CLEARED_COLUMNS,
+        [
+            {
+                **row,
+                "marked_at": utc_text(row["last_at"]),
+                "first_marked_at": utc_text(row["first_at"]),
+                "customer": row["customer_id"] or "",
+                "customer_name": row["customer_name"] or "",
+                "cleared_at": utc_text(row["cleared_at"]),
             }
             for row in rows
         ],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mailflow.review.web.bounce_words import BOUNCE_TEXT
 from mailflow.review.web.case_words import CASE_TEXT
 
 TEXT: dict[str, dict[str, str]] = {
@@ -530,6 +531,8 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 for _language, _words in CASE_TEXT.items():  # the case page's words live beside it (case_words)
+    TEXT[_language].update(_words)
+for _language, _words in BOUNCE_TEXT.items():  # the bounced addresses' list (bounce_words)
     TEXT[_language].update(_words)
 
 

@@ -1,4 +1,4 @@
-"""The lists of cases, invoices, customers and sent or rejected mail, and the search.
+"""The lists of cases, invoices, customers, sent or rejected mail and bounced addresses, and the search.
 
 Filters are a plain GET form; a value the page does not know is named and left out, never an error.
 Each list pages by 50 (`?page=N`, a bad number is page 1) and answers `?format=xlsx|csv` with the
@@ -18,9 +18,10 @@ from werkzeug.datastructures import MultiDict
 
 from mailflow.config.rules import COMPLAINT_CATEGORIES
 from mailflow.config.settings import Settings
+from mailflow.review.bounce_list import BOUNCE_STATUSES, BounceList
 from mailflow.review.customer_list import CLASSES, CustomerFilter, CustomerList
 from mailflow.review.list_sql import Page
-from mailflow.review.list_tables import case_table, customer_table, invoice_table, mail_table
+from mailflow.review.list_tables import bounce_table, case_table, customer_table, invoice_table, mail_table
 from mailflow.review.lists import (
     CASE_STATUSES,
     INVOICE_STATES,
@@ -34,6 +35,7 @@ from mailflow.review.report_export import Table, csv_bytes, xlsx_bytes
 from mailflow.review.report_figures import AGEING_BUCKETS
 from mailflow.review.reports import SEVERITIES
 from mailflow.review.search import GROUP_LIMIT, MIN_LENGTH, Search
+from mailflow.review.web.bounce_form import register_bounce_form
 from mailflow.store.engine import Store
 
 CATEGORIES = tuple(tag.split(":", 1)[1] for tag in COMPLAINT_CATEGORIES)  # complaint:quality -> quality
@@ -85,6 +87,8 @@ class Chosen:
 def register_lists(app: Flask, settings: Settings, store: Store) -> None:
     lists = ListQueries(store, settings.schedule.default_timezone)
     customer_list, finder = CustomerList(store, settings.schedule.cadence), Search(store)
+    bounce_list = BounceList(store)
+    register_bounce_form(app, store)  # POST /bounces/clear: "it works again"
 
     @app.get("/cases")
     def cases() -> ResponseReturnValue:
@@ -160,6 +164,20 @@ def register_lists(app: Flask, settings: Settings, store: Store) -> None:
             lambda page: lists.sent_mail(status, page),
             lambda rows: mail_table(rows, status),
             statuses=MAIL_STATUSES,
+            status=status,
+        )
+
+    @app.get("/bounces")
+    def bounces() -> ResponseReturnValue:
+        chosen = Chosen(request.args)
+        status = chosen.choice("status", BOUNCE_STATUSES, "bounced")
+        address = chosen.text("address")
+        return _list_page(
+            "bounces",
+            chosen,
+            lambda page: bounce_list.bounces(status, address, page),
+            lambda rows: bounce_table(rows, status),
+            statuses=BOUNCE_STATUSES,
             status=status,
         )
 

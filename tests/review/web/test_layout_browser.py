@@ -176,7 +176,9 @@ def test_a_reviewer_approves_and_rejects_without_javascript(served: Served) -> N
 
 @SIZES
 @pytest.mark.parametrize(
-    "url", ["/overview", "/cases", "/search?q=mugs"], ids=["overview", "cases", "search"]
+    "url",
+    ["/overview", "/cases", "/search?q=mugs", "/bounces", "/cases/1"],
+    ids=["overview", "cases", "search", "bounces", "case"],
 )
 def test_the_overview_lists_and_search_fit_the_screen(
     served: Served, chromium: webdriver.Chrome, size: tuple[int, int], url: str
@@ -186,7 +188,7 @@ def test_the_overview_lists_and_search_fit_the_screen(
     chromium.get(f"{served.base}{url}")
     assert chromium.title != "404 Not Found", f"{url} is not there yet"
     shows(chromium, "</main>")
-    _fits(chromium, url.strip("/").split("?")[0], size)
+    _fits(chromium, url.strip("/").split("?")[0].replace("/", "-"), size)
 
 
 @SIZES
