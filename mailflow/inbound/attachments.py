@@ -2,6 +2,9 @@
 
 Writing the same content twice is harmless, which is what makes re-processing
 a batch after a crash safe. They are buyer mail: files 0600, folders 0700.
+A file and its name are synced to disk before save() returns, because the
+batch's commit, which comes after, records it as stored: a power cut must not
+leave a row saying "stored" over a file that is empty or gone.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import threading
 from pathlib import Path
 
 from mailflow.inbound.message import Attachment
-from mailflow.store.private_files import make_private_folder, write_private
+from mailflow.store.private_files import make_private_folder, sync_folder, write_private
 
 
 class AttachmentStore:
@@ -31,11 +34,13 @@ class AttachmentStore:
             return True
         if not target.parent.is_dir():
             make_private_folder(target.parent)
+            sync_folder(self.root)
         # Written beside the target and renamed: a reader never sees half a file.
         temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
         try:
-            write_private(temporary, attachment.payload)
+            write_private(temporary, attachment.payload)  # synced
             os.replace(temporary, target)
+            sync_folder(target.parent)
         except BaseException:
             temporary.unlink(missing_ok=True)
             raise

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
@@ -44,10 +44,12 @@ from mailflow.store.models import (
     CaseEvidence,
     Contact,
     Customer,
+    Draft,
     QuarantinedMessage,
     StoredAttachment,
     utcnow,
 )
+from mailflow.store.waiting_drafts import cancel_waiting
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("mailflow.audit")
@@ -251,8 +253,26 @@ class BatchWriter:
         """INSERT many rows, returning their ids in the order given."""
         if not rows:
             return []
+        clamped = [_clamped(model, row) for row in rows]
+        if self.session.get_bind().dialect.name == "sqlite":
+            return self._insert_numbered(model, clamped)
         statement = insert(model).returning(model.id, sort_by_parameter_order=True)
-        return list(self.session.scalars(statement, [_clamped(model, row) for row in rows]).all())
+        return list(self.session.scalars(statement, clamped).all())
+
+    def _insert_numbered(self, model: type[Any], rows: list[dict[str, Any]]) -> list[int]:
+        """SQLite: the ids are given here, so all the rows go in one executemany.
+
+        SQLite cannot tell which RETURNING row belongs to which parameter set, so
+        SQLAlchemy would send one INSERT per row: ~450 statements for a batch of 200
+        messages. The transaction holds SQLite's write lock from its BEGIN IMMEDIATE
+        on (store/engine), so no other writer can take an id between reading the
+        largest one and inserting; the ids are those SQLite would have chosen.
+        """
+        first = (self.session.scalar(select(func.max(model.id))) or 0) + 1
+        ids = list(range(first, first + len(rows)))
+        numbered = [{**row, "id": row_id} for row, row_id in zip(rows, ids, strict=True)]
+        self.session.connection().execute(model.__table__.insert(), numbered)
+        return ids
 
     def _write_customers(self, pending: list[PendingContact]) -> None:
         new = {
@@ -332,6 +352,9 @@ class BatchWriter:
             if getattr(reopened, "rowcount", 0) != 1:
                 continue
             message_id, email = entry.row["message_id"], case.customer.email
+            # A satisfaction check still waiting would ask a buyer who just said it is not solved.
+            checks = (Draft.case_id == case.id) & (Draft.kind == "satisfaction")
+            cancel_waiting(self.session, checks, f"case {case.id} reopened by <{message_id}>", utcnow())
             detail = {"contact": contact_id, "message_id": message_id, "from": entry.row["sender"]}
             events.append(
                 {

@@ -30,12 +30,12 @@ from mailflow.inbound.case_states import (
 )
 from mailflow.store.engine import Store
 from mailflow.store.models import Case, CaseEvent, Contact, Customer, Draft, DraftEvent, Reviewer
+from mailflow.store.waiting_drafts import cancel_waiting
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("mailflow.audit")
 
 # Follow-ups that wait are pointless once a case is resolved; the satisfaction check replaces them.
-_WAITING = ("pending_review", "approved")
 
 
 @dataclass(frozen=True)
@@ -93,18 +93,19 @@ class CaseDesk:
     def resolve(self, case_id: int, actor: str, now: datetime) -> Moved:
         with self.sessions.begin() as session:
             moved = self._move(session, case_id, "resolve", actor, now, {"resolved_at": now})
-            session.execute(
-                update(Draft)
-                .where(Draft.case_id == case_id, Draft.kind == "followup", Draft.status.in_(_WAITING))
-                .values(status="cancelled", updated_at=now)
-            )
+            followups = (Draft.case_id == case_id) & (Draft.kind == "followup")
+            cancel_waiting(session, followups, f"case {case_id} resolved", now, actor)
             return moved
 
     def reopen(self, case_id: int, actor: str, now: datetime) -> Moved:
         """A person reopens it (the buyer called, say): no new acknowledgement, the person answers.
         The buyer's own mail reopens it in inbound/batch_writer, and that is acknowledged again."""
         with self.sessions.begin() as session:
-            return self._move(session, case_id, "reopen", actor, now, {"resolved_at": None}, {})
+            moved = self._move(session, case_id, "reopen", actor, now, {"resolved_at": None}, {})
+            # "Are you satisfied?" to a buyer whose case is not settled after all: not now.
+            checks = (Draft.case_id == case_id) & (Draft.kind == "satisfaction")
+            cancel_waiting(session, checks, f"case {case_id} reopened", now, actor)
+            return moved
 
     def note(self, case_id: int, text: str, actor: str, now: datetime) -> Moved:
         note = " ".join(text.split())

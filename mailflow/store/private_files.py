@@ -42,6 +42,18 @@ def write_private(path: Path, data: bytes) -> None:
         # Also when the file existed with a looser mode: its new content is ours.
         os.fchmod(handle.fileno(), FILE_MODE)
         handle.write(data)
+        handle.flush()
+        # On disk before anyone relies on it: a commit that records the file comes after this.
+        os.fsync(handle.fileno())
+
+
+def sync_folder(path: Path) -> None:
+    """The folder's entries (a file renamed into it, a folder made in it) on disk, as fsync does for data."""
+    descriptor = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def create_private(path: Path) -> bool:

@@ -279,6 +279,7 @@ def test_a_case_resolved_again_after_a_reopening_gets_its_satisfaction_check_aga
             )
         )
     assert _case_ids(office) == [(case_id,)]  # the same case, not a new one
+    assert _satisfaction_statuses(office) == ["cancelled"]  # nobody asks "satisfied?" of "not solved"
     with time_machine.travel(_at(2026, 12, 3, 12), tick=False):
         assert office.tick() == 0  # open: nobody asks whether the buyer is satisfied
     desk.resolve(case_id, "rep", _at(2026, 12, 4, 12))
@@ -288,6 +289,7 @@ def test_a_case_resolved_again_after_a_reopening_gets_its_satisfaction_check_aga
         assert office.tick() == 1
     # A person reopens it (the buyer called), and resolves it once more: a third check.
     desk.reopen(case_id, "rep", _at(2026, 12, 14, 9))
+    assert _satisfaction_statuses(office) == ["cancelled", "cancelled"]  # the waiting check, too
     desk.resolve(case_id, "rep", _at(2026, 12, 15, 12))
     with time_machine.travel(_at(2026, 12, 22, 12), tick=False):
         assert office.tick() == 1
@@ -296,6 +298,11 @@ def test_a_case_resolved_again_after_a_reopening_gets_its_satisfaction_check_aga
     assert office.keys("satisfaction") == [
         f"satisfaction:{case_id}", f"satisfaction:{case_id}:1", f"satisfaction:{case_id}:2"
     ]  # fmt: skip
+
+
+def _satisfaction_statuses(office: Office) -> list[str]:
+    drafts = sorted(Outbox(office.store).drafts(), key=lambda draft: draft["id"])
+    return [draft["status"] for draft in drafts if draft["kind"] == "satisfaction"]
 
 
 def _case_ids(office: Office) -> list[tuple[int]]:
