@@ -27,6 +27,8 @@ def test_a_fetched_body_never_reaches_the_log_even_at_debug(
     settings = load_settings(path)
     connection = ImapConnection(settings.mailboxes[0], settings.fetch)
     caplog.set_level(logging.DEBUG, logger="imapclient")
+    # Its wire trace too, whatever an earlier test's logs.configure() left on it in this process.
+    caplog.set_level(logging.DEBUG, logger="imapclient.imaplib")
     connection.connect()
     connection.examine("INBOX")
     (fetched,) = connection.fetch(connection.uids_after(0)).values()
