@@ -20,9 +20,9 @@ from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.wait import WebDriverWait
-from waitress import create_server
 
 from mailflow.demo.embedded import free_port
+from mailflow.ops.http import ServedApp
 from tests.review.web.conftest import PASSWORD
 
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts"
@@ -56,12 +56,16 @@ def start_chromium(*, javascript: bool = True) -> webdriver.Chrome:
 def serving(app: Flask) -> Iterator[str]:
     """The app behind waitress on a free local port; yields its base URL."""
     port = free_port()
-    server = create_server(app, host="127.0.0.1", port=port, threads=2)
-    threading.Thread(target=server.run, daemon=True).start()
+    stop = threading.Event()
+    # The daemon's own wrapper: it stops waitress in the order that keeps its loop thread quiet
+    # (a bare server.close() under the running loop raised EBADF in that thread).
+    served = ServedApp("browser-test-page", app, "127.0.0.1", port, stop)
+    served.start()
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
-        server.close()
+        stop.set()
+        served.join(timeout=15)
 
 
 def log_in(browser: webdriver.Chrome, base: str, name: str = "manager", password: str = PASSWORD) -> None:
