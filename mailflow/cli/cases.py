@@ -10,20 +10,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from mailflow.cli.output import command_group, print_rows, reviewer, shown, with_json
+from mailflow.cli.output import command_group, one_line, print_rows, reviewer, shown, with_json
 
 if TYPE_CHECKING:
     from mailflow.config.settings import Settings
     from mailflow.review.case_moves import Moved
     from mailflow.store.engine import Store
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 CASE_COLUMNS = (
     "id",
     "customer",
@@ -164,5 +162,4 @@ def _show(case: dict[str, Any] | None, case_id: int, as_json: bool) -> int:
 
 
 def _line(text: str) -> str:
-    """Buyer text on one line that cannot move the cursor or recolour the terminal (as cli/output's tables)."""
-    return "  " + _CONTROL.sub("?", " ".join(text.split()))
+    return "  " + one_line(text)

@@ -51,8 +51,7 @@ def format_table(rows: list[dict[str, Any]], columns: Sequence[str], width: int 
     from rich.cells import cell_len, set_cell_size
 
     def cell(value: Any) -> str:
-        text = " ".join(shown(value).split())  # a line break or tab in a subject would break the row
-        text = _CONTROL.sub("?", text)  # nor may buyer text move the cursor or recolour the terminal
+        text = one_line(shown(value))
         return text if cell_len(text) <= width else set_cell_size(text, width - 1) + "…"
 
     table = [list(columns)] + [[cell(row.get(column)) for column in columns] for row in rows]
@@ -65,6 +64,12 @@ def format_table(rows: list[dict[str, Any]], columns: Sequence[str], width: int 
     if not rows:
         lines.append("(none)")
     return "\n".join(lines)
+
+
+def one_line(text: str) -> str:
+    """Buyer text as one line (a line break or tab would break a table's row) that cannot move the
+    cursor or recolour the terminal."""
+    return _CONTROL.sub("?", " ".join(text.split()))
 
 
 def shown(value: Any) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
-from urllib.parse import urlsplit
 
-from mailflow.config.table import Table, clock, weekday
+from mailflow.config.addresses import address_list
+from mailflow.config.table import Table, clock, site_url, weekday
 from mailflow.errors import ConfigError
 from mailflow.ledger.business_hours import known_timezone
 
@@ -30,20 +30,14 @@ def digest_settings(table: Table | None, default_timezone: str) -> DigestSetting
     zone = table.get("timezone", str, default_timezone)
     if not known_timezone(zone):
         raise ConfigError(f"schedule.digest.timezone: unknown time zone {zone!r}")
-    to = table.get("to", list, [])
-    if not all(isinstance(address, str) and "@" in address for address in to):
-        raise ConfigError("schedule.digest.to must be a list of addresses")
-    site_url = table.get("site_url", str, "").rstrip("/")
-    if site_url and (urlsplit(site_url).scheme not in ("http", "https") or not urlsplit(site_url).netloc):
-        raise ConfigError('schedule.digest.site_url must be like "https://mailflow.example.com"')
     settings = DigestSettings(
         enabled=table.get("enabled", bool, False),
         weekday=weekday(table, "weekday", "monday"),
         at=clock(table, "at", "08:00"),
         timezone=zone,
-        to=tuple(address.strip() for address in to),
+        to=address_list(table, "to"),
         language=table.get("language", str, "en"),
-        site_url=site_url,
+        site_url=site_url(table, "site_url"),
     )
     if settings.enabled and not settings.to:
         raise ConfigError("schedule.digest.to is required when the digest is enabled")

@@ -15,11 +15,10 @@ never notifying anybody.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from mailflow.config.addresses import address_list
 from mailflow.config.rules import COMPLAINT_CATEGORIES, RuleSet
-from mailflow.config.table import Table
+from mailflow.config.table import Table, site_url
 from mailflow.errors import ConfigError
 
 _OPTIONS = ("mailbox", "site_url", "language")
@@ -66,12 +65,10 @@ def notify_settings(
     mailbox = table.get("mailbox", str, "")
     if mailbox and mailbox not in mailboxes:
         raise ConfigError(f"{table.key('mailbox')}: no mailbox named {mailbox!r}")
-    site_url = table.get("site_url", str, digest_site_url).rstrip("/")
-    if site_url and (urlsplit(site_url).scheme not in ("http", "https") or not urlsplit(site_url).netloc):
-        raise ConfigError(f'{table.key("site_url")} must be like "https://mailflow.example.com"')
+    url = site_url(table, "site_url", digest_site_url)
     language = table.get("language", str, "en")
     table.done()
-    return NotifySettings(addresses, mailbox, site_url, language)
+    return NotifySettings(addresses, mailbox, url, language)
 
 
 DEFAULT_NOTIFY = NotifySettings()  # no [cases.notify]: nobody is notified

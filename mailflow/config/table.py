@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from datetime import time
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from mailflow.errors import ConfigError
 
@@ -165,3 +166,12 @@ def weekday(table: Table, name: str, default: str) -> int:
     if given not in WEEKDAYS:
         raise ConfigError(f"{table.key(name)} must be one of {', '.join(WEEKDAYS)}")
     return WEEKDAYS.index(given)
+
+
+def site_url(table: Table, name: str, default: str = "") -> str:
+    """Where a web page is served, like "https://mailflow.example.com" (no trailing slash; "" = none)."""
+    given = table.get(name, str, default).rstrip("/")
+    parts = urlsplit(given)
+    if given and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise ConfigError(f'{table.key(name)} must be like "https://mailflow.example.com"')
+    return given

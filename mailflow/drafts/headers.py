@@ -37,13 +37,17 @@ def references_for(message_id: str, thread: list[str]) -> list[str]:
     return chain[-_MAX_REFERENCES:]
 
 
-def reply_fields(subject: str, message_id: str, thread: list[str]) -> dict[str, object]:
-    """A draft row's threading columns for an answer to `message_id`: subject, In-Reply-To, References."""
+def thread_fields(message_id: str, thread: list[str]) -> dict[str, object]:
+    """A draft row's threading columns for mail that answers `message_id`: In-Reply-To, References."""
     return {
-        "subject": reply_subject(subject),
         "in_reply_to": safe_header(message_id),
         "thread_refs": [safe_header(ref) for ref in references_for(message_id, thread)],
     }
+
+
+def reply_fields(subject: str, message_id: str, thread: list[str]) -> dict[str, object]:
+    """A draft row's threading columns for an answer to `message_id`: subject, In-Reply-To, References."""
+    return {"subject": reply_subject(subject), **thread_fields(message_id, thread)}
 
 
 def new_message_id(mailbox: MailboxSettings) -> str:

@@ -33,7 +33,7 @@ from mailflow.drafts.acknowledgements import (
     mailbox_context,
     reference_label,
 )
-from mailflow.drafts.headers import UnsafeHeader, references_for, safe_header
+from mailflow.drafts.headers import UnsafeHeader, thread_fields
 from mailflow.drafts.problems import DraftingProblems
 from mailflow.drafts.rows import new_draft_row
 from mailflow.drafts.templates import TemplateProblem, Templates
@@ -182,10 +182,7 @@ def notice_draft(
     return {
         **row,
         "contact_id": message.contact_id,
-        "in_reply_to": safe_header(thread[-1]) if thread else "",
-        "thread_refs": [safe_header(ref) for ref in references_for(thread[-1], thread[:-1])]
-        if thread
-        else [],
+        **(thread_fields(thread[-1], thread[:-1]) if thread else {}),  # the first notice starts the thread
         "tags": message.tags,
         "reasons": message.reasons,
         "attachment_ids": [photo.attachment_id for photo in attached],

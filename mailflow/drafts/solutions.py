@@ -16,6 +16,7 @@ from typing import Any
 from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 
+from mailflow.config.mailbox import MailboxSettings
 from mailflow.config.settings import Settings
 from mailflow.drafts.acknowledgements import mailbox_context
 from mailflow.drafts.headers import UnsafeHeader, reply_fields
@@ -67,9 +68,9 @@ def amount_text(solution: Solution, language: str) -> str:
     return str(format_currency(solution.amount, solution.currency, "¤¤ #,##0.00", locale=locale))
 
 
-def solution_context(case: SolutionCase, settings: Settings, language: str) -> dict[str, Any]:
-    mailbox = next(box for box in settings.mailboxes if box.name == case.mailbox)
-    company = settings.replies.company_name
+def solution_context(
+    case: SolutionCase, mailbox: MailboxSettings, company: str, language: str
+) -> dict[str, Any]:
     solution = case.solution
     return {
         "customer": {
@@ -104,7 +105,7 @@ def solution_draft(case: SolutionCase, settings: Settings, templates: Templates)
     try:
         name = templates.choose("solution", case.solution.kind, case.language or "en")
         language = name.rsplit(".", 1)[-1]
-        context = solution_context(case, settings, language)
+        context = solution_context(case, mailbox, settings.replies.company_name, language)
         rendered = templates.render(name, context)
         row = new_draft_row(
             "solution",

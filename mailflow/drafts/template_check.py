@@ -73,36 +73,26 @@ def sample_context(
         "status": "acknowledged",
         "categories": [category],
     }
+    specific: dict[str, Any]
     if kind in ("followup", "satisfaction"):
-        return {**common, "case": case, "photos_attached": photos, "number": 1}
-    if kind == "reminder":
-        return {**common, "invoice": _SAMPLE_INVOICE, "level": {"offset": 7, "name": category, "cc": []}}
-    if kind == "update":
+        specific = {"case": case, "photos_attached": photos, "number": 1}
+    elif kind == "reminder":
+        specific = {"invoice": _SAMPLE_INVOICE, "level": {"offset": 7, "name": category, "cc": []}}
+    elif kind == "update":
         news = "New: stoneware mugs in six glazes.\n\nOur factory is closed 1-7 October."
-        return {**common, "week": "2026-W48", "news": news, "invoices": [_SAMPLE_INVOICE], "cases": [case]}
-    if kind in ("digest", "internal", "hold"):  # mail to the team, not to a buyer
-        return _team_context(kind, common, photos, severity)
-    return {**common, **_buyer_reply_context(kind, category, photos, severity), "detail": detail}
-
-
-def _team_context(kind: str, common: dict[str, Any], photos: bool, severity: str) -> dict[str, Any]:
-    if kind == "digest":
+        specific = {"week": "2026-W48", "news": news, "invoices": [_SAMPLE_INVOICE], "cases": [case]}
+    elif kind == "digest":  # the manager's weekly digest (ops/digest): figures, no customer
         return {"company": common["company"], "mailbox": common["mailbox"], **_DIGEST}
-    if kind == "internal":  # a complaint case's notice to the people of its categories (drafts/internal)
-        return {**common, **_internal_context(photos, severity)}
-    return {**common, "hold": _HOLD}  # the credit hold notice to the order desk (schedule/hold_notices)
-
-
-def _buyer_reply_context(kind: str, category: str, photos: bool, severity: str) -> dict[str, Any]:
-    """An acknowledgement's context, or a solution's confirmation's (drafts/solutions), whose
-    `category` is the solution's kind."""
-    if kind != "solution":
-        return _ack_context(category, photos, severity)
-    solution = {"kind": category, "amount": "USD 1,240.00", "currency": "USD", "due": "2026-12-15"}
-    return {
-        "case": {"id": 17, "subject": "Crushed cartons on PO 4500123"},
-        "solution": {**solution, "number": 1},
-    }
+    elif kind == "internal":  # a complaint case's notice to the people of its categories (drafts/internal)
+        specific = _internal_context(photos, severity)
+    elif kind == "hold":  # the credit hold notice to the order desk (schedule/hold_notices)
+        specific = {"hold": _HOLD}
+    elif kind == "solution":  # an agreed solution's confirmation (drafts/solutions); `category` is its kind
+        solution = {"kind": category, "amount": "USD 1,240.00", "currency": "USD", "due": "2026-12-15"}
+        specific = {"case": {"id": 17, "subject": case["subject"]}, "solution": {**solution, "number": 1}}
+    else:
+        specific = {**_ack_context(category, photos, severity), "detail": detail}
+    return {**common, **specific}
 
 
 _SAMPLE_INVOICE = {
@@ -140,6 +130,7 @@ _DIGEST = {
         "oldest_unanswered_hours": 20.25,
         "held_invoices": 2,
         "bounced_addresses": 0,
+        "customers_on_credit_hold": 1,
     },
     "answers": {
         "week": "2026-W48",

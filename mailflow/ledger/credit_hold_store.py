@@ -13,21 +13,24 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Table, insert, or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from mailflow.ledger.credit_holds import CreditStanding, OpenInvoice, hold_reason
-from mailflow.store.dialect import dialect_insert
 from mailflow.store.engine import Store
-from mailflow.store.models import Customer, Draft, DraftEvent, Invoice
+from mailflow.store.models import Customer, Invoice
+from mailflow.store.new_drafts import insert_new_drafts
 
 audit = logging.getLogger("mailflow.audit")
+
+# An invoice that still counts: not cancelled, not paid in full.
+_OWING = and_(Invoice.cancelled.is_(False), Invoice.paid_amount < Invoice.amount)
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,6 @@ Notices = Callable[[Sequence[HoldChange]], list[dict[str, Any]]]
 class CreditHolds:
     def __init__(self, store: Store) -> None:
         self.sessions = store.sessions
-        self.dialect = store.engine.dialect.name
 
     def evaluate(
         self,
@@ -62,13 +64,16 @@ class CreditHolds:
         after_days: int,
         default_timezone: str,
         notices: Notices | None = None,
-        customer_ids: Iterable[int] | None = None,
     ) -> list[HoldChange]:
-        """Re-evaluate every customer's hold (or only `customer_ids`'); returns what started or ended."""
+        """Re-evaluate every customer's hold; returns what started or ended.
+
+        Two reads whatever the book's size (the open invoices, and the customers who owe or are
+        held), and a write only where a hold starts, ends or its reason reads otherwise.
+        """
         with self.sessions.begin() as session:
-            invoices = _open_invoices(session, customer_ids)
+            invoices = _open_invoices(session)
             changes = []
-            for row in _customers(session, invoices, customer_ids):
+            for row in _customers(session):
                 standing = CreditStanding(
                     row.timezone or default_timezone,
                     row.credit_limit,
@@ -79,7 +84,7 @@ class CreditHolds:
                 if change is not None:
                     changes.append(change)
             rows = notices(changes) if notices and changes else []
-            self._write_drafts(session, rows, now)
+            insert_new_drafts(session, rows, now)
         for change in changes:
             audit.info(
                 "customer %s: credit hold %s (%s)",
@@ -89,56 +94,28 @@ class CreditHolds:
             )
         return changes
 
-    def _write_drafts(self, session: Session, rows: list[dict[str, Any]], now: datetime) -> None:
-        if not rows:
-            return
-        table: Table = Draft.__table__  # type: ignore[assignment]
-        statement = (
-            dialect_insert(self.dialect, table)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(table.c.id, table.c.template)
-        )
-        stamped = [{**row, "created_at": now, "updated_at": now} for row in rows]
-        written = list(session.execute(statement, stamped))
-        if written:
-            session.execute(
-                insert(DraftEvent),
-                [
-                    {"draft_id": id, "at": now, "actor": "mailflow", "action": "created", "detail": template}
-                    for id, template in written
-                ],
-            )
 
-
-def _open_invoices(session: Session, customer_ids: Iterable[int] | None) -> dict[int, list[OpenInvoice]]:
+def _open_invoices(session: Session) -> dict[int, list[OpenInvoice]]:
     query = select(
         Invoice.customer_id,
         Invoice.number,
         Invoice.currency,
         Invoice.amount - Invoice.paid_amount,
         Invoice.due,
-    ).where(Invoice.cancelled.is_(False), Invoice.paid_amount < Invoice.amount)
-    if customer_ids is not None:
-        query = query.where(Invoice.customer_id.in_(set(customer_ids)))
+    ).where(_OWING)
     found: dict[int, list[OpenInvoice]] = defaultdict(list)
     for customer_id, number, currency, balance, due in session.execute(query):
         found[customer_id].append(OpenInvoice(number, currency, Decimal(balance), due))
     return found
 
 
-def _customers(
-    session: Session, invoices: dict[int, list[OpenInvoice]], customer_ids: Iterable[int] | None
-) -> Any:
+def _customers(session: Session) -> Any:
     """Customers that owe something or are on hold: nobody else can start or end one."""
     query = select(
         Customer.id, Customer.email, Customer.name, Customer.company, Customer.timezone, Customer.credit_limit,
         Customer.credit_limit_currency, Customer.credit_hold_since, Customer.credit_hold_reason,
     )  # fmt: skip
-    if customer_ids is not None:
-        return session.execute(query.where(Customer.id.in_(set(customer_ids))).order_by(Customer.id))
-    owing = select(Invoice.customer_id).where(
-        Invoice.cancelled.is_(False), Invoice.paid_amount < Invoice.amount
-    )
+    owing = select(Invoice.customer_id).where(_OWING)
     held = Customer.credit_hold_since.is_not(None)
     return session.execute(query.where(or_(held, Customer.id.in_(owing))).order_by(Customer.id))
 

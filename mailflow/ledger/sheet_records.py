@@ -63,6 +63,12 @@ class InvoiceRecord:
     order_ref: str
 
 
+def _amount(text: str) -> Decimal:
+    """An amount as a sheet writes it ("50,000.5": commas and spaces group thousands), to the cent.
+    Raises InvalidOperation."""
+    return Decimal(text.replace(",", "").replace(" ", "")).quantize(Decimal("0.01"))
+
+
 class _Row:
     """One row being read: each getter records what is wrong instead of raising."""
 
@@ -95,7 +101,7 @@ class _Row:
                 self.fail(column, "missing")
             return None
         try:
-            value = Decimal(str(raw).replace(",", "").replace(" ", "")).quantize(Decimal("0.01"))
+            value = _amount(str(raw))
         except InvalidOperation:
             self.fail(column, f"not an amount: {raw!r}")
             return None
@@ -140,7 +146,7 @@ class _Row:
             self.fail(column, f"expected an amount and its currency, like 50000 USD: {text!r}")
             return None, ""
         try:
-            amount = Decimal(found.group(2).replace(",", "").replace(" ", "")).quantize(Decimal("0.01"))
+            amount = _amount(found.group(2))
         except InvalidOperation:
             self.fail(column, f"not an amount: {text!r}")
             return None, ""

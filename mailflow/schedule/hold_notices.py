@@ -11,7 +11,7 @@ that clears a hold ends it at once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,10 +33,8 @@ class HoldNotices:
         self.holds = CreditHolds(store)
         self.templates = templates or Templates(settings.replies.templates_dir)
 
-    def evaluate(
-        self, now: datetime | None = None, customer_ids: Iterable[int] | None = None
-    ) -> list[HoldChange]:
-        """Re-evaluate the holds (all, or `customer_ids`'), drafting a notice per start and end.
+    def evaluate(self, now: datetime | None = None) -> list[HoldChange]:
+        """Re-evaluate every customer's hold, drafting a notice per start and end.
 
         Raises TemplateProblem or UnsafeHeader (a notice cannot be written): then nothing
         changes, and the next evaluation tries again.
@@ -46,7 +44,6 @@ class HoldNotices:
             self.settings.ledger.hold_after_days_overdue,
             self.settings.schedule.default_timezone,
             self.rows,
-            customer_ids,
         )
 
     def rows(self, changes: Sequence[HoldChange]) -> list[dict[str, Any]]:

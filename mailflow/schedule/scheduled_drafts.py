@@ -151,7 +151,7 @@ class MailWriter:
         """A reminder level's identity and copies: an escalation goes from its own mailbox (its SMTP
         account, Sent folder and signature) and copies whom it names. When it is due stays the
         planner's: the buyer's business hours, whoever signs."""
-        level = self.levels.get(int(item.key.rpartition(":")[2]))
+        level = self.levels.get(reminder_offset(item))
         cc: tuple[str, ...] = ()
         if level is not None:
             mailbox, cc = self.mailboxes.get(level.sender, mailbox), level.cc
@@ -169,9 +169,13 @@ def scheduled_mailbox(settings: Settings) -> MailboxSettings:
     return (sending or list(settings.mailboxes))[0]
 
 
+def reminder_offset(item: Due) -> int:
+    """A reminder's ladder level: the offset_days its key ends with (reminder:<invoice>:<+offset>)."""
+    return int(item.key.rpartition(":")[2])
+
+
 def reminder_extra(invoice: Invoice, item: Due, language: str, now: datetime) -> dict[str, Any]:
-    offset = int(item.key.rpartition(":")[2])
     return {
         "invoice": invoice_context(invoice, language, now.date()),
-        "level": {"offset": offset, "name": item.template},
+        "level": {"offset": reminder_offset(item), "name": item.template},
     }

@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, func, insert, or_, select, update
+from sqlalchemy import func, or_, select, update
 
-from mailflow.errors import MailflowError
 from mailflow.ledger.business_hours import Place
 from mailflow.ledger.companies import company_for
 from mailflow.ledger.customer_classes import abc_classes
@@ -32,11 +31,11 @@ from mailflow.store.models import (
     Contact,
     Customer,
     Draft,
-    DraftEvent,
     Invoice,
     Tick,
     utcnow,
 )
+from mailflow.store.new_drafts import insert_new_drafts
 
 SCHEDULED_KINDS = ("followup", "satisfaction", "update", "reminder")
 _WAITING = ("pending_review", "approved", "sending")
@@ -292,48 +291,8 @@ class ScheduleStore:
 
     def create_drafts(self, rows: Sequence[dict[str, Any]], now: datetime) -> list[str]:
         """Insert the drafts whose keys are new; returns the keys written (the others existed)."""
-        if not rows:
-            return []
-        table: Table = Draft.__table__  # type: ignore[assignment]
-        statement = (
-            dialect_insert(self.dialect, table)
-            .on_conflict_do_nothing(index_elements=["idempotency_key"])
-            .returning(table.c.id, table.c.idempotency_key, table.c.template)
-        )
-        stamped = [{**row, "created_at": now, "updated_at": now} for row in rows]
         with self.sessions.begin() as session:
-            written = list(session.execute(statement, stamped))
-            if written:
-                session.execute(
-                    insert(DraftEvent),
-                    [
-                        {
-                            "draft_id": id,
-                            "at": now,
-                            "actor": "mailflow",
-                            "action": "created",
-                            "detail": template,
-                        }
-                        for id, _, template in written
-                    ],
-                )
-        return [key for _, key, _ in written]
-
-    def resolve_case(self, case_id: int, actor: str, now: datetime) -> dict[str, Any]:
-        with self.sessions.begin() as session:
-            case = session.get(Case, case_id)
-            if case is None:
-                raise MailflowError(f"no case {case_id}")
-            if case.status == "resolved":
-                raise MailflowError(f"case {case_id} is resolved already")
-            case.status, case.resolved_at = "resolved", now
-            # Follow-ups that wait are pointless now; the satisfaction check replaces them.
-            session.execute(
-                update(Draft)
-                .where(Draft.case_id == case_id, Draft.kind == "followup", Draft.status.in_(_WAITING[:2]))
-                .values(status="cancelled", updated_at=now)
-            )
-            return {"id": case.id, "status": case.status, "resolved_at": now.isoformat(), "by": actor}
+            return insert_new_drafts(session, rows, now)
 
     # -- tick leases -----------------------------------------------------------
 

@@ -36,6 +36,7 @@ from mailflow.schedule.scheduled_drafts import (
     iso_week,
     news_for,
     reminder_extra,
+    reminder_offset,
 )
 from mailflow.schedule.store import ScheduleStore
 from mailflow.store.engine import Store
@@ -235,7 +236,7 @@ def preview_dict(
     }
     if item.invoice_id is not None:
         found["invoice"] = item.key.removeprefix("reminder:").rpartition(":")[0]
-        level = (levels or {}).get(int(item.key.rpartition(":")[2]))
+        level = (levels or {}).get(reminder_offset(item))
         if level is not None and level.sender:
             found["from"] = level.sender
         if level is not None and level.cc:

@@ -10,13 +10,22 @@ from pathlib import Path
 from mailflow.config.notify import NotifySettings
 from mailflow.config.settings import Settings
 from mailflow.drafts.acknowledgements import AckCandidate
-from mailflow.drafts.internal import MAX_ATTACHED_BYTES, Photo, attached_photos, notice_recipients
+from mailflow.drafts.internal import (
+    MAX_ATTACHED_BYTES,
+    InternalCandidate,
+    Photo,
+    attached_photos,
+    notice_context,
+    notice_recipients,
+)
 from mailflow.drafts.store import Outbox
+from mailflow.drafts.template_check import sample_context
 from mailflow.inbound.ingest import Ingest
 from mailflow.ops.daemon import Drafter
 from mailflow.store.engine import Store
 from tests.support.memory_source import MemorySource
 from tests.support.settings import load_settings, write_settings
+from tests.support.template_contexts import context_names
 
 NOTIFY = '\n[cases.notify]\nquality = ["qc@ningbo-homeware.example"]\n'
 MB = 1024 * 1024
@@ -67,6 +76,17 @@ def test_the_buyer_and_our_own_mailboxes_are_never_notified() -> None:
         "qc@ningbo-homeware.example",
         "logistics@ningbo-homeware.example",
     ]
+
+
+def test_a_notice_gives_its_template_exactly_what_templates_check_tries(tmp_path: Path) -> None:
+    site = 'site_url = "https://mailflow.example.com"\n'
+    settings = load_settings(
+        write_settings(tmp_path, "sqlite://", 1, "u", "p", extra=NOTIFY + site, migrate=False)
+    )
+    candidate = InternalCandidate(_candidate(), (_photo(1, MB), _photo(2, MB, stored=False)), ())
+    attached, left_out = attached_photos(candidate.photos)
+    context = notice_context(candidate, settings.mailboxes[0], settings, attached, left_out, first=True)
+    assert context_names(context) == context_names(sample_context(kind="internal", photos=True))
 
 
 def _mail(message_id: str, photo: bool = True, **headers: str) -> bytes:

@@ -1,16 +1,18 @@
 """`mailflow report`'s figures from a small, hand-counted book (tests/support/report_book), on SQLite
-and PostgreSQL; a bounce comes in through store/bounces, a resolved case through the schedule store."""
+and PostgreSQL; a bounce comes in through store/bounces, a resolved case through the case desk."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
+from mailflow.config.settings import parse_settings
+from mailflow.review.case_moves import CaseDesk
 from mailflow.review.report_figures import Period
 from mailflow.review.reports import ReportQueries
-from mailflow.schedule.store import ScheduleStore
 from mailflow.store.bounces import mark_bounced
 from mailflow.store.engine import Store
 from tests.support.report_book import LIHUA, MARIA, QUIET, Book, sample_book
@@ -92,7 +94,8 @@ def test_the_overview_counts_what_needs_a_person_now(book: Book) -> None:
     book.receive(MARIA, "Shipment delayed", "The shipment is delayed by three weeks. This is unacceptable.", "<c3@x>",
                  _at(28, 8))  # fmt: skip
     (case_id,) = [case["id"] for case in book.store.cases() if case["subject"] == "Shipment delayed"]
-    ScheduleStore(book.store).resolve_case(case_id, "manager", NOW)  # closed: no longer counted
+    desk = CaseDesk(book.store, parse_settings({}, Path("settings.toml")))
+    desk.resolve(case_id, "manager", NOW)  # closed: no longer counted
     with book.store.sessions.begin() as session:
         mark_bounced(session, "gone@closed-shop.example", "<dsn@x>")
     book.receive(MARIA, "Payment", "We have paid invoice INV-1 yesterday.", "<p1@x>", _at(29, 8))

@@ -248,9 +248,8 @@ def test_a_followup_until_the_buyer_answers_and_a_satisfaction_check_after_resol
     with time_machine.travel(_at(2026, 12, 10, 12), tick=False):
         assert office.tick() == 0  # they answered: no second follow-up
 
-    case_id = ScheduleStore(office.store).resolve_case(int(str(ack["case"])), "rep", _at(2026, 12, 10, 12))[
-        "id"
-    ]
+    case_id = int(str(ack["case"]))
+    CaseDesk(office.store, office.settings).resolve(case_id, "rep", _at(2026, 12, 10, 12))
     with time_machine.travel(_at(2026, 12, 16, 12), tick=False):
         assert office.tick() == 0
     with time_machine.travel(_at(2026, 12, 17, 12), tick=False):
