@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from mailflow.config.rules import SEVERITY_ORDER
+from mailflow.inbound.case_states import may, transition
 from mailflow.inbound.classify.classifier import is_photo
 from mailflow.inbound.parsing.subjects import thread_subject
 from mailflow.inbound.pipeline import Processed
@@ -168,10 +169,10 @@ def case_for(
     categories = [tag.split(":", 1)[1] for tag in result.tags if tag.startswith("complaint:")]
     if item.direction != "in" or not categories or customer is None:
         return thread_case
-    if thread_case is not None and thread_case.status == "resolved":
+    if thread_case is not None and may(thread_case.status, "reopen"):
         if not _reopens(item, thread_case, reopen_within, now):
             return CaseRow(customer, item.mail.subject, categories, result.severity)
-        thread_case.status, thread_case.reopening = "open", True
+        thread_case.status, thread_case.reopening = transition(thread_case.status, "reopen"), True
         thread_case.reopened_by = item.mail.message_id
     if thread_case is None:
         return CaseRow(customer, item.mail.subject, categories, result.severity)
@@ -187,11 +188,11 @@ def _reopens(item: Processed, case: CaseRow, within: timedelta, now: datetime | 
     """A person's complaint that reached us within `within` of the resolution; never a robot's
     mail, nor history (mail that was in the folder before mailflow watched it)."""
     arrival = item.arrival
+    if within <= timedelta(0) or case.resolved_at is None or item.verdict.automatic:
+        return False
+    if arrival is not None and arrival.history:
+        return False
     arrived = (arrival.arrived if arrival else None) or now
-    if within <= timedelta(0) or case.resolved_at is None:
-        return False
-    if item.verdict.automatic or (arrival is not None and arrival.history):
-        return False
     return arrived is not None and arrived - case.resolved_at <= within
 
 

@@ -122,6 +122,7 @@ class BatchWriter:
                 continue
             entry = self._contact(item)
             unsaved = [row for row in (entry.customer, entry.case) if row is not None and row.id is None]
+            reopened = entry.case if entry.case is not None and entry.case.reopening else None
             try:
                 with self.session.begin_nested():
                     self._write([entry])
@@ -129,6 +130,8 @@ class BatchWriter:
             except REFUSED_DATA as exc:
                 for row in unsaved:  # rolled back with the savepoint
                     row.id = None
+                if reopened is not None:  # still resolved: the batch's next complaint may reopen it
+                    reopened.status, reopened.reopening = "resolved", False
                 if isinstance(exc, IntegrityError) and self._already_logged(item):
                     duplicates += 1
                     continue

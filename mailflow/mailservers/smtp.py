@@ -79,6 +79,7 @@ class _Client(smtplib.SMTP):
         taken would give the manager a copy of a message the buyer never got, and the
         draft would count as sent. Here that is the recipients' refusal, as if the copies
         had not been asked for; a refused copy alone is noted like any partial refusal.
+        Without copies it is smtplib's sendmail, command for command: every message goes this way.
         """
         self.ehlo_or_helo_if_needed()
         options = [f"size={len(raw)}"] if self.does_esmtp and self.has_extn("size") else []
@@ -186,12 +187,9 @@ class SmtpConnection:
         if self.connection is None:
             raise SendFailed(f"{self.where}: not connected", False)
         try:
-            if message.copies:
-                refused = self.connection.sendmail_with_copies(
-                    message.sender, message.recipients, message.copies, message.raw
-                )
-            else:
-                refused = self.connection.sendmail(message.sender, list(message.recipients), message.raw)
+            refused = self.connection.sendmail_with_copies(
+                message.sender, message.recipients, message.copies, message.raw
+            )
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             texts = _refusals(exc.recipients)

@@ -30,7 +30,7 @@ class AttachedFile:
 @dataclass(frozen=True, slots=True)
 class ClaimedDraft:
     id: int
-    kind: str  # ack | followup | satisfaction | update | reminder
+    kind: str  # ack | followup | satisfaction | update | reminder | solution | internal | digest
     policy: str  # required | auto: auto drafts go out with Auto-Submitted
     mailbox: str  # the team mailbox it leaves from
     customer_id: int | None

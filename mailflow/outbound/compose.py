@@ -140,15 +140,15 @@ def _fold(value: str, used: int) -> str:
 def _body(text: str, html: str | None) -> bytes:
     if not html:
         return _part(text, "plain")
+    return _multipart("alternative", [_part(text, "plain"), _part(html, "html")])
+
+
+def _multipart(subtype: str, parts: Sequence[bytes]) -> bytes:
+    """A multipart entity's headers and body: each part (its own headers and body) between boundaries."""
     boundary = f"=_mailflow_{uuid.uuid4().hex}"
-    return (
-        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n'.encode()
-        + f"--{boundary}\r\n".encode()
-        + _part(text, "plain")
-        + f"\r\n--{boundary}\r\n".encode()
-        + _part(html, "html")
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
+    head = f'Content-Type: multipart/{subtype};\r\n boundary="{boundary}"\r\n\r\n--{boundary}\r\n'
+    between = f"\r\n--{boundary}\r\n".encode()
+    return head.encode() + between.join(parts) + f"\r\n--{boundary}--\r\n".encode()
 
 
 def _part(content: str, subtype: str) -> bytes:
@@ -167,15 +167,7 @@ def _with_files(body: bytes, files: Sequence[tuple[AttachedFile, bytes]]) -> byt
     """The body alone, or a multipart/mixed of the body and the files (an internal notice's photos)."""
     if not files:
         return body
-    boundary = f"=_mailflow_{uuid.uuid4().hex}"
-    parts = [
-        f'Content-Type: multipart/mixed;\r\n boundary="{boundary}"\r\n\r\n--{boundary}\r\n'.encode(),
-        body,
-    ]
-    for file, data in files:
-        parts += [f"\r\n--{boundary}\r\n".encode(), _file_part(file, data)]
-    parts.append(f"\r\n--{boundary}--\r\n".encode())
-    return b"".join(parts)
+    return _multipart("mixed", [body, *(_file_part(file, data) for file, data in files)])
 
 
 def _file_part(file: AttachedFile, data: bytes) -> bytes:

@@ -161,16 +161,30 @@ class SendQueue:
                 connection.execute(
                     statements.log_contacts, {"ids": ids, "folder": folder, "sender": sender, "now": now}
                 )
-            if went:
-                ids = [draft_id for group in went.values() for draft_id in group]
-                connection.execute(statements.acknowledged_events, {"ids": ids, "now": now})
-                connection.execute(statements.acknowledge, {"ids": ids})
+            acks = [i for group in went.values() for i in group if drafts[i].kind == "ack"]
+            if acks:
+                _acknowledge(connection, statements, acks, now)
             for outcome in outcomes:
                 for address in outcome.bounced:  # "no such user" at RCPT: the same as a bounce report
                     mark_bounced(session, address, outcome.detail)
                     audit.info(
                         "draft %s: %s refused by the server, marked undeliverable", outcome.draft_id, address
                     )
+
+
+def _acknowledge(connection: Connection, statements: _Statements, acks: list[int], now: datetime) -> None:
+    """The cases whose acknowledgement went: open -> acknowledged, each on its timeline.
+
+    The events are those the UPDATE returned: a case a person moved on meanwhile
+    (assessed, agreed...) keeps its state and gets no event.
+    """
+    acknowledged = connection.execute(statements.acknowledge, {"ids": acks}).scalars().all()
+    if acknowledged:
+        events = [
+            {"case_id": case_id, "at": now, "actor": "mailflow", "action": "acknowledged", "detail": {}}
+            for case_id in acknowledged
+        ]
+        connection.execute(insert(_case_events), events)
 
 
 def _with_what_sending_needs(session: Session, rows: Sequence[RowMapping]) -> list[ClaimedDraft]:
@@ -278,6 +292,7 @@ def _of_buyer(column: Any) -> Any:
 
 
 _cases = cast(Table, Case.__table__)
+_case_events = cast(Table, CaseEvent.__table__)
 _dedupe_key = literal("mid:") + _table.c.message_id
 
 
@@ -295,7 +310,6 @@ class _Statements:
     sent_events: Any
     acknowledge: Any
     arrays: bool
-    acknowledged_events: Any = None  # the cases' timeline: "acknowledged" (case_events), before the UPDATE
 
     def set_states(self, connection: Connection, states: list[dict[str, Any]], now: datetime) -> None:
         if self.arrays:
@@ -326,20 +340,17 @@ def _statements(ids: Any, arrays: bool) -> _Statements:
         ["draft_id", "at", "actor", "action", "detail"],
         select(_table.c.id, _table.c.sent_at, literal("mailflow"), literal("sent"), literal("")).where(sent),
     )
-    acknowledged = (
-        _cases.c.status == "open",
-        _cases.c.id.in_(select(_table.c.case_id).where(sent, _table.c.kind == "ack")),
-    )
-    acknowledge = _cases.update().where(*acknowledged).values(status="acknowledged")
     # Only from open: a case a person already moved on (assessed, agreed...) keeps its state.
-    acknowledged_events = insert(cast(Table, CaseEvent.__table__)).from_select(
-        ["case_id", "at", "actor", "action", "detail"],
-        select(
-            _cases.c.id, bindparam("now", type_=UTCDateTime), literal("mailflow"), literal("acknowledged"),
-            literal({}, JSON),
-        ).where(*acknowledged),
-    )  # fmt: skip
-    return _Statements(log_contacts, sent_events, acknowledge, arrays, acknowledged_events)
+    acknowledge = (
+        _cases.update()
+        .where(
+            _cases.c.status == "open",
+            _cases.c.id.in_(select(_table.c.case_id).where(sent, _table.c.kind == "ack")),
+        )
+        .values(status="acknowledged")
+        .returning(_cases.c.id)
+    )
+    return _Statements(log_contacts, sent_events, acknowledge, arrays)
 
 
 _BY_DIALECT = {

@@ -38,6 +38,7 @@ class SendRound:
         self.claimed: Future[tuple[Drafts, float]] | None = None
         self.commits: list[Future[None]] = []
         self.held: set[int] = set()
+        self.held_ahead: Future[tuple[Drafts, float]] | None = None  # the claim ahead, once held
         self.renewed = 0.0  # monotonic: the oldest claim or renewal among the held drafts
         _quick_handover.enter()
 
@@ -56,9 +57,8 @@ class SendRound:
         if claimed is None:
             return []
         drafts, at = claimed.result()
-        if drafts and not self.held:
-            self.renewed = at
-        self.held.update(draft.id for draft in drafts)
+        if claimed is not self.held_ahead:
+            self._hold(drafts, at)
         return drafts
 
     def keep_claims(self) -> None:
@@ -74,13 +74,16 @@ class SendRound:
         abandoned to another sender before it is tried.
         """
         claimed = self.claimed
-        if claimed is None or not claimed.done() or claimed.exception() is not None:
-            return  # a failed claim is raised by next()
-        drafts, at = claimed.result()
-        waiting = {draft.id for draft in drafts} - self.held
-        if waiting:
+        if claimed is None or claimed is self.held_ahead or not claimed.done():
+            return  # checked before every message: a batch claimed ahead is held once
+        if claimed.exception() is None:  # a failed claim is raised by next()
+            self.held_ahead = claimed
+            self._hold(*claimed.result())
+
+    def _hold(self, drafts: Drafts, at: float) -> None:
+        if drafts:
             self.renewed = min(self.renewed, at) if self.held else at
-            self.held.update(waiting)
+            self.held.update(draft.id for draft in drafts)
 
     def record(self, outcomes: list[Outcome], drafts: dict[int, ClaimedDraft], now: datetime) -> None:
         self.held.difference_update(drafts)

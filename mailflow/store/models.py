@@ -235,7 +235,8 @@ class Draft(Base):
 
     __tablename__ = "drafts"
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # ack | followup | satisfaction | update | reminder
+    # ack | followup | satisfaction | update | reminder | solution | internal | digest
+    kind: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(20), index=True)
     policy: Mapped[str] = mapped_column(String(10))  # required | auto
     mailbox: Mapped[str] = mapped_column(String(100))

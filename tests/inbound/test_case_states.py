@@ -20,6 +20,7 @@ from mailflow.inbound.case_states import (
     solution_from,
     transition,
 )
+from mailflow.store.models import CLOSED_CASE_STATUSES
 
 
 @pytest.mark.parametrize(
@@ -69,6 +70,11 @@ def test_a_move_the_state_does_not_allow_is_refused_in_words(status: str, action
 
 def test_every_state_is_either_open_work_or_closed() -> None:
     assert set(OPEN).isdisjoint(CLOSED) and "in_progress" in OPEN and set(CLOSED) == {"resolved", "withdrawn"}
+
+
+def test_the_store_closes_exactly_the_states_the_workflow_closes() -> None:
+    # The store's queries cannot import this pure module (it is a layer above): its copy is checked here.
+    assert CLOSED_CASE_STATUSES == CLOSED
 
 
 def test_a_solution_keeps_its_amount_to_the_cent_with_its_currency_upper_case() -> None:

@@ -5,16 +5,17 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select, update
 
 from mailflow.config.rules import default_ruleset
 from mailflow.inbound.batch_writer import BatchOutcome
 from mailflow.inbound.pipeline import Failed, Processed, process
 from mailflow.inbound.recording import record_batch, resolve_quarantine
 from mailflow.store.engine import Store
-from mailflow.store.models import Customer, utcnow
+from mailflow.store.models import Case, CaseEvent, Customer, utcnow
 from tests.support.mail import buyer_mail
 
 RULES = replace(default_ruleset(), model="off")  # the plumbing, not the model
@@ -149,14 +150,7 @@ def test_a_message_the_database_refuses_is_quarantined_and_the_batch_goes_on(db_
     if not db_url.startswith("postgresql"):
         return  # SQLite reports every refusal as a constraint; the duplicate path covers it
     store = _store(db_url)
-    with store.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN "
-            "IF NEW.subject = 'poison' THEN RAISE EXCEPTION 'no poison here' USING ERRCODE = '22023'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
-        )
-        connection.exec_driver_sql(
-            "CREATE TRIGGER refuse_poison BEFORE INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
-        )
+    _refuse_poison(store)
     poison = buyer_mail(subject="poison", message_id="<poison@x>")
     batch = [*_batch(3), process(4, poison, RULES, OWN)]
     outcome = record_batch(store, "sales", "INBOX", 1, batch, {}, 4, raw={4: poison})
@@ -166,4 +160,47 @@ def test_a_message_the_database_refuses_is_quarantined_and_the_batch_goes_on(db_
     assert store.quarantined_message(row["id"]).raw == poison  # type: ignore[union-attr]
     state = store.folder_state("sales", "INBOX")
     assert state is not None and state.last_uid == 4
+    store.close()
+
+
+def _refuse_poison(store: Store) -> None:
+    """A PostgreSQL trigger raising a data exception (SQLSTATE 22023) on a contact whose subject is 'poison'."""
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "CREATE FUNCTION refuse_poison() RETURNS trigger AS $$ BEGIN "
+            "IF NEW.subject = 'poison' THEN RAISE EXCEPTION 'no poison here' USING ERRCODE = '22023'; END IF; RETURN NEW; END $$ LANGUAGE plpgsql"
+        )
+        connection.exec_driver_sql(
+            "CREATE TRIGGER refuse_poison BEFORE INSERT ON contacts FOR EACH ROW EXECUTE FUNCTION refuse_poison()"
+        )
+
+
+def _reply(uid: int, subject: str, message_id: str) -> Processed:
+    raw = buyer_mail(
+        subject, "The cartons arrived crushed again, the damage is not solved.", message_id=message_id
+    )
+    item = process(uid, raw.replace(b"Message-ID:", b"In-Reply-To: <c1@x>\nMessage-ID:", 1), RULES, OWN)
+    assert isinstance(item, Processed) and item.mail.in_reply_to == "c1@x"
+    return item
+
+
+def test_a_refused_complaint_that_would_reopen_a_case_leaves_it_for_the_next_one(db_url: str) -> None:
+    if not db_url.startswith("postgresql"):
+        return  # SQLite reports every refusal as a constraint; the trigger needs PostgreSQL
+    store = _store(db_url)
+    _refuse_poison(store)
+    first = buyer_mail("Crushed cartons", "14 cartons arrived crushed.", message_id="<c1@x>")
+    record_batch(store, "sales", "INBOX", 1, [process(1, first, RULES, OWN)], {}, 1)
+    with store.sessions.begin() as session:
+        session.execute(update(Case).values(status="resolved", resolved_at=utcnow()))
+    batch: list[Processed | Failed] = [
+        _reply(2, "poison", "<p2@x>"),
+        _reply(3, "Re: Crushed cartons", "<r3@x>"),
+    ]
+    outcome = record_batch(store, "sales", "INBOX", 1, batch, {}, 3, reopen_within=timedelta(days=14))
+    assert (outcome.recorded, outcome.quarantined) == (1, 1)
+    with store.sessions() as session:
+        assert session.scalars(select(Case.status)).all() == ["open"]
+        events = session.execute(select(CaseEvent.action, CaseEvent.detail)).tuples().all()
+    assert [(action, detail["message_id"]) for action, detail in events] == [("reopened", "r3@x")]
     store.close()

@@ -25,7 +25,7 @@ from mailflow.mailservers.imap import ImapConnection
 from mailflow.ops.daemon import Drafter, run_once
 from mailflow.outbound.sender import Sender
 from mailflow.store.engine import Store
-from mailflow.store.models import Draft
+from mailflow.store.models import Case, CaseEvent, Draft
 from tests.support.daemon import running_daemon, wait_for, wait_until_watching
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
@@ -102,6 +102,7 @@ def test_approved_drafts_leave_once_over_one_connection_filed_in_sent_and_logged
     out = [contact for contact in store.contacts() if contact["direction"] == "out"]
     assert len(out) == 3 and all(contact["mailbox"] == "sales" for contact in out)
     assert {case["status"] for case in store.cases()} == {"acknowledged"}
+    assert _case_events(store) == [("acknowledged", "mailflow")] * 3  # on each case's timeline
     received = message_from_bytes(handler.received[0], policy=policy.default)
     assert received["From"] == "sales@ningbo-homeware.example" and received["In-Reply-To"]
 
@@ -113,6 +114,28 @@ def test_approved_drafts_leave_once_over_one_connection_filed_in_sent_and_logged
     connection.close()
     assert (report.fetched, report.recorded, report.duplicates) == (3, 0, 3)
     assert len(handler.received) == 3
+    assert len(_case_events(store)) == 3
+    store.close()
+
+
+def _case_events(store: Store) -> list[tuple[str, str]]:
+    with store.sessions() as session:
+        return sorted(session.execute(select(CaseEvent.action, CaseEvent.actor)).tuples())
+
+
+def test_a_case_a_person_moved_on_keeps_its_state_when_its_acknowledgement_goes(
+    tmp_path: Path, db_url: str, dovecot: Dovecot, imap_user: str, sink: tuple[FaultyHandler, int]
+) -> None:
+    _, port = sink
+    settings, store, _, _ = _setup(tmp_path, db_url, dovecot, imap_user, port, 2)
+    with store.sessions.begin() as session:
+        assessed = session.scalars(select(Case.id).order_by(Case.id).limit(1)).one()
+        session.execute(update(Case).where(Case.id == assessed).values(status="assessed"))
+    assert Sender(settings, store).run_until_empty() == {"sent": 2}
+    assert sorted(case["status"] for case in store.cases()) == ["acknowledged", "assessed"]
+    with store.sessions() as session:
+        events = session.execute(select(CaseEvent.case_id, CaseEvent.action)).tuples().all()
+    assert len(events) == 1 and events[0][0] != assessed and events[0][1] == "acknowledged"
     store.close()
 
 

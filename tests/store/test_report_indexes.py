@@ -6,23 +6,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import event, inspect, text
 
 from mailflow.review.reports import ReportQueries
 from mailflow.store.engine import Store
+from tests.support.migrations import migrate
 
-MIGRATIONS = Path(__file__).resolve().parents[2] / "mailflow" / "store" / "migrations"
 MOMENTS = ["direction", "at", "arrived_at"]
-
-
-def _migrate(store: Store, step: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.upgrade if step == "upgrade" else command.downgrade)(config, revision)
 
 
 def _contact_indexes(store: Store) -> dict[str, list[str]]:
@@ -33,18 +23,18 @@ def test_the_report_indexes_replace_the_single_column_ones_and_a_downgrade_bring
     db_url: str,
 ) -> None:
     store = Store(db_url)
-    _migrate(store, "upgrade", "0005")
+    migrate(store, "upgrade", "0005")
     with store.engine.begin() as connection:
         connection.execute(text("INSERT INTO customers (id, email, name, company, domain, country, language, "
                                 "timezone, class_set, opted_out, listed, created_at) VALUES (1, 'a@b.example', "
                                 "'', '', 'b.example', '', '', '', 'A', false, true, '2026-11-02 09:00:00')"))  # fmt: skip
-    _migrate(store, "upgrade", "0006")
+    migrate(store, "upgrade", "0006")
     after = _contact_indexes(store)
     assert after["ix_contacts_customer_moments"] == ["customer_id", *MOMENTS]
     assert after["ix_contacts_case_moments"] == ["case_id", *MOMENTS]
     assert "ix_contacts_customer_id" not in after and "ix_contacts_case_id" not in after
 
-    _migrate(store, "downgrade", "0005")
+    migrate(store, "downgrade", "0005")
     before = _contact_indexes(store)
     assert before["ix_contacts_customer_id"] == ["customer_id"] and before["ix_contacts_case_id"] == [
         "case_id"

@@ -5,28 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import delete, inspect, text, update
 from sqlalchemy.exc import OperationalError
 
 from mailflow.store.engine import Store
 from mailflow.store.models import Contact
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "mailflow" / "store" / "migrations"
+from tests.support.migrations import migrate
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     return Store(f"sqlite:///{tmp_path / 'mailflow.db'}")
-
-
-def _migrate(store: Store, step: str, revision: str) -> None:
-    config = Config()
-    config.set_main_option("script_location", str(MIGRATIONS))
-    with store.engine.begin() as connection:
-        config.attributes["connection"] = connection
-        (command.upgrade if step == "upgrade" else command.downgrade)(config, revision)
 
 
 def _found(store: Store, terms: str) -> list[int]:
@@ -76,7 +65,7 @@ def test_the_index_follows_inserts_updates_and_deletes_of_contacts(store: Store)
 
 
 def test_the_upgrade_indexes_the_contacts_already_logged_and_a_downgrade_takes_it_away(store: Store) -> None:
-    _migrate(store, "upgrade", "0011")
+    migrate(store, "upgrade", "0011")
     with store.engine.begin() as connection:
         connection.execute(text("INSERT INTO contacts (direction, mailbox, dedupe_key, message_id, in_reply_to, "
                                 "thread_refs, sender, reply_to, subject, body, full_text, html, at, tags, reasons, "
@@ -84,10 +73,10 @@ def test_the_upgrade_indexes_the_contacts_already_logged_and_a_downgrade_takes_i
                                 "'old', '', '', '[]', '', '', 'Late container', 'Three weeks late.', '', '', "
                                 "'2026-11-02 09:00:00', '[]', '[]', 'low', '', '[]', false, false, "
                                 "'2026-11-02 09:00:00')"))  # fmt: skip
-    _migrate(store, "upgrade", "0012")
+    migrate(store, "upgrade", "0012")
     assert _found(store, '"wee" AND "eks"') == [1]
 
-    _migrate(store, "downgrade", "0011")
+    migrate(store, "downgrade", "0011")
     assert "contacts_search" not in inspect(store.engine).get_table_names()
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all() == []
@@ -99,11 +88,11 @@ def test_a_sqlite_without_the_trigram_tokenizer_gets_no_index_and_keeps_writing(
     store: Store, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     """FTS5 is optional in SQLite builds and the trigram tokenizer came with 3.34: the upgrade goes on."""
-    _migrate(store, "upgrade", "0011")
+    migrate(store, "upgrade", "0011")
     with store.engine.begin() as connection:
         # A table of that name makes CREATE VIRTUAL TABLE fail as a missing module would.
         connection.execute(text("CREATE TABLE contacts_search (x)"))
-    _migrate(store, "upgrade", "0012")
+    migrate(store, "upgrade", "0012")
     assert "cannot build the search's trigram index" in caplog.text
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'")).all() == []

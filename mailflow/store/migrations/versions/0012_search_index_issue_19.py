@@ -27,8 +27,8 @@ table and its triggers are not in store/models' metadata (a virtual table has
 no place there); a later migration that rebuilds `contacts` in SQLite's batch
 mode drops the triggers with the old table and must create them again.
 
-The name speaks of a kept `customers.last_contact_at`: measured, it was not
-needed. `/customers?neglected=1` (109-153 ms on SQLite, 165-194 ms on
+This revision was first meant for a kept `customers.last_contact_at`: measured,
+it was not needed. `/customers?neglected=1` (109-153 ms on SQLite, 165-194 ms on
 PostgreSQL) read the neglected report and then did its work a second time:
 every listed customer's sales again, and thousands of addresses sent back to
 the database to fetch one page. Reading it once, as plain rows, and fetching
