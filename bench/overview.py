@@ -108,21 +108,14 @@ class Bench:
             return Figure(None, f"HTTP {first.status_code}")
         if warm_up > SLOW_SECONDS:  # far off any goal: one run says enough
             return Figure(warm_up * 1000, "one run")
-        times = []
-        for _ in range(self.runs):
-            started = time.perf_counter()
-            self.probe.record()
-            self.client.get(path).close()
-            times.append(time.perf_counter() - started)
-            statements = self.probe.stop()
-        if self.explain:
-            show_plans(self.store, path, statements)
-        return Figure(
-            statistics.median(times) * 1000, "", len(statements), sum(s.seconds for s in statements) * 1000
-        )
+        return self.median(lambda: self.client.get(path).close(), path)
 
     def timed(self, work: Callable[[], object], name: str) -> Figure:
-        work()
+        work()  # the warm-up
+        return self.median(work, name)
+
+    def median(self, work: Callable[[], object], name: str) -> Figure:
+        """The median of --runs runs of `work`, with the statements the last one ran."""
         times = []
         for _ in range(self.runs):
             started = time.perf_counter()

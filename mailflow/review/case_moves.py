@@ -22,20 +22,20 @@ from mailflow.drafts.solutions import SolutionCase, solution_draft
 from mailflow.drafts.templates import Templates
 from mailflow.inbound.case_states import (
     EVENTS,
+    PROMISED,
     CaseMoveError,
     CaseNotFound,
     Solution,
     responsibility_from,
     transition,
 )
+from mailflow.review.case_views import solution_of
 from mailflow.store.engine import Store
 from mailflow.store.models import Case, CaseEvent, Contact, Customer, Draft, DraftEvent, Reviewer
 from mailflow.store.waiting_drafts import cancel_waiting
 
 log = logging.getLogger(__name__)
 audit = logging.getLogger("mailflow.audit")
-
-# Follow-ups that wait are pointless once a case is resolved; the satisfaction check replaces them.
 
 
 @dataclass(frozen=True)
@@ -72,7 +72,7 @@ class CaseDesk:
         """Agree a solution and draft its confirmation; the same solution again changes nothing."""
         with self.sessions.begin() as session:
             case = self._case(session, case_id)
-            if case.status in ("agreed", "in_progress") and _solution_of(case) == solution:
+            if case.status in PROMISED and solution_of(case) == solution:
                 return Moved(case_id, case.status, changed=False)
             number = case.solutions + 1
             values = {
@@ -93,6 +93,7 @@ class CaseDesk:
     def resolve(self, case_id: int, actor: str, now: datetime) -> Moved:
         with self.sessions.begin() as session:
             moved = self._move(session, case_id, "resolve", actor, now, {"resolved_at": now})
+            # Follow-ups that wait are pointless once a case is resolved; the satisfaction check replaces them.
             followups = (Draft.case_id == case_id) & (Draft.kind == "followup")
             cancel_waiting(session, followups, f"case {case_id} resolved", now, actor)
             return moved
@@ -194,10 +195,6 @@ class CaseDesk:
             DraftEvent(draft_id=draft.id, at=now, actor=actor, action="created", detail=row["template"])
         )
         return draft.id
-
-
-def _solution_of(case: Case) -> Solution:
-    return Solution(case.solution_kind, case.solution_amount, case.solution_currency, case.solution_due)
 
 
 def _jsonable(value: Any) -> Any:

@@ -82,12 +82,7 @@ class CaseViews:
     def _case_dict(
         self, case: Case, email: str, timezone: str, evidence: int, now: datetime
     ) -> dict[str, Any]:
-        solution = None
-        if case.solution_kind:
-            agreed = Solution(
-                case.solution_kind, case.solution_amount, case.solution_currency, case.solution_due
-            )
-            solution = agreed.as_json()
+        solution = solution_of(case).as_json() if case.solution_kind else None
         due = solution_due(case.solution_kind, case.solution_due)
         return {
             "id": case.id,
@@ -108,6 +103,11 @@ class CaseViews:
             "overdue": case_overdue(case.status, due, timezone or self.default_timezone, now),
             "reopened": case.reopened,
         }
+
+
+def solution_of(case: Case) -> Solution:
+    """The solution the case's columns hold (kind "": none agreed)."""
+    return Solution(case.solution_kind, case.solution_amount, case.solution_currency, case.solution_due)
 
 
 def solution_due(kind: str, due: date | None) -> date | None:

@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from mailflow.ledger.customer_classes import abc_classes
-from mailflow.review.list_sql import IN_LIMIT, PAGE_SIZE, Page, contains, page_number, page_of
+from mailflow.review.list_sql import IN_LIMIT, PAGE_SIZE, Page, contains_any, page_number, page_of
 from mailflow.review.reports import MOMENT, OPEN_INVOICE, ReportQueries
 from mailflow.store.engine import Store
 from mailflow.store.models import CLOSED_CASE_STATUSES, Case, Contact, Customer, Invoice
@@ -125,12 +125,7 @@ def _conditions(
         conditions.append(Customer.credit_hold_since.is_not(None))
     if chosen.query:
         conditions.append(
-            or_(
-                *(
-                    contains(session, column, chosen.query)
-                    for column in (Customer.name, Customer.company, Customer.email)
-                )
-            )
+            contains_any(session, chosen.query, Customer.name, Customer.company, Customer.email)
         )
     return conditions
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
 PAGE_SIZE = 50
@@ -63,6 +63,11 @@ def contains(session: Session, column: Any, query: str) -> ColumnElement[bool]:
     raw: Any = session.connection().connection.driver_connection
     raw.create_function(_FOLD, 1, _lower, deterministic=True)
     return getattr(func, _FOLD)(column).like(pattern.lower(), escape=_ESCAPE)  # type: ignore[no-any-return]
+
+
+def contains_any(session: Session, query: str, *columns: Any) -> ColumnElement[bool]:
+    """One of `columns` holds `query`, as `contains` compares."""
+    return or_(*(contains(session, column, query) for column in columns))
 
 
 def _lower(value: str | None) -> str | None:

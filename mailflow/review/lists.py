@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Date, String, cast, func, literal, or_, select
+from sqlalchemy import ColumnElement, Date, String, cast, func, literal, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
-from mailflow.inbound.case_states import PROMISED
+from mailflow.inbound.case_states import PROMISED, ack_key
 from mailflow.review.case_views import case_overdue, solution_due
-from mailflow.review.list_sql import IN_LIMIT, Page, contains, page_of
+from mailflow.review.list_sql import IN_LIMIT, Page, contains_any, page_of
 from mailflow.review.queries import SEVERITY_RANK
 from mailflow.review.report_figures import BUCKET_DAYS, local_day
 from mailflow.review.reports import OPEN_INVOICE, RECEIVED, answer_times
@@ -258,13 +258,13 @@ def _case_times(session: Session, case_ids: list[int]) -> dict[int, tuple[dateti
 
 
 def _customer_holds(session: Session, text: str) -> ColumnElement[bool]:
-    return or_(contains(session, Customer.email, text), contains(session, Customer.name, text))
+    return contains_any(session, text, Customer.email, Customer.name)
 
 
 def acknowledgements(session: Session, case_ids: list[int]) -> dict[int, int]:
-    """Each case's acknowledgement draft, by its idempotency key `ack:case:<id>`."""
+    """Each case's first acknowledgement draft, by its idempotency key (inbound/case_states.ack_key)."""
     if not case_ids:
         return {}
-    keys = {f"ack:case:{case_id}": case_id for case_id in case_ids}
+    keys = {ack_key(case_id, 0): case_id for case_id in case_ids}
     found = session.execute(select(Draft.idempotency_key, Draft.id).where(Draft.idempotency_key.in_(keys)))
     return {keys[key]: draft_id for key, draft_id in found}

@@ -126,6 +126,7 @@ class CaseTimes:
     place: Place = NOWHERE  # the customer's time zone and country: their business days
     open: bool = True  # not resolved or withdrawn
     customer_id: int = 0
+    severity: str = ""
 
     def answered_within(self, business_days: int) -> bool:
         """Our first answer came by the same time of day `business_days` business days later, on the

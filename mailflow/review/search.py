@@ -11,10 +11,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Executable, Text, and_, cast, or_, select
+from sqlalchemy import Executable, Text, and_, cast, select
 from sqlalchemy.orm import Session, join
 
-from mailflow.review.list_sql import contains
+from mailflow.review.list_sql import contains, contains_any
 from mailflow.review.lists import acknowledgements
 from mailflow.review.text_index import SEARCH_INDEX, TextIndex, matching
 from mailflow.store.engine import Store
@@ -36,14 +36,7 @@ class Search:
         with self.sessions() as session:
             customers = session.execute(
                 select(Customer.id, Customer.email, Customer.name, Customer.company)
-                .where(
-                    or_(
-                        *(
-                            contains(session, column, query)
-                            for column in (Customer.name, Customer.company, Customer.email)
-                        )
-                    )
-                )
+                .where(contains_any(session, query, Customer.name, Customer.company, Customer.email))
                 .order_by(Customer.id.desc())
                 .limit(GROUP_LIMIT)
             ).all()
@@ -66,9 +59,7 @@ class Search:
                     Customer.email,
                 )
                 .join(Customer, Invoice.customer_id == Customer.id)
-                .where(
-                    or_(contains(session, Invoice.number, query), contains(session, Invoice.order_ref, query))
-                )
+                .where(contains_any(session, query, Invoice.number, Invoice.order_ref))
                 .order_by(Invoice.id.desc())
                 .limit(GROUP_LIMIT)
             ).all()
@@ -93,12 +84,8 @@ class Search:
         index can answer the query, it hands over its candidates in the same order and the LIKE below
         checks only those.
         """
-        holds = or_(
-            contains(session, Contact.subject, query),
-            contains(session, Contact.body, query),
-            # The references as JSON text; a hit on its keys alone is dropped below.
-            contains(session, cast(Contact.trade_refs, Text), query),
-        )
+        # The references as JSON text; a hit on its keys alone is dropped below.
+        holds = contains_any(session, query, Contact.subject, Contact.body, cast(Contact.trade_refs, Text))
         found: Any = Contact
         newest = Contact.id.desc()
         if self.text_index.answers(session, query):

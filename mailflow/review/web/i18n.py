@@ -91,7 +91,6 @@ TEXT: dict[str, dict[str, str]] = {
         "sent": "sent",
         "failed": "failed",
         "cancelled": "cancelled",
-        # overview page (words of review/web/overview_page)
         # lists and search (words of review/web/list_pages)
         "list_cases": "Complaint cases",
         "list_invoices": "Invoices",
@@ -297,7 +296,6 @@ TEXT: dict[str, dict[str, str]] = {
         "sent": "已发送",
         "failed": "发送失败",
         "cancelled": "已取消",
-        # overview page (words of review/web/overview_page)
         # lists and search (words of review/web/list_pages)
         "list_cases": "投诉案件",
         "list_invoices": "发票",
@@ -421,12 +419,10 @@ TEXT: dict[str, dict[str, str]] = {
     },
 }
 
-for _language, _words in OVERVIEW_TEXT.items():  # the overview's words (overview_words)
-    TEXT[_language].update(_words)
-for _language, _words in CASE_TEXT.items():  # the case page's words live beside it (case_words)
-    TEXT[_language].update(_words)
-for _language, _words in BOUNCE_TEXT.items():  # the bounced addresses' list (bounce_words)
-    TEXT[_language].update(_words)
+# Each page's words live beside it: the overview's, the case page's, the bounced addresses' list's.
+for _page_words in (OVERVIEW_TEXT, CASE_TEXT, BOUNCE_TEXT):
+    for _language, _words in _page_words.items():
+        TEXT[_language].update(_words)
 
 
 def text(language: str, key: str) -> str:

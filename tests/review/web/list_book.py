@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -163,3 +164,15 @@ def xlsx_rows(data: bytes) -> list[dict[str, object]]:
     assert sheet is not None
     header, *rows = list(sheet.iter_rows(values_only=True))
     return [dict(zip([str(name) for name in header], row, strict=True)) for row in rows]
+
+
+def page_html(client: FlaskClient, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response.get_data(as_text=True)
+
+
+def list_rows(html: str) -> list[str]:
+    """The body rows of the page's list, as text with the tags taken out."""
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
+    return [re.sub(r"<[^>]+>", " ", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]

@@ -5,7 +5,6 @@ claim afterwards), logins, escaping, the overview's link."""
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -17,7 +16,17 @@ from mailflow.outbound.send_queue import SendQueue
 from mailflow.store.bounces import bounced_among, mark_bounced
 from mailflow.store.models import BouncedAddress
 from tests.review.web.conftest import csrf_token, log_in
-from tests.review.web.list_book import NOW, ListSite, at, csv_rows, frozen, list_site, xlsx_rows
+from tests.review.web.list_book import (
+    NOW,
+    ListSite,
+    at,
+    csv_rows,
+    frozen,
+    list_rows,
+    list_site,
+    page_html,
+    xlsx_rows,
+)
 
 __all__ = ["frozen", "list_site"]  # the fixtures, used by name
 HOSTILE = "<script>alert('x')</script>"
@@ -71,23 +80,14 @@ def client(list_site: ListSite, book: Book) -> FlaskClient:
     return list_site.client()
 
 
-def _html(client: FlaskClient, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_data(as_text=True)
-
-
 def _rows(html: str) -> list[str]:
-    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
-    return [
-        " ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
-    ]
+    return [" ".join(row.split()) for row in list_rows(html)]
 
 
 def test_the_list_shows_each_bounced_address_latest_first_with_why_whose_and_what_waits(
     client: FlaskClient, book: Book
 ) -> None:
-    html = _html(client, "/bounces")
+    html = page_html(client, "/bounces")
     assert _rows(html) == [
         f"{NOBODY} 2026-11-28 08:00 &lt;dsn-3@mx.nowhere.example&gt; 0 It works again",
         f"{LIHUA} 2026-11-25 08:00 (Bounces: 2) &lt;dsn-2@mx.huamei.example&gt; Li Hua 3 It works again",
@@ -100,7 +100,7 @@ def test_the_list_shows_each_bounced_address_latest_first_with_why_whose_and_wha
 
 
 def test_cleared_addresses_say_when_and_who(client: FlaskClient) -> None:
-    html = _html(client, "/bounces?status=cleared")
+    html = page_html(client, "/bounces?status=cleared")
     assert _rows(html) == [
         "old@fixed.example 2026-11-02 08:00 &lt;dsn-0@mx.fixed.example&gt; 0 2026-11-03 09:00 anna"
     ]
@@ -108,8 +108,8 @@ def test_cleared_addresses_say_when_and_who(client: FlaskClient) -> None:
 
 
 def test_the_address_filter_and_unknown_values(client: FlaskClient) -> None:
-    assert [row.split()[0] for row in _rows(_html(client, "/bounces?address=HUAMEI"))] == [LIHUA]
-    html = _html(client, "/bounces?status=gone&format=pdf")
+    assert [row.split()[0] for row in _rows(page_html(client, "/bounces?address=HUAMEI"))] == [LIHUA]
+    html = page_html(client, "/bounces?status=gone&format=pdf")
     assert "Ignored (not a value this list knows): status=gone, format=pdf" in html
     assert len(_rows(html)) == 3  # the bounced ones, as without the filter
 
@@ -139,9 +139,9 @@ def test_51_bounced_addresses_make_two_pages(list_site: ListSite, frozen: time_m
             mark_bounced(session, f"buyer{number:02d}@shop.example", "<dsn@mx.shop.example>")
     frozen.move_to(NOW)
     client = list_site.client()
-    first = _html(client, "/bounces?address=shop")
+    first = page_html(client, "/bounces?address=shop")
     assert len(_rows(first)) == 50 and 'href="/bounces?address=shop&amp;page=2"' in first
-    second = _html(client, "/bounces?address=shop&page=2")
+    second = page_html(client, "/bounces?address=shop&page=2")
     assert _rows(second)[0].startswith("buyer50@shop.example")  # the earliest marked, last
     assert len(csv_rows(client.get("/bounces?address=shop&format=csv").data)) == 51
 
@@ -151,7 +151,7 @@ def test_it_works_again_clears_the_mark_and_the_sender_may_claim_a_draft_to_it(
 ) -> None:
     client = list_site.app.test_client()
     log_in(client)
-    token = csrf_token(_html(client, "/bounces"))
+    token = csrf_token(page_html(client, "/bounces"))
     form = {"email": LIHUA, "back": "/bounces?address=hua", "csrf_token": token}
     (held,) = SendQueue(list_site.store).claim(["sales"], NOW, 10)
     assert held.id == book.approved and held.bounced == (LIHUA,)  # marked: the sender would refuse it
@@ -165,7 +165,7 @@ def test_it_works_again_clears_the_mark_and_the_sender_may_claim_a_draft_to_it(
     again = list_site.book.draft("ack", "approved", "Re: Mugs", LIHUA, "ack:case:2", customer_id=book.lihua)
     (claimed,) = SendQueue(list_site.store).claim(["sales"], NOW, 10)
     assert claimed.id == again and claimed.bounced == ()
-    html = _html(client, "/bounces")
+    html = page_html(client, "/bounces")
     assert LIHUA not in html.split("<main>", 1)[1].split("<table", 1)[1]
     assert f"{LIHUA}: cleared" in html
     assert f"{LIHUA} is not marked as bouncing" in _follow(client, "/bounces/clear", form)  # a second time
@@ -202,21 +202,21 @@ def test_the_list_its_downloads_and_the_form_need_a_login(list_site: ListSite, b
 
 
 def test_buyer_text_is_escaped(client: FlaskClient) -> None:
-    main = _html(client, "/bounces").split("<main>", 1)[1]
+    main = page_html(client, "/bounces").split("<main>", 1)[1]
     assert "<script>" not in main
     assert main.count("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;") == 2  # the reason and the name
 
 
 def test_the_overviews_bounced_count_links_to_the_list(client: FlaskClient) -> None:
-    html = _html(client, "/overview")
+    html = page_html(client, "/overview")
     assert '<li id="bounced"><a href="/bounces"><span class="n">3</span>' in html
 
 
 def test_the_list_speaks_chinese(client: FlaskClient) -> None:
     client.get("/bounces?lang=zh")
-    html = _html(client, "/bounces")
+    html = page_html(client, "/bounces")
     assert "退信地址" in html and "已恢复正常" in html and "下载整个列表" in html
 
 
 def test_an_empty_list_says_so(list_site: ListSite) -> None:
-    assert "Nothing matches these filters." in _html(list_site.client(), "/bounces")
+    assert "Nothing matches these filters." in page_html(list_site.client(), "/bounces")

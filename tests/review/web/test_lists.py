@@ -25,7 +25,9 @@ from tests.review.web.list_book import (
     at,
     csv_rows,
     frozen,
+    list_rows,
     list_site,
+    page_html,
     xlsx_rows,
 )
 
@@ -121,18 +123,6 @@ def client(list_site: ListSite, ids: Ids) -> FlaskClient:
     return list_site.client()
 
 
-def _html(client: FlaskClient, url: str) -> str:
-    response = client.get(url)
-    assert response.status_code == 200, response.get_data(as_text=True)
-    return response.get_data(as_text=True)
-
-
-def _rows(html: str) -> list[str]:
-    """The body rows of the page's list, as text with the tags taken out."""
-    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0] if "<tbody>" in html else ""
-    return [re.sub(r"<[^>]+>", " ", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
-
-
 def _case_order(client: FlaskClient, query: str, ids: Ids) -> list[int]:
     """Case numbers 1..7 in the order the page lists them (found by each case's subject link)."""
     rows = csv_rows(client.get(f"/cases?{query}&format=csv").data)
@@ -175,8 +165,8 @@ def test_each_case_filter_lists_the_cases_counted_by_hand(
 def test_the_case_page_shows_age_answer_and_links_to_each_case_and_its_acknowledgement(
     client: FlaskClient, ids: Ids
 ) -> None:
-    html = _html(client, "/cases")
-    rows = _rows(html)
+    html = page_html(client, "/cases")
+    rows = list_rows(html)
     assert len(rows) == 5
     assert "Cracked mugs" in rows[0] and "27 h" in rows[0]  # Nov 30 09:00 to Dec 1 12:00
     assert "2026-11-24 13:00" in rows[1]  # case 2's first answer
@@ -187,22 +177,24 @@ def test_the_case_page_shows_age_answer_and_links_to_each_case_and_its_acknowled
 
 
 def test_unknown_case_filters_are_named_and_left_out(client: FlaskClient, ids: Ids) -> None:
-    html = _html(client, "/cases?status=bogus&severity=%3Cscript%3E&week=2026-W60&older_than_days=x&page=-3")
+    html = page_html(
+        client, "/cases?status=bogus&severity=%3Cscript%3E&week=2026-W60&older_than_days=x&page=-3"
+    )
     assert "status=bogus" in html and "week=2026-W60" in html and "older_than_days=x" in html
     assert "<script>" not in html.split("<main>", 1)[1]
     assert "severity=&lt;script&gt;" in html
-    assert len(_rows(html)) == 5  # the defaults: open cases, page 1
+    assert len(list_rows(html)) == 5  # the defaults: open cases, page 1
 
 
 def test_the_case_list_shows_each_owner_and_marks_an_overdue_solution(client: FlaskClient, ids: Ids) -> None:
-    rows = _rows(_html(client, "/cases"))
+    rows = list_rows(page_html(client, "/cases"))
     subjects = ("Cracked", "Late", "Broken", "Wrong colour")
     by_subject = {subject: row for row in rows for subject in subjects if subject in row}
     assert "anna" in by_subject["Cracked"] and "overdue" not in by_subject["Cracked"]
     assert "overdue: 2026-11-30" in by_subject["Broken"] and "anna" in by_subject["Broken"]
     assert "overdue: 2026-12-01" in by_subject["Wrong colour"] and "mei" in by_subject["Wrong colour"]
     assert "—" in by_subject["Late"]  # nobody owns it
-    html = _html(client, "/cases?owner=none")
+    html = page_html(client, "/cases?owner=none")
     assert '<option value="none" selected>' in html
     owners = html.split('name="owner"', 1)[1].split("</select>", 1)[0]
     # All, nobody, then the reviewers and whoever owns a case, by name.
@@ -210,9 +202,9 @@ def test_the_case_list_shows_each_owner_and_marks_an_overdue_solution(client: Fl
 
 
 def test_unknown_owner_and_overdue_values_are_named_and_left_out(client: FlaskClient, ids: Ids) -> None:
-    html = _html(client, "/cases?owner=bob&overdue=yes")
+    html = page_html(client, "/cases?owner=bob&overdue=yes")
     assert "owner=bob" in html and "overdue=yes" in html
-    assert len(_rows(html)) == 5  # every open case
+    assert len(list_rows(html)) == 5  # every open case
     assert 'href="/cases?format=xlsx"' in html  # the download does not carry what was ignored
 
 
@@ -224,7 +216,9 @@ def test_the_overdue_filter_follows_the_cases_list_rule_at_midnight_in_the_buyer
     client = list_site.client()
     assert _case_order(client, "overdue=1", ids) == [6]
     assert [row["id"] for row in views.cases(datetime.now(UTC)) if row["overdue"]] == [ids.cases[5]]
-    assert "overdue" not in next(row for row in _rows(_html(client, "/cases")) if "Wrong colour" in row)
+    assert "overdue" not in next(
+        row for row in list_rows(page_html(client, "/cases")) if "Wrong colour" in row
+    )
     frozen.move_to(at(12, 1, 11))  # midnight in Auckland
     assert _case_order(client, "overdue=1", ids) == [7, 6]
     assert [row["id"] for row in views.cases(datetime.now(UTC)) if row["overdue"]] == ids.cases[5:7]
@@ -317,7 +311,7 @@ def test_days_past_due_cross_a_bucket_at_midnight_in_the_customers_zone(
 
 
 def test_the_invoice_page_shows_balances_and_hold_reasons(client: FlaskClient) -> None:
-    rows = _rows(_html(client, "/invoices"))
+    rows = list_rows(page_html(client, "/invoices"))
     assert [row.split()[0] for row in rows] == ["INV-3", "INV-2", "INV-1", "INV-4"]
     assert "30,000.00" in rows[0] and "122" in rows[0] and "buyer says paid" in rows[0]
     assert "10,000.00" in rows[2] and "6,000.00" in rows[2] and "16" in rows[2]
@@ -347,7 +341,7 @@ def test_each_customer_filter_lists_the_customers_counted_by_hand(
     rows = csv_rows(client.get(f"/customers?{query}&format=csv").data)
     assert [row["email"].split("@")[0] for row in rows] == expected
     # The page (50 rows at most, fetched by id) shows what the download holds, in its order.
-    page = _rows(_html(client, f"/customers?{query}"))
+    page = list_rows(page_html(client, f"/customers?{query}"))
     assert [next(word for word in row.split() if "@" in word).split("@")[0] for row in page] == expected
 
 
@@ -369,7 +363,7 @@ def test_the_customer_list_shows_class_last_contact_open_cases_and_balances(clie
     assert rows["maria@casa.example"]["open_cases"] == "1"  # the withdrawn case is not open
     assert rows["dieter@haus.example"]["last_contact_at"] == ""
     assert rows["mallory@evil.example"]["class"] == ""  # not on the reps' list
-    html = _html(client, "/customers?class=B")
+    html = page_html(client, "/customers?class=B")
     assert "CNY 30,000.00, EUR 2,000.00" in html
 
 
@@ -383,7 +377,7 @@ def test_sent_and_rejected_mail_say_who_decided(client: FlaskClient, ids: Ids) -
     assert [(row["rejected_by"], row["reason"], row["rejected_at"]) for row in rejected] == [
         ("boss", f"wrong amount {HOSTILE}", "2026-11-28 09:00")
     ]
-    html = _html(client, "/mail?status=rejected")
+    html = page_html(client, "/mail?status=rejected")
     assert f'href="/drafts/{ids.drafts["rejected"]}"' in html
     assert "wrong amount &lt;script&gt;" in html
 
@@ -393,14 +387,14 @@ def test_51_customers_make_two_pages_and_the_links_keep_the_filters(list_site: L
         list_site.book.customer(f"buyer{number:02d}@shop.example", f"Buyer {number:02d}")
     list_site.book.customer("other@else.example", "Other")
     client = list_site.client()
-    first = _html(client, "/customers?q=buyer")
-    assert len(_rows(first)) == 50
+    first = page_html(client, "/customers?q=buyer")
+    assert len(list_rows(first)) == 50
     assert 'href="/customers?q=buyer&amp;page=2"' in first and 'rel="prev"' not in first
-    second = _html(client, "/customers?q=buyer&page=2")
-    assert len(_rows(second)) == 1 and "buyer00@shop.example" in second  # the oldest, last
+    second = page_html(client, "/customers?q=buyer&page=2")
+    assert len(list_rows(second)) == 1 and "buyer00@shop.example" in second  # the oldest, last
     assert 'href="/customers?q=buyer&amp;page=1"' in second and 'rel="next"' not in second
-    assert len(_rows(_html(client, "/customers?q=buyer&page=abc"))) == 50  # not a number: page 1
-    assert len(_rows(_html(client, "/customers?q=buyer&page=99"))) == 1  # past the end: the last page
+    assert len(list_rows(page_html(client, "/customers?q=buyer&page=abc"))) == 50  # not a number: page 1
+    assert len(list_rows(page_html(client, "/customers?q=buyer&page=99"))) == 1  # past the end: the last page
     # The downloads hold the whole filtered list, not the page.
     assert len(csv_rows(client.get("/customers?q=buyer&format=csv").data)) == 51
     assert len(xlsx_rows(client.get("/customers?q=buyer&format=xlsx").data)) == 51
@@ -421,17 +415,17 @@ def test_the_downloads_hold_the_same_rows_as_the_list(client: FlaskClient, ids: 
     csv_cases = csv_rows(client.get("/cases?status=all&format=csv").data)
     assert [row["subject"] for row in csv_cases] == [row["subject"] for row in cases]
     assert csv_cases[6]["categories"] == "contract,shipping"
-    page = _html(client, "/cases?status=all&severity=high")
+    page = page_html(client, "/cases?status=all&severity=high")
     assert 'href="/cases?status=all&amp;severity=high&amp;format=xlsx"' in page
     assert 'href="/cases?status=all&amp;severity=high&amp;format=csv"' in page
 
 
 def test_buyer_text_is_escaped_in_every_list(client: FlaskClient) -> None:
     for url in ("/cases", "/customers", "/invoices?state=all", "/mail?status=rejected"):
-        main = _html(client, url).split("<main>", 1)[1]
+        main = page_html(client, url).split("<main>", 1)[1]
         assert "<script>" not in main, url
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in _html(client, "/cases")
-    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in _html(client, "/customers")
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page_html(client, "/cases")
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page_html(client, "/customers")
 
 
 LOGGED_OUT_URLS = (
@@ -452,7 +446,7 @@ def test_every_list_and_download_needs_a_login(list_site: ListSite, ids: Ids) ->
 
 def test_the_lists_speak_chinese(client: FlaskClient) -> None:
     client.get("/cases?lang=zh")
-    html = _html(client, "/cases")
+    html = page_html(client, "/cases")
     assert "投诉案件" in html and "下载整个列表" in html and "质量" in html
 
 
@@ -466,7 +460,7 @@ def test_no_list_fails_on_an_empty_database(list_site: ListSite) -> None:
         "/mail",
         "/mail?status=rejected",
     ):
-        assert "Nothing matches these filters." in _html(client, url)
+        assert "Nothing matches these filters." in page_html(client, url)
 
 
 def test_buyer_text_in_a_download_is_never_a_formula(list_site: ListSite) -> None:

@@ -365,7 +365,7 @@ def test_the_page_reads_its_figures_in_a_handful_of_statements(overview: Overvie
         assert client.get(WEEKS).status_code == 200
     finally:
         event.remove(overview.store.engine, "before_cursor_execute", count)
-    # The login check, then the figures: cases, drafts, severities, held, bounced, ageing, neglected
-    # (SQLite adds a BEGIN per session).
+    # The login check, then the figures: cases (with their severities), drafts, held, bounced, ageing,
+    # neglected (SQLite adds a BEGIN per session).
     selects = [statement for statement in statements if statement.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 8, selects
+    assert len(selects) == 7, selects
