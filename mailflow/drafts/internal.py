@@ -204,10 +204,11 @@ def draft_internal_notices(
     mailboxes = {box.name: box for box in settings.mailboxes}
     own = settings.own_addresses
     threads: dict[int, list[str]] = {}  # each case's notices, with the ones this run adds
+    told: set[int] = set()  # cases this run told of; before it, internal_candidates knows
     for candidate in store.internal_candidates(now - ACK_WITHIN):
         message = candidate.message
         thread = threads.setdefault(message.case_id, list(candidate.thread))
-        if thread and not candidate.photos:
+        if message.case_id in told and not candidate.photos:
             continue  # the case's people know of it; only new photos are news to them
         recipients = notice_recipients(settings.notify, message, own)
         if not recipients:
@@ -227,6 +228,7 @@ def draft_internal_notices(
             continue
         if store.create_draft(row):
             created += 1
+            told.add(message.case_id)
             thread.append(row["message_id"])
             audit.info(
                 "case %s: internal notice to %s drafted with %d photo(s) (%s)",

@@ -15,7 +15,7 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session
 
 from mailflow.drafts.internal import InternalCandidate, Photo
-from mailflow.drafts.store import Outbox, ack_candidate, answerable_since
+from mailflow.drafts.store import Outbox, ack_candidate, answerable_since, internal_notice_out
 from mailflow.store.models import (
     CLOSED_CASE_STATUSES,
     Case,
@@ -31,7 +31,7 @@ class InternalOutbox(Outbox):
     def internal_candidates(self, since: datetime) -> list[InternalCandidate]:
         """Buyer messages since `since` that may be due an internal notice, oldest first."""
         photos = exists().where(CaseEvidence.contact_id == Contact.id)
-        case_notified = exists().where(Draft.case_id == Case.id, Draft.kind == "internal")
+        case_notified = internal_notice_out(statuses=None)  # since it last reopened
         message_notified = exists().where(Draft.contact_id == Contact.id, Draft.kind == "internal")
         query = (
             select(Contact, Case, Customer, photos)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Exists, exists, func, select, update
+from sqlalchemy import ColumnElement, Exists, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from mailflow.drafts.acknowledgements import AckCandidate
@@ -25,6 +25,7 @@ from mailflow.store.engine import Store
 from mailflow.store.models import (
     BouncedAddress,
     Case,
+    CaseEvent,
     CaseEvidence,
     Contact,
     Customer,
@@ -218,11 +219,22 @@ def answerable_since(since: datetime) -> tuple[ColumnElement[bool], ...]:
     )
 
 
-def internal_notice_out() -> Exists:
-    """Whether an internal notice of the case (drafts/internal) went out or is approved to go."""
-    return exists().where(
-        Draft.case_id == Case.id, Draft.kind == "internal", Draft.status.in_(("approved", "sending", "sent"))
+def internal_notice_out(statuses: tuple[str, ...] | None = ("approved", "sending", "sent")) -> Exists:
+    """Whether an internal notice of the case (drafts/internal) went out or is approved to go (of
+    any status: `statuses` None) since the case last reopened.
+
+    A reopened case is news to the people told when it opened: they are told again, and the
+    reopening's acknowledgement speaks of their meeting only once they are.
+    """
+    reopened = (
+        select(func.max(CaseEvent.at))
+        .where(CaseEvent.case_id == Case.id, CaseEvent.action == "reopened")
+        .correlate(Case)  # the outer query's case, two levels up
+        .scalar_subquery()
     )
+    since = or_(reopened.is_(None), Draft.created_at >= reopened)
+    notice = exists().where(Draft.case_id == Case.id, Draft.kind == "internal", since)
+    return notice.where(Draft.status.in_(statuses)) if statuses else notice
 
 
 def ack_candidate(

@@ -22,6 +22,7 @@ from mailflow.drafts.store import Outbox
 from mailflow.drafts.template_check import sample_context
 from mailflow.inbound.ingest import Ingest
 from mailflow.ops.daemon import Drafter
+from mailflow.review.case_moves import CaseDesk
 from mailflow.store.engine import Store
 from tests.support.memory_source import MemorySource
 from tests.support.settings import load_settings, write_settings
@@ -153,4 +154,28 @@ def test_automatic_mail_and_history_get_no_notice(tmp_path: Path, db_url: str) -
     drafter.run()
     assert drafter.notified == 0 and len(_internal(store)) == 1
     assert sum(case["evidence"] for case in store.cases()) == 2  # both photos did reach a case
+    store.close()
+
+
+def test_a_reopened_case_is_told_again_and_only_then_does_its_acknowledgement_speak_of_the_meeting(
+    tmp_path: Path, db_url: str
+) -> None:
+    settings, store = _setup(tmp_path, db_url)
+    mailbox, drafter = settings.mailboxes[0], Drafter(settings, store)
+    Ingest(settings, store).sync_folder(MemorySource([_mail("c@x", photo=False)]), mailbox, "INBOX")
+    drafter.run()
+    assert drafter.notified == 1
+    ((case_id, *_),) = [(case["id"],) for case in store.cases()]
+    CaseDesk(store, settings).resolve(case_id, "rep", datetime.now(UTC))
+    # "Still cracked": no photos, but the case reopens, and QC has not heard of it since.
+    again = _mail("d@x", photo=False, In_Reply_To="<c@x>")
+    Ingest(settings, store).sync_folder(MemorySource([again], uidvalidity=3), mailbox, "Later")
+    drafter.run()
+    assert drafter.notified == 1 and len(_internal(store)) == 2
+    (reopen_ack,) = [
+        draft for draft in Outbox(store).drafts() if str(draft["idempotency_key"]).endswith(":reopen-1")
+    ]
+    assert "production and inspection departments" in str(reopen_ack["body"])
+    drafter.run()
+    assert drafter.notified == 0  # told once per reopening
     store.close()
