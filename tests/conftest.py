@@ -13,6 +13,7 @@ from imapclient import IMAPClient
 from sqlalchemy import create_engine, text
 
 from tests.support.dovecot import PASSWORD, Dovecot
+from tests.support.smtp_sink import FaultyHandler, running_sink
 
 POSTGRES_URL = os.environ.get("MAILFLOW_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -114,3 +115,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 def postgres_url() -> Iterator[str]:
     with _postgres_schema() as url:
         yield url
+
+
+@pytest.fixture
+def sink() -> Iterator[tuple[FaultyHandler, int]]:
+    """A real SMTP server (aiosmtpd) in this process, with fault injection: (its handler, its port)."""
+    with running_sink() as running:
+        yield running

@@ -71,8 +71,10 @@ def run_once(settings: Settings, store: Store, report: Callable[[str], None]) ->
         report(f"{drafter.notified} internal notice(s) drafted")
     report(f"{drafted} acknowledgement(s) drafted")
     if settings.schedule.enabled:
-        report(f"schedule: {Scheduler(settings, store, problems=problems).tick()}")
-        if WeeklyDigest(settings, store).run(datetime.now(UTC), problems):
+        scheduler = Scheduler(settings, store, problems=problems)
+        report(f"schedule: {scheduler.tick()}")
+        # The scheduler's templates: the digest's own would scan the folder and build Jinja again.
+        if WeeklyDigest(settings, store, scheduler.templates).run(datetime.now(UTC), problems):
             report("the weekly digest drafted")
     report(f"outbox: {describe(Sender(settings, store).run_until_empty())}")
     drafting = problems.current()

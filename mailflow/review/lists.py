@@ -16,7 +16,7 @@ from sqlalchemy import ColumnElement, Date, String, cast, func, literal, select
 from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
-from mailflow.inbound.case_states import PROMISED, ack_key
+from mailflow.inbound.case_states import PROMISED, STATES, ack_key
 from mailflow.review.case_views import case_overdue, solution_due
 from mailflow.review.list_sql import IN_LIMIT, Page, contains_any, page_of
 from mailflow.review.queries import SEVERITY_RANK
@@ -35,7 +35,8 @@ from mailflow.store.models import (
 )
 
 # "open": every state not closed (inbound/case_states); the others one state each.
-CASE_STATUSES = ("open", "acknowledged", "assessed", "agreed", "in_progress", "resolved", "unanswered", "all")
+# The workflow's states but withdrawn (retagged: no complaint), and two views across them.
+CASE_STATUSES = (*(state for state in STATES if state != "withdrawn"), "unanswered", "all")
 INVOICE_STATES = ("open", "overdue", "held", "paid", "all")
 MAIL_STATUSES = ("sent", "rejected")
 NO_OWNER = "none"  # ?owner=none: the cases nobody owns yet

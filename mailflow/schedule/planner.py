@@ -38,6 +38,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from mailflow.config.schedule import ScheduleSettings
+from mailflow.inbound.case_states import CLOSED
 from mailflow.ledger.business_hours import Hours, Place, add_business_days, local_moment, next_open, zone
 from mailflow.ledger.payment_runs import before_due_day
 
@@ -142,7 +143,7 @@ def _followups(
     for case in book.cases:
         customer = book.customers[case.customer_id]
         if (
-            case.status in ("resolved", "withdrawn")
+            case.status in CLOSED
             or case.last_out_at is None
             or case.answered
             or case.followup_waiting

@@ -21,7 +21,7 @@ from babel.numbers import format_currency
 
 from mailflow.config.settings import MailboxSettings, Settings
 from mailflow.drafts.acknowledgements import mailbox_context, reference_label
-from mailflow.drafts.headers import references_for, reply_subject, safe_header
+from mailflow.drafts.headers import reply_fields
 from mailflow.drafts.rows import new_draft_row
 from mailflow.drafts.templates import Templates
 from mailflow.schedule.planner import Due
@@ -138,11 +138,7 @@ class MailWriter:
         row["scheduled_for"] = item.due_at
         row["next_attempt_at"] = item.due_at  # the sender does not take it before then
         if thread is not None:
-            row["subject"] = reply_subject(thread.subject)
-            row["in_reply_to"] = safe_header(thread.message_id)
-            row["thread_refs"] = [
-                safe_header(ref) for ref in references_for(thread.message_id, thread.references)
-            ]
+            row.update(reply_fields(thread.subject, thread.message_id, list(thread.references)))
         return row
 
     def _escalation(

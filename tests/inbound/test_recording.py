@@ -201,6 +201,6 @@ def test_a_refused_complaint_that_would_reopen_a_case_leaves_it_for_the_next_one
     assert (outcome.recorded, outcome.quarantined) == (1, 1)
     with store.sessions() as session:
         assert session.scalars(select(Case.status)).all() == ["open"]
-        events = session.execute(select(CaseEvent.action, CaseEvent.detail)).tuples().all()
+        events = [tuple(row) for row in session.execute(select(CaseEvent.action, CaseEvent.detail))]
     assert [(action, detail["message_id"]) for action, detail in events] == [("reopened", "r3@x")]
     store.close()

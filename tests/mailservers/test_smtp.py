@@ -7,7 +7,6 @@ import smtplib
 import socket
 import string
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -30,12 +29,6 @@ from tests.support.dovecot import make_certificates
 from tests.support.drafts import claimed_draft
 from tests.support.settings import load_settings, write_settings
 from tests.support.smtp_sink import FaultyHandler, running_sink
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[FaultyHandler, int]]:
-    with running_sink() as running:
-        yield running
 
 
 def _mailbox(tmp_path: Path, port: int, login: str = "", security: str = "none") -> MailboxSettings:

@@ -7,7 +7,6 @@ the buyer's message.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,15 +17,9 @@ from mailflow.mailservers.smtp import SendFailed, SmtpConnection, dead_addresses
 from mailflow.outbound.compose import outgoing_message
 from tests.support.drafts import claimed_draft
 from tests.support.settings import load_settings, write_settings
-from tests.support.smtp_sink import FaultyHandler, running_sink
+from tests.support.smtp_sink import FaultyHandler
 
 BUYER, BOSS = "maria@harbor-imports.example", "boss@ningbo-homeware.example"
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[FaultyHandler, int]]:
-    with running_sink() as running:
-        yield running
 
 
 def _mailbox(tmp_path: Path, port: int) -> MailboxSettings:

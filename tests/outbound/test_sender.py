@@ -8,7 +8,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -31,15 +30,9 @@ from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.mail import buyer_mail
 from tests.support.memory_source import MemorySource
 from tests.support.settings import write_settings
-from tests.support.smtp_sink import FaultyHandler, running_sink
+from tests.support.smtp_sink import FaultyHandler
 
 SENT = "Gesendet"  # the test Dovecot's \Sent folder: found by SPECIAL-USE, not by name
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[FaultyHandler, int]]:
-    with running_sink() as running:
-        yield running
 
 
 def _settings(tmp_path: Path, db_url: str, imap_port: int, user: str, smtp_port: int, send: str = "") -> Path:
@@ -120,7 +113,7 @@ def test_approved_drafts_leave_once_over_one_connection_filed_in_sent_and_logged
 
 def _case_events(store: Store) -> list[tuple[str, str]]:
     with store.sessions() as session:
-        return sorted(session.execute(select(CaseEvent.action, CaseEvent.actor)).tuples())
+        return sorted(tuple(row) for row in session.execute(select(CaseEvent.action, CaseEvent.actor)))
 
 
 def test_a_case_a_person_moved_on_keeps_its_state_when_its_acknowledgement_goes(
@@ -134,7 +127,7 @@ def test_a_case_a_person_moved_on_keeps_its_state_when_its_acknowledgement_goes(
     assert Sender(settings, store).run_until_empty() == {"sent": 2}
     assert sorted(case["status"] for case in store.cases()) == ["acknowledged", "assessed"]
     with store.sessions() as session:
-        events = session.execute(select(CaseEvent.case_id, CaseEvent.action)).tuples().all()
+        events = [tuple(row) for row in session.execute(select(CaseEvent.case_id, CaseEvent.action))]
     assert len(events) == 1 and events[0][0] != assessed and events[0][1] == "acknowledged"
     store.close()
 

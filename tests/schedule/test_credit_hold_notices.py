@@ -18,7 +18,7 @@ from mailflow.outbound.sender import Sender
 from mailflow.store.models import Customer, Draft
 from tests.schedule.test_tick import Office, _customer, _invoice
 from tests.support.cli import run_mailflow
-from tests.support.smtp_sink import FaultyHandler, running_sink
+from tests.support.smtp_sink import FaultyHandler
 
 ORDER_DESK = "orders@ningbo-homeware.example"
 LEDGER = f'[schedule.updates]\nenabled = false\n\n[ledger]\nhold_notify = ["{ORDER_DESK}"]\n'
@@ -26,12 +26,6 @@ AUCKLAND, LOS_ANGELES = "kiri@pacific-imports.example", "sam@westcoast-imports.e
 # 12:00 UTC on 1 December: already 2 December in Auckland (day 31 after a 1 November due date),
 # still 1 December in Los Angeles (day 30).
 NOON_UTC = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[FaultyHandler, int]]:
-    with running_sink() as found:
-        yield found
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -23,7 +22,7 @@ from mailflow.ops.daemon import run_once
 from mailflow.store.engine import Store
 from tests.support.dovecot import PASSWORD, Dovecot
 from tests.support.settings import write_settings
-from tests.support.smtp_sink import FaultyHandler, running_sink
+from tests.support.smtp_sink import FaultyHandler
 
 BUYER = "Maria Lopez <maria@harbor-imports.example>"
 QC = "qc@ningbo-homeware.example"
@@ -31,12 +30,6 @@ DEPARTMENTS = "meeting with our production and inspection departments"
 PHOTOS = {
     name: b"\xff\xd8\xff\xe0" + os.urandom(5_000) + b"\xff\xd9" for name in ("crack-1.jpg", "crack-2.jpg")
 }
-
-
-@pytest.fixture
-def sink() -> Iterator[tuple[FaultyHandler, int]]:
-    with running_sink() as running:
-        yield running
 
 
 def _mail(body: str, photos: dict[str, bytes], answers: str = "") -> tuple[str, bytes]:
