@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from babel.core import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 
 from mailflow.config.mailbox import MailboxSettings
@@ -22,7 +21,7 @@ from mailflow.drafts.acknowledgements import mailbox_context
 from mailflow.drafts.headers import UnsafeHeader, reply_fields
 from mailflow.drafts.loop_guard import loop_reason
 from mailflow.drafts.rows import new_draft_row
-from mailflow.drafts.templates import TemplateProblem, Templates
+from mailflow.drafts.templates import TemplateProblem, Templates, locale_for
 from mailflow.errors import MailflowError
 from mailflow.inbound.case_states import Solution
 
@@ -61,11 +60,9 @@ def amount_text(solution: Solution, language: str) -> str:
     '$' alone could be any dollar to a buyer abroad, and the digits as the buyer's language writes them."""
     if solution.amount is None:
         return ""
-    try:
-        locale = Locale.parse(language or "en")
-    except (UnknownLocaleError, ValueError):
-        locale = Locale.parse("en")
-    return str(format_currency(solution.amount, solution.currency, "¤¤ #,##0.00", locale=locale))
+    return str(
+        format_currency(solution.amount, solution.currency, "¤¤ #,##0.00", locale=locale_for(language))
+    )
 
 
 def solution_context(

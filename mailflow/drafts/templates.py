@@ -11,14 +11,26 @@ reaches a template only as a variable's value, never as template source.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from babel import Locale, UnknownLocaleError
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, select_autoescape
 from jinja2.sandbox import SandboxedEnvironment
 
 from mailflow.errors import MailflowError
+
+
+@functools.lru_cache(maxsize=64)
+def locale_for(language: str) -> Locale:
+    """The buyer's language for numbers and money ("es": 12.345,50); English when babel knows it not."""
+    try:
+        return Locale.parse(language or "en")
+    except (UnknownLocaleError, ValueError):
+        return Locale.parse("en")
+
 
 PARTS = ("subject", "txt", "html")
 FALLBACK_LANGUAGE = "en"

@@ -16,30 +16,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
 from babel.numbers import format_currency
 
 from mailflow.config.settings import MailboxSettings, Settings
 from mailflow.drafts.acknowledgements import mailbox_context, reference_label
 from mailflow.drafts.headers import reply_fields
 from mailflow.drafts.rows import new_draft_row
-from mailflow.drafts.templates import Templates
+from mailflow.drafts.templates import Templates, locale_for
 from mailflow.schedule.planner import Due
 from mailflow.schedule.store import Thread
 from mailflow.store.models import Case, Invoice
 
 
-@functools.lru_cache(maxsize=64)
-def _locale(language: str) -> Locale:
-    try:
-        return Locale.parse(language or "en")
-    except (UnknownLocaleError, ValueError):
-        return Locale.parse("en")
-
-
 def money(amount: Decimal, currency: str, language: str) -> str:
     """12345.5 EUR -> '12.345,50 €' for a German reader, '€12,345.50' for an English one."""
-    return str(format_currency(amount, currency, locale=_locale(language)))
+    return str(format_currency(amount, currency, locale=locale_for(language)))
 
 
 _BARE_NUMBER = re.compile(r"^\s*\d[\d\s\-/.]*$")
