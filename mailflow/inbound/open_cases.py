@@ -12,10 +12,11 @@ whether mail reopens a case costs no query of its own.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Text, and_, cast, or_, select
 from sqlalchemy.orm import Session
 
 from mailflow.inbound.batch_rows import CaseRow, CustomerRow, OpenCase, company_key, reference_keys
@@ -98,39 +99,55 @@ def load_open_cases(
             emails.add(sender.email)
     if not domains and not emails:
         return {}
-    rows = session.execute(
-        select(*_CASE_COLUMNS, Contact.subject, Contact.trade_refs)
+    cases = session.execute(
+        select(*_CASE_COLUMNS)
         .join(Customer, Case.customer_id == Customer.id)
-        .outerjoin(Contact, Contact.case_id == Case.id)
         .where(_open_or_reopenable(reopen_since))
         .where(or_(Customer.domain.in_(domains), Customer.email.in_(emails)))
-        .order_by(Case.id, Contact.id)
+        .order_by(Case.id)
     )
     found: dict[int, OpenCase] = {}
     keys: dict[int, str] = {}
+    for case_id, case_subject, categories, severity, status, resolved, *customer in cases:
+        owner = _customer_row(customers, *customer)
+        row = CaseRow(
+            owner, case_subject, list(categories), severity, case_id, status=status, resolved_at=resolved
+        )
+        entry = found[case_id] = OpenCase(
+            known.setdefault(case_id, row), {thread_subject(case_subject)} - {""}
+        )
+        keys[case_id] = company_key(customer[1], customer[4])  # its stored email and domain
+    _add_messages(session, found)
+    by_company: dict[str, list[OpenCase]] = {}
+    for case_id, entry in found.items():
+        by_company.setdefault(keys[case_id], []).append(entry)
+    return by_company
+
+
+def _add_messages(session: Session, found: dict[int, OpenCase]) -> None:
+    """Each case's message subjects and references: each distinct pair once, not once per message
+    (a long case's messages mostly repeat them; JSON has no equality in PostgreSQL, its text has)."""
+    if not found:
+        return
+    refs_text = cast(Contact.trade_refs, Text)
+    rows = session.execute(
+        select(Contact.case_id, Contact.subject, refs_text).distinct().where(Contact.case_id.in_(found))
+    )
     subjects: dict[str, str] = {}  # a case's messages mostly share one subject: normalised once
-    for case_id, case_subject, categories, severity, status, resolved, *customer, subject, refs in rows:
-        entry = found.get(case_id)
-        if entry is None:
-            owner = _customer_row(customers, *customer)
-            row = CaseRow(
-                owner, case_subject, list(categories), severity, case_id, status=status, resolved_at=resolved
-            )
-            case = known.setdefault(case_id, row)
-            entry = found[case_id] = OpenCase(case, {thread_subject(case_subject)} - {""})
-            keys[case_id] = company_key(customer[1], customer[4])  # its stored email and domain
+    references: dict[str, set[str]] = {}
+    for case_id, subject, refs in rows:
+        entry = found[case_id or 0]  # never NULL: the WHERE names cases
         if subject:
             normalised = subjects.get(subject)
             if normalised is None:
                 normalised = subjects[subject] = thread_subject(subject)
             if normalised:
                 entry.subjects.add(normalised)
-        if refs:
-            entry.references |= reference_keys(refs)
-    by_company: dict[str, list[OpenCase]] = {}
-    for case_id, entry in found.items():
-        by_company.setdefault(keys[case_id], []).append(entry)
-    return by_company
+        if refs and refs != "[]":
+            keys = references.get(refs)
+            if keys is None:
+                keys = references[refs] = reference_keys(json.loads(refs))
+            entry.references |= keys
 
 
 def _open_or_reopenable(reopen_since: datetime | None) -> ColumnElement[bool]:

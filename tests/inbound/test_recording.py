@@ -15,7 +15,7 @@ from mailflow.inbound.batch_writer import BatchOutcome
 from mailflow.inbound.pipeline import Failed, Processed, process
 from mailflow.inbound.recording import record_batch, resolve_quarantine
 from mailflow.store.engine import Store
-from mailflow.store.models import Case, CaseEvent, Customer, utcnow
+from mailflow.store.models import Case, CaseEvent, Contact, Customer, utcnow
 from tests.support.mail import buyer_mail
 
 RULES = replace(default_ruleset(), model="off")  # the plumbing, not the model
@@ -203,4 +203,32 @@ def test_a_refused_complaint_that_would_reopen_a_case_leaves_it_for_the_next_one
         assert session.scalars(select(Case.status)).all() == ["open"]
         events = [tuple(row) for row in session.execute(select(CaseEvent.action, CaseEvent.detail))]
     assert [(action, detail["message_id"]) for action, detail in events] == [("reopened", "r3@x")]
+    store.close()
+
+
+def test_mail_without_threading_headers_joins_the_open_case_of_its_company_across_batches(
+    db_url: str,
+) -> None:
+    store = _store(db_url)
+    first = buyer_mail(
+        "Cracked mugs PO 4500123", "The mugs of PO 4500123 arrived cracked.", message_id="<m1@x>"
+    )
+    record_batch(store, "sales", "INBOX", 1, [process(1, first, RULES, OWN)], {}, 1)
+    colleague = (
+        "Ana Ruiz <ana@harbor-imports.example>"  # same company, no In-Reply-To, the PO spelt otherwise
+    )
+    again = buyer_mail(
+        "Cracked mugs PO 4500123", "Any news on po-4500123? 40 more are cracked.", colleague, "<m2@x>"
+    )
+    other = buyer_mail("Cracked mugs", "The mugs arrived cracked.", "Li <li@other-buyer.example>", "<m3@x>")
+    record_batch(
+        store, "sales", "INBOX", 1, [process(2, again, RULES, OWN), process(3, other, RULES, OWN)], {}, 3
+    )
+    with store.sessions() as session:
+        cases = dict(session.execute(select(Contact.message_id, Contact.case_id)).tuples().all())
+    assert (
+        cases["m1@x"] is not None
+        and cases["m2@x"] == cases["m1@x"]
+        and cases["m3@x"] not in (None, cases["m1@x"])
+    )
     store.close()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import NamedTuple
 
 from mailflow.inbound.message import Address
@@ -50,6 +51,8 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 _MAX_ADDRESS = 254
 # Names longer than this are not names; the whole header is still kept for the reviewer.
 _MAX_NAME = 256
+# Longer values are parsed each time: remembering 4,096 of them must stay a few megabytes.
+_REMEMBERED_CHARS = 1_000
 
 
 class _Token(NamedTuple):
@@ -60,6 +63,16 @@ class _Token(NamedTuple):
 
 def parse_addresses(value: str) -> tuple[Address, ...]:
     """Every address in a raw (undecoded, but 8-bit already turned into text) address-list value."""
+    # The same buyer's From, and our own mailbox in To, come back in mail after mail.
+    return _remembered(value) if len(value) <= _REMEMBERED_CHARS else _parse(value)
+
+
+@lru_cache(maxsize=4096)
+def _remembered(value: str) -> tuple[Address, ...]:
+    return _parse(value)
+
+
+def _parse(value: str) -> tuple[Address, ...]:
     found = (_mailbox(element) for element in _elements(_tokens(_FOLD.sub("", value))))
     return tuple(address for address in found if address is not None)
 
