@@ -15,6 +15,7 @@ from functools import lru_cache
 from mailflow.config.rules import COMPLAINT_CATEGORIES, PAYMENT_KINDS, SEVERITY_ORDER, Rule, RuleSet
 from mailflow.inbound.classify import language
 from mailflow.inbound.classify.details import detail_hits
+from mailflow.inbound.classify.facts import stated_as_fact
 from mailflow.inbound.classify.model import TagModel
 from mailflow.inbound.classify.model import load as load_model
 from mailflow.inbound.classify.references import find_references
@@ -155,8 +156,11 @@ def _first_real_match(rule: Rule, text: str, ends: list[int], rules: RuleSet) ->
         index = bisect.bisect_right(ends, match.start())
         sentence_start = ends[index - 1] if index else 0
         sentence_end = ends[index] if index < len(ends) else len(text)
-        if rule.tag.startswith("complaint:") and rules.mentions.search(text, sentence_start, sentence_end):
-            continue  # about someone else, or hypothetical
+        if rule.tag.startswith("complaint:") and (
+            rules.mentions.search(text, sentence_start, sentence_end)
+            or not stated_as_fact(text, match.start())
+        ):
+            continue  # about someone else, hypothetical, prevented or denied
         before = _CLAUSE_BREAK.split(text[sentence_start : match.start()])[-1]
         window = " ".join(before.split()[-4:]) if before.isascii() else before[-10:]
         if not rules.negations.search(window):

@@ -7,10 +7,8 @@ colour, model, packaging). The acknowledgement is chosen by it: a delay asks for
 nothing, damage asks for photos of the cartons (drafts/acknowledgements).
 
 The patterns are facts in the buyer's words (en, zh, es, de, fr, pt, ru, it, tr,
-ar, vi), not complaint words. A fact does not count inside quotation marks
-(someone else's words), after a negation in its clause ("no damage"), or in a
-clause that imagines or prevents it ("to avoid damage", "if anything arrives
-damaged", "last time"). When several kinds are stated, the first in
+ar, vi), not complaint words, and count only where they are stated as facts
+(classify/facts: not quoted, denied, imagined or prevented). When several kinds are stated, the first in
 `DETAILS`' order wins: the kind whose evidence is lost first (crushed cartons
 are thrown away and a carrier claim has a deadline; broken pieces are
 discarded) before counts, and counts before time, since a delay's
@@ -22,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from mailflow.inbound.classify.facts import QUOTED, stated_as_fact
 from mailflow.inbound.message import TagHit
 
 # Per category, its kinds in order of precedence.
@@ -194,34 +193,6 @@ _COMPILED = {
     kind: re.compile("|".join(f"(?:{p})" for p in patterns), re.I) for kind, patterns in _PATTERNS.items()
 }
 
-# Just before a fact in its clause: the buyer denies it.
-_NEGATION = re.compile(
-    r"\b(?:no|not|never|without|none|nothing|won.?t|don.?t|doesn.?t|didn.?t|isn.?t|aren.?t|wasn.?t|weren.?t|sin|ningún|ninguna|"
-    r"sem|nenhum|nenhuma|não|kein\w*|nicht|ohne|sans|aucun\w*|pas|не|нет|без|senza|nessun\w*|non|لا|بدون|ليس|không)\b"
-    r"|没有|沒有|无|無|未|不是|并非|并无",
-    re.I,
-)
-# Anywhere before a fact in its clause: the fact is imagined, prevented, or someone else's time.
-_HEDGE = re.compile(
-    r"\b(?:if|in\s+case|in\s+the\s+event|make\s+sure|ensure|to\s+(?:avoid|prevent)|avoid(?:ing)?|prevent(?:ing)?|whether|unless|"
-    r"last\s+time|previous\s+(?:shipments?|orders?|deliver(?:y|ies))|en\s+caso\s+de|para\s+evitar|evitar|la\s+(?:última|vez)\s+(?:vez|pasada)|"
-    r"falls|wenn|vermeiden|verhindern|letztes\s+mal|en\s+cas\s+de|pour\s+éviter|éviter|la\s+dernière\s+fois|em\s+caso\s+de|"
-    r"da\s+última\s+vez|если|в\s+случае|избежать|во\s+избежание|в\s+прошлый\s+раз|in\s+caso\s+di|per\s+evitare|evitare|qualora|"
-    r"l'ultima\s+volta|eğer|durumunda|önlemek|geçen\s+sefer|إذا|اذا|في\s+حال|لتجنب|تجنب|لمنع|nếu|để\s+tránh|tránh|lần\s+trước|"
-    # "If" in es, fr, it, pt, told from the reflexive "si"/"se" ("si è rotto") by the word after it.
-    r"(?:si|se)\s+(?:la|el|los|las|le|les|il|ils|elle|elles|on|lo|gli|i|a|o|as|os|hay|algo|algún|alguna|quelque|qualche|algum|alguma))\b"
-    r"|如果|万一|若是|以免|避免|防止|上次|上一批|以前",
-    re.I,
-)
-_QUOTED = re.compile(
-    r"\"[^\"\n]{1,200}\"|“[^”\n]{1,200}”|«[^»\n]{1,200}»|„[^“”\n]{1,200}[“”]|「[^」\n]{1,200}」|『[^』\n]{1,200}』"
-)
-_CLAUSE_BREAK = re.compile(
-    r"[.!?。！？;；\n,，:：、()（）]|\b(?:but|however|pero|sin\s+embargo|aber|jedoch|mais|mas|porém|но|однако|ma|però|ama|fakat|لكن|nhưng)\b"
-    r"|但是?|不过|可是",
-    re.I,
-)
-_CJK = re.compile(r"[\u3400-\u9fff]")
 _WORDS_SHOWN = 80
 # The facts are told at the top of a complaint; reading 20,000 characters would cost ~0.14 s.
 _READ_CHARS = 5_000
@@ -229,7 +200,7 @@ _READ_CHARS = 5_000
 
 def detail_hits(text: str, categories: Iterable[str]) -> list[TagHit]:
     """One `detail:<kind>` per category that has kinds, with the words that said it; none when unsure."""
-    text = _QUOTED.sub(lambda match: " " * len(match.group(0)), text[:_READ_CHARS])
+    text = QUOTED.sub(lambda match: " " * len(match.group(0)), text[:_READ_CHARS])
     hits = []
     for category in dict.fromkeys(categories):
         for kind in DETAILS.get(category, ()):
@@ -243,13 +214,6 @@ def detail_hits(text: str, categories: Iterable[str]) -> list[TagHit]:
 def _stated(pattern: re.Pattern[str], text: str) -> str:
     """The first match that the buyer states as a fact, or ""."""
     for match in pattern.finditer(text):
-        clause = _CLAUSE_BREAK.split(text[max(0, match.start() - 200) : match.start()])[-1]
-        if _HEDGE.search(clause):
-            continue
-        words = clause.split()
-        near = " ".join(words[-3:])
-        if words and _CJK.search(words[-1]):  # no spaces between Chinese words: the last characters
-            near = words[-1][-6:]
-        if not _NEGATION.search(near):
+        if stated_as_fact(text, match.start()):
             return match.group(0).strip()
     return ""
