@@ -1,10 +1,11 @@
 """The learned tagging model: one logistic regression per output, in two tiers. Pure.
 
 - quick: character n-grams of the whole text (about 1 ms a message): every message.
-- thorough: the quick probability averaged with two that read meaning across
-  languages from multilingual-e5 embeddings (classify/embeddings): one of the
-  whole text, and the highest of its sentences, trained on the sentences the
-  labellers marked as evidence. About 0.2 s a message: mail that may get a reply.
+- thorough: the quick probability and two that read meaning across languages
+  from multilingual-e5 embeddings (classify/embeddings): one of the whole text,
+  and the highest of its sentences, trained on the sentences the labellers
+  marked as evidence. A small logistic regression per output weighs the three
+  (classify/stacking). About 0.2 s a message: mail that may get a reply.
 
 The model is plain arrays in an .npz file (no pickle: loading runs no code),
 trained by `mailflow model train` (classify/training) on the labelled corpus.
@@ -29,9 +30,12 @@ from mailflow.inbound.classify import embeddings
 from mailflow.inbound.classify.features import sentences, word_ngrams, words
 
 BUILTIN = "builtin"
-FORMAT = 2
+FORMAT = 3
 QUICK = ("vocabulary", "idf", "weights", "bias", "outputs", "thresholds", "meta")
-THOROUGH = ("whole_weights", "whole_bias", "sentence_weights", "sentence_bias", "thorough_thresholds")
+THOROUGH = (
+    "whole_weights", "whole_bias", "sentence_weights", "sentence_bias", "stack_weights", "stack_bias",
+    "thorough_thresholds",
+)  # fmt: skip
 
 
 class ModelError(MailflowError):
@@ -54,7 +58,7 @@ class Verdict:
 class TagModel:
     outputs: tuple[str, ...]  # "complaint", "complaint:quality", ..., "severity:high"
     thresholds: dict[str, float]  # for the quick tier
-    thorough_thresholds: dict[str, float]  # for the averaged thorough tier; {} without one
+    thorough_thresholds: dict[str, float]  # for the stacked thorough tier; {} without one
     meta: dict[str, Any]
     _index: dict[str, int] = field(repr=False)
     _arrays: dict[str, np.ndarray] = field(repr=False)
@@ -80,12 +84,13 @@ class TagModel:
         whole = _sigmoid(vectors[0] @ self._arrays["whole_weights"] + self._arrays["whole_bias"])
         by_sentence = _sigmoid(vectors[1:] @ self._arrays["sentence_weights"] + self._arrays["sentence_bias"])
         best = by_sentence.argmax(axis=0)
-        averaged = (quick + whole + by_sentence.max(axis=0)) / 3
+        tiers = np.concatenate([quick, whole, by_sentence.max(axis=0)])
+        stacked = _sigmoid(tiers @ self._arrays["stack_weights"] + self._arrays["stack_bias"])
         carried = {
             name: (parts[int(best[column])], float(by_sentence[best[column], column]))
             for column, name in enumerate(self.outputs)
         }
-        return Verdict(self._named(averaged, squash=False), self.thorough_thresholds, carried)
+        return Verdict(self._named(stacked, squash=False), self.thorough_thresholds, carried)
 
     def best_sentence(self, text: str, output: str) -> tuple[str, float]:
         """The sentence of `text` that carries `output` most in the quick tier, with its probability."""
@@ -226,7 +231,7 @@ def _check_shapes(path: Path, arrays: dict[str, np.ndarray], features: int, outp
         wanted |= {
             "whole_weights": (embeddings.DIMENSIONS, outputs), "whole_bias": (outputs,),
             "sentence_weights": (embeddings.DIMENSIONS, outputs), "sentence_bias": (outputs,),
-            "thorough_thresholds": (outputs,),
+            "stack_weights": (3 * outputs, outputs), "stack_bias": (outputs,), "thorough_thresholds": (outputs,),
         }  # fmt: skip
     wrong = [name for name, shape in wanted.items() if name not in arrays or arrays[name].shape != shape]
     if wrong:

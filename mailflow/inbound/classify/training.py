@@ -2,8 +2,10 @@
 
 Run by `mailflow model train`. The same corpus gives the same arrays: the
 vocabulary is sorted, the solver is liblinear with a fixed seed, and the e5
-engine runs on one thread. The dev split chooses each output's threshold (best
-F1) in each tier; the test split is never read here.
+engine runs on one thread. The thorough tier's stacker (classify/stacking) is
+fitted on out-of-fold probabilities of the training split. The dev split
+chooses each output's threshold (best F1) in each tier; the test split is never
+read here.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from mailflow.config.rules import MODEL_OUTPUTS
-from mailflow.inbound.classify import embeddings
+from mailflow.inbound.classify import embeddings, stacking
 from mailflow.inbound.classify import model as tagging_model
 from mailflow.inbound.classify.corpus import LabelledMessage, as_rfc822
 from mailflow.inbound.classify.features import model_text, ngrams, sentences
@@ -30,7 +32,7 @@ OUTPUTS = MODEL_OUTPUTS  # short, for the many uses below
 MIN_DOCUMENT_FREQUENCY = 2
 NGRAM_REGULARISATION = 4.0  # logistic regression's C for the n-gram tier, chosen on the dev split
 EMBEDDING_REGULARISATION = 1.0  # and for the two e5 tiers
-_THRESHOLD_GRID = [round(0.05 * step, 2) for step in range(3, 18)]  # 0.15 .. 0.85
+_THRESHOLD_GRID = [round(0.05 * step, 2) for step in range(2, 20)]  # 0.10 .. 0.95
 _OVERLAP = 0.5  # of the shorter one's words: a sentence and an evidence clause are the same text
 
 
@@ -135,7 +137,7 @@ def train(training: Sequence[Example], dev: Sequence[Example], corpus_checksum: 
     arrays = {"idf": idf, "weights": ngram_tier.weights, "bias": ngram_tier.bias,
               "thresholds": _thresholds(ngram_tier.dev, dev_labels)}  # fmt: skip
     if thorough:
-        arrays |= _thorough_tier(training, dev, labels, dev_labels, ngram_tier, fit)
+        arrays |= _thorough_tier(training, dev, labels, dev_labels, ngram_tier, features, fit)
     meta = {
         "corpus_sha256": corpus_checksum,
         "training_messages": len(training),
@@ -161,33 +163,70 @@ class _Tier:
 
 
 def _thorough_tier(training: Sequence[Example], dev: Sequence[Example], labels: dict[str, np.ndarray],
-                   dev_labels: dict[str, np.ndarray], ngram_tier: _Tier,
+                   dev_labels: dict[str, np.ndarray], ngram_tier: _Tier, features: Any,
                    fit: Callable[[Any, np.ndarray, float], Any]) -> dict[str, np.ndarray]:  # fmt: skip
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread: the same sums in the same order, every run
     whole, parts = _embedded(training)
     dev_whole, dev_parts = _embedded(dev)
-    sentence_rows = np.vstack(
-        [rows for rows, item in zip(parts, training, strict=True) if item.sentence_outputs]
+    whole_fits, sentence_fits = _embedding_fits(
+        whole, parts, training, labels, np.ones(len(training), bool), fit
     )
-    sentence_labels = [o for item in training if item.sentence_outputs for o in item.sentence_outputs]
     whole_tier, sentence_tier = _Tier(embeddings.DIMENSIONS), _Tier(embeddings.DIMENSIONS)
+    _, dev_whole_p, dev_best_p = _probabilities([], whole_fits, sentence_fits, None, dev_whole, dev_parts)
     for column, name in enumerate(OUTPUTS):
-        fitted = fit(whole, labels[name], EMBEDDING_REGULARISATION)
-        whole_tier.put(column, fitted, fitted.predict_proba(dev_whole)[:, 1])
-        carried = np.array([name in outputs for outputs in sentence_labels])
-        fitted = fit(sentence_rows, carried, EMBEDDING_REGULARISATION)
-        # A message is as much a complaint as its likeliest sentence.
-        sentence_tier.put(
-            column, fitted, np.array([fitted.predict_proba(rows)[:, 1].max() for rows in dev_parts])
-        )
-    averaged = {
-        name: (ngram_tier.dev[name] + whole_tier.dev[name] + sentence_tier.dev[name]) / 3 for name in OUTPUTS
-    }
+        whole_tier.put(column, whole_fits[column], dev_whole_p[name])
+        sentence_tier.put(column, sentence_fits[column], dev_best_p[name])
+
+    def held_out(chosen: np.ndarray, held: np.ndarray) -> np.ndarray:
+        ngram_fits = [fit(features[chosen], labels[name][chosen], NGRAM_REGULARISATION) for name in OUTPUTS]
+        whole_fits, sentence_fits = _embedding_fits(whole, parts, training, labels, chosen, fit)
+        held_parts = [parts[index] for index in np.flatnonzero(held)]
+        tiers = _probabilities(ngram_fits, whole_fits, sentence_fits, features[held], whole[held], held_parts)
+        return stacking.tier_rows(tiers, OUTPUTS)
+
+    stack_weights, stack_bias = stacking.fit(
+        stacking.out_of_fold(len(training), held_out), labels, OUTPUTS, fit
+    )
+    dev_rows = stacking.tier_rows([ngram_tier.dev, whole_tier.dev, sentence_tier.dev], OUTPUTS)
+    stacked = stacking.apply(dev_rows, stack_weights, stack_bias, OUTPUTS)
     return {
         "whole_weights": whole_tier.weights, "whole_bias": whole_tier.bias,
         "sentence_weights": sentence_tier.weights, "sentence_bias": sentence_tier.bias,
-        "thorough_thresholds": _thresholds(averaged, dev_labels),
+        "stack_weights": stack_weights, "stack_bias": stack_bias,
+        "thorough_thresholds": _thresholds(stacked, dev_labels),
     }  # fmt: skip
+
+
+def _embedding_fits(whole: np.ndarray, parts: list[np.ndarray], training: Sequence[Example],
+                    labels: dict[str, np.ndarray], chosen: np.ndarray,
+                    fit: Callable[[Any, np.ndarray, float], Any]) -> tuple[list[Any], list[Any]]:  # fmt: skip
+    """Per output, the whole-text and the sentence regressions, fitted on the `chosen` examples."""
+    picked = [index for index in np.flatnonzero(chosen).tolist() if training[index].sentence_outputs]
+    sentence_rows = np.vstack([parts[index] for index in picked])
+    sentence_labels = [o for index in picked for o in training[index].sentence_outputs or ()]
+    whole_fits, sentence_fits = [], []
+    for name in OUTPUTS:
+        whole_fits.append(fit(whole[chosen], labels[name][chosen], EMBEDDING_REGULARISATION))
+        carried = np.array([name in outputs for outputs in sentence_labels])
+        sentence_fits.append(fit(sentence_rows, carried, EMBEDDING_REGULARISATION))
+    return whole_fits, sentence_fits
+
+
+def _probabilities(ngram_fits: list[Any], whole_fits: list[Any], sentence_fits: list[Any], features: Any,
+                   whole: np.ndarray, parts: list[np.ndarray]) -> list[dict[str, np.ndarray]]:  # fmt: skip
+    """Each tier's probabilities by output (no n-gram tier when `ngram_fits` is empty)."""
+    ngram = {
+        name: fitted.predict_proba(features)[:, 1] for name, fitted in zip(OUTPUTS, ngram_fits, strict=False)
+    }
+    whole_p = {
+        name: fitted.predict_proba(whole)[:, 1] for name, fitted in zip(OUTPUTS, whole_fits, strict=True)
+    }
+    # A message is as much a complaint as its likeliest sentence.
+    best = {
+        name: np.array([fitted.predict_proba(rows)[:, 1].max() for rows in parts])
+        for name, fitted in zip(OUTPUTS, sentence_fits, strict=True)
+    }
+    return [ngram, whole_p, best]
 
 
 def _embedded(examples: Sequence[Example]) -> tuple[np.ndarray, list[np.ndarray]]:
