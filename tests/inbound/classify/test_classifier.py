@@ -169,29 +169,19 @@ def test_keeping_the_updates_is_no_unsubscribe_request() -> None:
 
 
 @pytest.mark.parametrize(
-    "text",
+    ("text", "complaint"),
     [
-        "Goods are at Port Botany and we have until the 14th to claim them before storage kicks in.",
-        "If anything does arrive damaged, who makes the claim - us as consignee, or you?",
-        "All 642 cartons counted and our team didn't find a single broken vase in the spot check.",
-        "Los revisamos todos y ni uno roto, ni uno. La separación funcionó perfecto.",
-        "Our forklift driver dropped a pallet and 96 units dented, our own fault entirely.",
-        "Last year we imported glassware from one supplier in Turkey and 8% was broken on arrival.",
+        ("Goods are at Port Botany and we have until the 14th to claim them before storage kicks in.", False),
+        ("If anything does arrive damaged, who makes the claim - us as consignee, or you?", False),
+        ("All 642 cartons counted and our team didn't find a single broken vase in the spot check.", False),
+        ("Los revisamos todos y ni uno roto, ni uno. La separación funcionó perfecto.", False),
+        ("Our forklift driver dropped a pallet and 96 units dented, our own fault entirely.", False),
+        ("Last year we imported glassware from one supplier in Turkey and 8% was broken on arrival.", False),
+        ("We will claim the full amount of the fine and the storage from you.", True),
+        ("We are filing a claim against your company for the 40 broken panels.", True),
+        ("We have sent the balance today less the claim for the short-shipped sets.", True),
     ],
 )
-def test_a_complaint_word_not_stated_against_us_is_no_complaint(text: str) -> None:
+def test_a_complaint_word_counts_only_when_stated_against_us(text: str, complaint: bool) -> None:
     tags = classify(parse(_mail("Container received", text)), RULES).tags
-    assert not [tag for tag in tags if tag.startswith("complaint:")]
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "We will claim the full amount of the fine and the storage from you.",
-        "We are filing a claim against your company for the 40 broken panels.",
-        "We have sent the balance today less the claim for the short-shipped sets.",
-    ],
-)
-def test_a_claim_against_us_is_a_complaint(text: str) -> None:
-    tags = classify(parse(_mail("Container received", text)), RULES).tags
-    assert [tag for tag in tags if tag.startswith("complaint:")]
+    assert any(tag.startswith("complaint:") for tag in tags) == complaint
