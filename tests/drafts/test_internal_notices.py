@@ -20,6 +20,7 @@ from mailflow.drafts.internal import (
 )
 from mailflow.drafts.store import Outbox
 from mailflow.drafts.template_check import sample_context
+from mailflow.drafts.templates import Templates
 from mailflow.inbound.ingest import Ingest
 from mailflow.ops.daemon import Drafter
 from mailflow.review.case_moves import CaseDesk
@@ -179,3 +180,17 @@ def test_a_reopened_case_is_told_again_and_only_then_does_its_acknowledgement_sp
     drafter.run()
     assert drafter.notified == 0  # told once per reopening
     store.close()
+
+
+def test_a_notice_without_photos_says_whether_our_reply_asks_for_them(tmp_path: Path) -> None:
+    settings = load_settings(write_settings(tmp_path, "sqlite://", 1, "u", "p", extra=NOTIFY, migrate=False))
+    texts = {}
+    for kind in ("damage", "delay"):
+        candidate = InternalCandidate(
+            _candidate(tags=["complaint:shipping", f"detail:{kind}"], photos=False), (), ()
+        )
+        context = notice_context(candidate, settings.mailboxes[0], settings, [], [], first=True)
+        texts[kind] = Templates(None).render("internal.case.en", context).text
+    assert "our reply asks the buyer for them" in texts["damage"]
+    assert "about a delay, and our reply asks for none" in texts["delay"]
+    assert "asks the buyer for them" not in texts["delay"]
