@@ -12,7 +12,7 @@ from mailflow.config.mailbox import MailboxSettings
 from mailflow.config.paths import beside
 from mailflow.config.table import Table, clock, non_negative, positive, positive_number, weekday
 from mailflow.errors import ConfigError
-from mailflow.ledger.business_hours import Hours
+from mailflow.ledger.business_hours import Hours, known_timezone
 
 CADENCES = ("weekly", "fortnightly", "monthly")
 CLASSES = ("A", "B", "C")
@@ -70,6 +70,9 @@ def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
     table = root.table("schedule") or Table({}, "schedule")
     followup = table.table("followup") or Table({}, "schedule.followup")
     updates = table.table("updates") or Table({}, "schedule.updates")
+    zone = table.get("default_timezone", str, "UTC")
+    if not known_timezone(zone):
+        raise ConfigError(f"schedule.default_timezone: unknown time zone {zone!r}")
     settings = ScheduleSettings(
         enabled=table.get("enabled", bool, True),
         tick_seconds=positive_number(table, "tick_seconds", 60.0),
@@ -78,7 +81,7 @@ def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
             clock(table, "business_hours_start", "09:00"), clock(table, "business_hours_end", "17:00")
         ),
         send_at=clock(table, "send_at", "10:00"),
-        default_timezone=table.get("default_timezone", str, "UTC"),
+        default_timezone=zone,
         max_per_week=positive(table, "max_automatic_per_week", 2),
         mailbox=table.get("mailbox", str, ""),
         followup_after_business_days=positive(followup, "after_business_days", 3),
@@ -93,7 +96,7 @@ def schedule_settings(root: Table, base: Path) -> ScheduleSettings:
         ladder=_ladder(table),
         hold_from_messages_days=non_negative(table, "hold_from_messages_days", 14),
         payment_run_lead_business_days=non_negative(table, "payment_run_lead_business_days", 2),
-        digest=digest_settings(table.table("digest"), table.get("default_timezone", str, "UTC")),
+        digest=digest_settings(table.table("digest"), zone),
     )
     if settings.hours.start >= settings.hours.end:
         raise ConfigError("schedule.business_hours_start must be before schedule.business_hours_end")

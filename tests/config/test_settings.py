@@ -92,6 +92,10 @@ def test_defaults_fill_what_is_left_out(tmp_path: Path) -> None:
             'schedule.send_at must be a time like "09:00"',
         ),
         (
+            ("[[mailbox]]", '[schedule]\ndefault_timezone = "Europe/Atlantis"\n[[mailbox]]'),
+            "schedule.default_timezone: unknown time zone 'Europe/Atlantis'",
+        ),
+        (
             ("[[mailbox]]", '[schedule.updates.cadence]\nA = "daily"\n[[mailbox]]'),
             "schedule.updates.cadence.A must be one of weekly, fortnightly, monthly",
         ),
