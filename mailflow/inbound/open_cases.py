@@ -99,11 +99,14 @@ def load_open_cases(
             emails.add(sender.email)
     if not domains and not emails:
         return {}
+    chosen = (
+        _open_or_reopenable(reopen_since),
+        or_(Customer.domain.in_(domains), Customer.email.in_(emails)),
+    )
     cases = session.execute(
         select(*_CASE_COLUMNS)
         .join(Customer, Case.customer_id == Customer.id)
-        .where(_open_or_reopenable(reopen_since))
-        .where(or_(Customer.domain.in_(domains), Customer.email.in_(emails)))
+        .where(*chosen)
         .order_by(Case.id)
     )
     found: dict[int, OpenCase] = {}
@@ -117,26 +120,38 @@ def load_open_cases(
             known.setdefault(case_id, row), {thread_subject(case_subject)} - {""}
         )
         keys[case_id] = company_key(customer[1], customer[4])  # its stored email and domain
-    _add_messages(session, found)
+    _add_messages(session, found, chosen)
     by_company: dict[str, list[OpenCase]] = {}
     for case_id, entry in found.items():
         by_company.setdefault(keys[case_id], []).append(entry)
     return by_company
 
 
-def _add_messages(session: Session, found: dict[int, OpenCase]) -> None:
+def _add_messages(
+    session: Session, found: dict[int, OpenCase], chosen: tuple[ColumnElement[bool], ...]
+) -> None:
     """Each case's message subjects and references: each distinct pair once, not once per message
-    (a long case's messages mostly repeat them; JSON has no equality in PostgreSQL, its text has)."""
+    (a long case's messages mostly repeat them; JSON has no equality in PostgreSQL, its text has).
+
+    The cases are chosen again by the same conditions, not by a list of their ids: an IN list of
+    thousands of ids, another length each batch, is another SQLite statement each time, and
+    sqlite3 keeps the last 128 prepared (60 MB more at 20,000 messages in bench/memory.py)."""
     if not found:
         return
     refs_text = cast(Contact.trade_refs, Text)
     rows = session.execute(
-        select(Contact.case_id, Contact.subject, refs_text).distinct().where(Contact.case_id.in_(found))
+        select(Contact.case_id, Contact.subject, refs_text)
+        .distinct()
+        .join(Case, Contact.case_id == Case.id)
+        .join(Customer, Case.customer_id == Customer.id)
+        .where(*chosen)
     )
     subjects: dict[str, str] = {}  # a case's messages mostly share one subject: normalised once
     references: dict[str, set[str]] = {}
     for case_id, subject, refs in rows:
-        entry = found[case_id or 0]  # never NULL: the WHERE names cases
+        entry = found.get(case_id or 0)
+        if entry is None:
+            continue  # a case another worker opened between the two statements: the next batch sees it
         if subject:
             normalised = subjects.get(subject)
             if normalised is None:
