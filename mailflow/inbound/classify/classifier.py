@@ -15,7 +15,7 @@ from functools import lru_cache
 from mailflow.config.rules import COMPLAINT_CATEGORIES, PAYMENT_KINDS, SEVERITY_ORDER, Rule, RuleSet
 from mailflow.inbound.classify import language
 from mailflow.inbound.classify.details import detail_hits
-from mailflow.inbound.classify.facts import stated_as_fact
+from mailflow.inbound.classify.facts import clause_before, stated_in, words_before
 from mailflow.inbound.classify.model import TagModel
 from mailflow.inbound.classify.model import load as load_model
 from mailflow.inbound.classify.references import find_references
@@ -23,7 +23,6 @@ from mailflow.inbound.message import Attachment, Classification, InboundMail, Ta
 from mailflow.inbound.parsing.subjects import continues_a_thread
 
 _SENTENCE_END = re.compile(r"[.!?。！？;；\n]+")
-_CLAUSE_BREAK = re.compile(r"[,，:：、()（）]")
 _LOGO_MAX_BYTES = 30_000
 _LOGO_NAME = re.compile(r"logo|signature|sig|banner|icon|spacer|^image\d{3}\.", re.I)
 # A buyer's complaint is at the top; past this it is a pasted log or a newsletter.
@@ -156,14 +155,13 @@ def _first_real_match(rule: Rule, text: str, ends: list[int], rules: RuleSet) ->
         index = bisect.bisect_right(ends, match.start())
         sentence_start = ends[index - 1] if index else 0
         sentence_end = ends[index] if index < len(ends) else len(text)
+        clause = clause_before(text, match.start())
         if rule.tag.startswith("complaint:") and (
-            rules.mentions.search(text, sentence_start, sentence_end)
-            or not stated_as_fact(text, match.start())
+            rules.mentions.search(text, sentence_start, sentence_end) or not stated_in(clause)
         ):
             continue  # about someone else, hypothetical, prevented or denied
-        before = _CLAUSE_BREAK.split(text[sentence_start : match.start()])[-1]
-        window = " ".join(before.split()[-4:]) if before.isascii() else before[-10:]
-        if not rules.negations.search(window):
+        # The operator's negations, a word further back than the built-in ones: they are the rules' own.
+        if not rules.negations.search(words_before(clause, 4, 10)):
             return match.group(0).strip()
     return ""
 

@@ -8,7 +8,7 @@ nothing, damage asks for photos of the cartons (drafts/acknowledgements).
 
 The patterns are facts in the buyer's words (en, zh, es, de, fr, pt, ru, it, tr,
 ar, vi), not complaint words, and count only where they are stated as facts
-(classify/facts: not quoted, denied, imagined or prevented). When several kinds are stated, the first in
+(classify/facts: not denied, imagined or prevented; nor quoted). When several kinds are stated, the first in
 `DETAILS`' order wins: the kind whose evidence is lost first (crushed cartons
 are thrown away and a carrier claim has a deadline; broken pieces are
 discarded) before counts, and counts before time, since a delay's

@@ -1,10 +1,12 @@
-"""Whether words in a message are stated as a fact: not denied, imagined, prevented or quoted. Pure.
+"""Whether words in a message are stated as a fact: not denied, imagined or prevented. Pure.
 
-A fact does not count inside quotation marks (someone else's words), after a
-negation just before it in its clause ("no damage", "none crushed"), or in a
-clause that imagines or prevents it ("to avoid damage", "if anything arrives
-damaged", "last time"). The kinds of a complaint (classify/details) and the
-rules' complaint hits (classify/classifier) are both judged by it.
+A fact does not count after a negation just before it in its clause ("no
+damage", "none crushed"), or in a clause that imagines or prevents it ("to
+avoid damage", "if anything arrives damaged", "last time"). The kinds of a
+complaint (classify/details) and the rules' complaint hits (classify/classifier)
+are both judged by it; the rules' own negations read the same clause. The kinds
+also blank text in quotation marks first (QUOTED: someone else's words); the
+rules do not, since a buyer's scare quotes ('arrived "crushed"') are their own.
 """
 
 from __future__ import annotations
@@ -45,11 +47,22 @@ _CLAUSE_CHARS = 200
 
 def stated_as_fact(text: str, start: int) -> bool:
     """Whether the words at `start` are stated: no hedge in their clause, no negation just before."""
-    clause = CLAUSE_BREAK.split(text[max(0, start - _CLAUSE_CHARS) : start])[-1]
-    if HEDGE.search(clause):
-        return False
+    return stated_in(clause_before(text, start))
+
+
+def stated_in(clause: str) -> bool:
+    """Whether what follows `clause` (clause_before's) is stated; for callers that read the clause too."""
+    return not HEDGE.search(clause) and not NEGATION.search(words_before(clause))
+
+
+def clause_before(text: str, start: int) -> str:
+    """The words of the clause that `start` stands in, up to it."""
+    return CLAUSE_BREAK.split(text[max(0, start - _CLAUSE_CHARS) : start])[-1]
+
+
+def words_before(clause: str, count: int = 3, cjk_chars: int = 6) -> str:
+    """The last `count` words of a clause; in Chinese, written without spaces, its last characters."""
     words = clause.split()
-    near = " ".join(words[-3:])
-    if words and _CJK.search(words[-1]):  # no spaces between Chinese words: the last characters
-        near = words[-1][-6:]
-    return not NEGATION.search(near)
+    if words and _CJK.search(words[-1]):
+        return words[-1][-cjk_chars:]
+    return " ".join(words[-count:])
