@@ -80,12 +80,13 @@ class TagModel:
             return self.quick(text)
         parts = sentences(text)[: embeddings.MAX_SENTENCES] or [text]
         vectors = embeddings.embed([text, *parts])
-        quick = _sigmoid(self._ngram_scores(text))
-        whole = _sigmoid(vectors[0] @ self._arrays["whole_weights"] + self._arrays["whole_bias"])
-        by_sentence = _sigmoid(vectors[1:] @ self._arrays["sentence_weights"] + self._arrays["sentence_bias"])
+        quick = sigmoid(self._ngram_scores(text))
+        whole = sigmoid(vectors[0] @ self._arrays["whole_weights"] + self._arrays["whole_bias"])
+        by_sentence = sigmoid(vectors[1:] @ self._arrays["sentence_weights"] + self._arrays["sentence_bias"])
         best = by_sentence.argmax(axis=0)
+        # The stacker's inputs, tier after tier as classify/stacking.tier_rows lays them out in training.
         tiers = np.concatenate([quick, whole, by_sentence.max(axis=0)])
-        stacked = _sigmoid(tiers @ self._arrays["stack_weights"] + self._arrays["stack_bias"])
+        stacked = sigmoid(tiers @ self._arrays["stack_weights"] + self._arrays["stack_bias"])
         carried = {
             name: (parts[int(best[column])], float(by_sentence[best[column], column]))
             for column, name in enumerate(self.outputs)
@@ -99,7 +100,7 @@ class TagModel:
         if not scored:
             return "", 0.0
         score, sentence = max(scored)
-        return sentence, float(_sigmoid(np.array([score]))[0])
+        return sentence, float(sigmoid(np.array([score]))[0])
 
     def with_thresholds(self, overrides: dict[str, float]) -> TagModel:
         """The operator's thresholds over the model's own, in both tiers."""
@@ -107,7 +108,7 @@ class TagModel:
         return replace(self, thresholds={**self.thresholds, **overrides}, thorough_thresholds=thorough)
 
     def _named(self, values: np.ndarray, squash: bool = True) -> dict[str, float]:
-        probabilities = _sigmoid(values) if squash else values
+        probabilities = sigmoid(values) if squash else values
         return {name: float(p) for name, p in zip(self.outputs, probabilities, strict=True)}
 
     def _ngram_scores(self, text: str) -> np.ndarray:
@@ -174,7 +175,7 @@ class WordColumns:
         return found
 
 
-def _sigmoid(scores: np.ndarray) -> np.ndarray:
+def sigmoid(scores: np.ndarray) -> np.ndarray:
     result: np.ndarray = 1.0 / (1.0 + np.exp(-np.clip(scores, -40.0, 40.0)))
     return result
 

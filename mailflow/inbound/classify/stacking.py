@@ -18,13 +18,14 @@ from typing import Any
 
 import numpy as np
 
+from mailflow.inbound.classify.model import sigmoid
+
 FOLDS = 5
-TIERS = 3  # n-gram, whole-text embedding, best sentence: each a column per output, in this order
 REGULARISATION = 1.0
 
 
 def tier_rows(tiers: Sequence[dict[str, np.ndarray]], outputs: Sequence[str]) -> np.ndarray:
-    """(messages, TIERS * outputs) from each tier's probabilities by output name."""
+    """(messages, tiers * outputs) from each tier's probabilities by output name, tier after tier."""
     return np.column_stack([tier[name] for tier in tiers for name in outputs])
 
 
@@ -56,9 +57,6 @@ def fit(
     return weights, bias
 
 
-def apply(
-    rows: np.ndarray, weights: np.ndarray, bias: np.ndarray, outputs: Sequence[str]
-) -> dict[str, np.ndarray]:
-    scores = rows @ weights + bias
-    probabilities = 1.0 / (1.0 + np.exp(-np.clip(scores, -40.0, 40.0)))
-    return {name: probabilities[:, column] for column, name in enumerate(outputs)}
+def apply(rows: np.ndarray, weights: np.ndarray, bias: np.ndarray) -> np.ndarray:
+    """The stacked probabilities, a column per output: what TagModel.thorough does for one message."""
+    return sigmoid(rows @ weights + bias)

@@ -172,23 +172,28 @@ def _thorough_tier(training: Sequence[Example], dev: Sequence[Example], labels: 
         whole, parts, training, labels, np.ones(len(training), bool), fit
     )
     whole_tier, sentence_tier = _Tier(embeddings.DIMENSIONS), _Tier(embeddings.DIMENSIONS)
-    _, dev_whole_p, dev_best_p = _probabilities([], whole_fits, sentence_fits, None, dev_whole, dev_parts)
+    dev_whole_p, dev_best_p = _embedding_probabilities(whole_fits, sentence_fits, dev_whole, dev_parts)
     for column, name in enumerate(OUTPUTS):
         whole_tier.put(column, whole_fits[column], dev_whole_p[name])
         sentence_tier.put(column, sentence_fits[column], dev_best_p[name])
 
     def held_out(chosen: np.ndarray, held: np.ndarray) -> np.ndarray:
-        ngram_fits = [fit(features[chosen], labels[name][chosen], NGRAM_REGULARISATION) for name in OUTPUTS]
+        ngram = {
+            name: fit(features[chosen], labels[name][chosen], NGRAM_REGULARISATION).predict_proba(
+                features[held]
+            )[:, 1]
+            for name in OUTPUTS
+        }
         whole_fits, sentence_fits = _embedding_fits(whole, parts, training, labels, chosen, fit)
         held_parts = [parts[index] for index in np.flatnonzero(held)]
-        tiers = _probabilities(ngram_fits, whole_fits, sentence_fits, features[held], whole[held], held_parts)
-        return stacking.tier_rows(tiers, OUTPUTS)
+        whole_p, best = _embedding_probabilities(whole_fits, sentence_fits, whole[held], held_parts)
+        return stacking.tier_rows([ngram, whole_p, best], OUTPUTS)
 
     stack_weights, stack_bias = stacking.fit(
         stacking.out_of_fold(len(training), held_out), labels, OUTPUTS, fit
     )
     dev_rows = stacking.tier_rows([ngram_tier.dev, whole_tier.dev, sentence_tier.dev], OUTPUTS)
-    stacked = stacking.apply(dev_rows, stack_weights, stack_bias, OUTPUTS)
+    stacked = dict(zip(OUTPUTS, stacking.apply(dev_rows, stack_weights, stack_bias).T, strict=True))
     return {
         "whole_weights": whole_tier.weights, "whole_bias": whole_tier.bias,
         "sentence_weights": sentence_tier.weights, "sentence_bias": sentence_tier.bias,
@@ -212,12 +217,9 @@ def _embedding_fits(whole: np.ndarray, parts: list[np.ndarray], training: Sequen
     return whole_fits, sentence_fits
 
 
-def _probabilities(ngram_fits: list[Any], whole_fits: list[Any], sentence_fits: list[Any], features: Any,
-                   whole: np.ndarray, parts: list[np.ndarray]) -> list[dict[str, np.ndarray]]:  # fmt: skip
-    """Each tier's probabilities by output (no n-gram tier when `ngram_fits` is empty)."""
-    ngram = {
-        name: fitted.predict_proba(features)[:, 1] for name, fitted in zip(OUTPUTS, ngram_fits, strict=False)
-    }
+def _embedding_probabilities(whole_fits: list[Any], sentence_fits: list[Any], whole: np.ndarray,
+                             parts: list[np.ndarray]) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:  # fmt: skip
+    """The two e5 tiers' probabilities by output: of the whole text, and of its likeliest sentence."""
     whole_p = {
         name: fitted.predict_proba(whole)[:, 1] for name, fitted in zip(OUTPUTS, whole_fits, strict=True)
     }
@@ -226,7 +228,7 @@ def _probabilities(ngram_fits: list[Any], whole_fits: list[Any], sentence_fits: 
         name: np.array([fitted.predict_proba(rows)[:, 1].max() for rows in parts])
         for name, fitted in zip(OUTPUTS, sentence_fits, strict=True)
     }
-    return [ngram, whole_p, best]
+    return whole_p, best
 
 
 def _embedded(examples: Sequence[Example]) -> tuple[np.ndarray, list[np.ndarray]]:
