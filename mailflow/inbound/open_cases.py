@@ -110,7 +110,7 @@ def load_open_cases(
         .order_by(Case.id)
     )
     found: dict[int, OpenCase] = {}
-    keys: dict[int, str] = {}
+    by_company: dict[str, list[OpenCase]] = {}  # oldest first: the cases come by id
     for case_id, case_subject, categories, severity, status, resolved, *customer in cases:
         owner = _customer_row(customers, *customer)
         row = CaseRow(
@@ -119,11 +119,9 @@ def load_open_cases(
         entry = found[case_id] = OpenCase(
             known.setdefault(case_id, row), {thread_subject(case_subject)} - {""}
         )
-        keys[case_id] = company_key(customer[1], customer[4])  # its stored email and domain
+        # Its stored email and domain.
+        by_company.setdefault(company_key(customer[1], customer[4]), []).append(entry)
     _add_messages(session, found, chosen)
-    by_company: dict[str, list[OpenCase]] = {}
-    for case_id, entry in found.items():
-        by_company.setdefault(keys[case_id], []).append(entry)
     return by_company
 
 
