@@ -44,7 +44,7 @@ def model_command(args: argparse.Namespace) -> int:
     meta = training.train(examples, dev, checksum(used), out)
     print(
         f"model: {out}: {meta['features']} features from {meta['training_messages']} training messages, "
-        f"thresholds chosen on {meta['dev_messages']} dev messages (test split not read)"
+        f"thresholds chosen on them out of fold and {meta['dev_messages']} dev messages (test split not read)"
     )
     return 0
 

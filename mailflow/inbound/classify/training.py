@@ -3,9 +3,9 @@
 Run by `mailflow model train`. The same corpus gives the same arrays: the
 vocabulary is sorted, the solver is liblinear with a fixed seed, and the e5
 engine runs on one thread. The thorough tier's stacker (classify/stacking) is
-fitted on out-of-fold probabilities of the training split. The dev split
-chooses each output's threshold (best F1) in each tier; the test split is never
-read here.
+fitted on out-of-fold probabilities of the training split. Each output's
+threshold (best F1) in each tier is chosen on those out-of-fold probabilities
+and dev's together; the test split is never read here.
 """
 
 from __future__ import annotations
@@ -94,9 +94,10 @@ def _same(sentence: tuple[str, ...], evidence: tuple[str, ...]) -> bool:
     return len(sentence) >= 3 and shared >= _OVERLAP * min(len(set(sentence)), len(set(evidence)))
 
 
-def train(training: Sequence[Example], dev: Sequence[Example], corpus_checksum: str, out: Path,
-          thorough: bool = True) -> dict[str, Any]:  # fmt: skip
-    """Fit both tiers, choose thresholds on dev, save to `out`; returns the model's metadata."""
+def train(
+    training: Sequence[Example], dev: Sequence[Example], corpus_checksum: str, out: Path
+) -> dict[str, Any]:
+    """Fit both tiers, choose thresholds on dev and out-of-fold train, save to `out`; returns the metadata."""
     try:
         from scipy.sparse import csr_matrix
         from sklearn.linear_model import LogisticRegression
@@ -134,16 +135,21 @@ def train(training: Sequence[Example], dev: Sequence[Example], corpus_checksum: 
     for column, name in enumerate(OUTPUTS):
         fitted = fit(features, labels[name], NGRAM_REGULARISATION)
         ngram_tier.put(column, fitted, fitted.predict_proba(dev_features)[:, 1])
-    arrays = {"idf": idf, "weights": ngram_tier.weights, "bias": ngram_tier.bias,
-              "thresholds": _thresholds(ngram_tier.dev, dev_labels)}  # fmt: skip
-    if thorough:
-        arrays |= _thorough_tier(training, dev, labels, dev_labels, ngram_tier, features, fit)
+    arrays, held_out, dev_rows = _thorough_tier(training, dev, labels, ngram_tier, features, fit)
+    # Thresholds on dev alone swung with two of its messages; dev plus every training message as
+    # predicted by the fits that did not see it (out of fold) is five times as many to judge by.
+    judged = {name: np.concatenate([labels[name], dev_labels[name]]) for name in OUTPUTS}
+    quick = tagging_model.sigmoid(np.vstack([held_out[:, : len(OUTPUTS)], dev_rows[:, : len(OUTPUTS)]]))
+    stacked = stacking.apply(np.vstack([held_out, dev_rows]), arrays["stack_weights"], arrays["stack_bias"])
+    arrays |= {"idf": idf, "weights": ngram_tier.weights, "bias": ngram_tier.bias,
+               "thresholds": _thresholds(dict(zip(OUTPUTS, quick.T, strict=True)), judged),
+               "thorough_thresholds": _thresholds(dict(zip(OUTPUTS, stacked.T, strict=True)), judged)}  # fmt: skip
     meta = {
         "corpus_sha256": corpus_checksum,
         "training_messages": len(training),
         "dev_messages": len(dev),
         "features": len(vocabulary),
-        "thorough_tier": thorough,
+        "thorough_tier": True,
     }
     tagging_model.save(out, vocabulary, list(OUTPUTS), meta, **arrays)
     return meta
@@ -163,8 +169,9 @@ class _Tier:
 
 
 def _thorough_tier(training: Sequence[Example], dev: Sequence[Example], labels: dict[str, np.ndarray],
-                   dev_labels: dict[str, np.ndarray], ngram_tier: _Tier, features: Any,
-                   fit: Callable[[Any, np.ndarray, float], Any]) -> dict[str, np.ndarray]:  # fmt: skip
+                   ngram_tier: _Tier, features: Any, fit: Callable[[Any, np.ndarray, float], Any]
+                   ) -> tuple[dict[str, np.ndarray], np.ndarray, np.ndarray]:  # fmt: skip
+    """The e5 tiers and the stacker; with the out-of-fold rows of training and the rows of dev."""
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # one thread: the same sums in the same order, every run
     whole, parts = _embedded(training)
     dev_whole, dev_parts = _embedded(dev)
@@ -189,17 +196,15 @@ def _thorough_tier(training: Sequence[Example], dev: Sequence[Example], labels: 
         whole_p, best = _embedding_probabilities(whole_fits, sentence_fits, whole[held], held_parts)
         return stacking.tier_rows([ngram, whole_p, best], OUTPUTS)
 
-    stack_weights, stack_bias = stacking.fit(
-        stacking.out_of_fold(len(training), held_out), labels, OUTPUTS, fit
-    )
+    rows = stacking.out_of_fold(len(training), held_out)
+    stack_weights, stack_bias = stacking.fit(rows, labels, OUTPUTS, fit)
     dev_rows = stacking.tier_rows([ngram_tier.dev, whole_tier.dev, sentence_tier.dev], OUTPUTS)
-    stacked = dict(zip(OUTPUTS, stacking.apply(dev_rows, stack_weights, stack_bias).T, strict=True))
-    return {
+    arrays = {
         "whole_weights": whole_tier.weights, "whole_bias": whole_tier.bias,
         "sentence_weights": sentence_tier.weights, "sentence_bias": sentence_tier.bias,
         "stack_weights": stack_weights, "stack_bias": stack_bias,
-        "thorough_thresholds": _thresholds(stacked, dev_labels),
     }  # fmt: skip
+    return arrays, rows, dev_rows
 
 
 def _embedding_fits(whole: np.ndarray, parts: list[np.ndarray], training: Sequence[Example],
@@ -257,7 +262,7 @@ def _thresholds(probabilities: dict[str, np.ndarray], labels: dict[str, np.ndarr
 
 
 def _best_threshold(probabilities: np.ndarray, labels: np.ndarray) -> float:
-    """The threshold with the best F1 on dev; 0.5 when dev has no positive to judge by."""
+    """The threshold with the best F1; 0.5 when there is no positive to judge by."""
     if not labels.any():
         return 0.5
     best, best_f1 = 0.5, -1.0
