@@ -67,6 +67,9 @@ def drafts_command(args: argparse.Namespace, _settings: Settings, store: Store) 
         print(f"draft {args.id}: {status}")
         return 0
     if args.edit:
+        # Asked first: an edit kept on a reminder that may not go out would be work for nothing.
+        if refusal := outbox.approval_refusal(args.id):
+            raise MailflowError(f"draft {args.id} not approved: {refusal}")
         _edit(outbox, draft)
     status = outbox.decide(args.id, "approved", reviewer())
     print(f"draft {args.id}: {status}")

@@ -176,6 +176,14 @@ class Outbox:
         self.decide(draft_id, "edited", actor, detail=diff, changes={"subject": subject, "text": body})
         return True
 
+    def approval_refusal(self, draft_id: int) -> str:
+        """Why the draft may not be approved now ("" when it may): asked before a reviewer edits it."""
+        with self.sessions() as session:
+            found = session.execute(
+                select(Draft.kind, Draft.idempotency_key).where(Draft.id == draft_id)
+            ).first()
+            return reminder_refusal(session, found[1]) if found is not None and found[0] == "reminder" else ""
+
     def decide(
         self, draft_id: int, action: str, actor: str, detail: str = "", changes: dict[str, str] | None = None
     ) -> str:

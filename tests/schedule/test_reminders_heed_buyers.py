@@ -252,6 +252,11 @@ def test_a_reminder_of_a_paid_cancelled_or_held_invoice_is_not_approved_and_show
             )
 
         refused = {number: office.mailflow("drafts", "approve", str(ids[number])) for number in numbers[:3]}
+        # With --edit, refused before the editor opens: no edit is kept on a reminder that cannot go.
+        editing = run_mailflow(office.path, "drafts", "approve", "--edit", str(ids["INV-1"]),
+                               env={"MAILFLOW_REVIEWER": "rep", "EDITOR": "sed -i s/Dear/Hello/"})  # fmt: skip
+        assert editing.returncode == 1 and "not approved: invoice INV-1 is paid" in editing.stderr
+        assert "edited" not in [event["action"] for event in office.outbox.draft(ids["INV-1"])["events"]]
         approved = office.mailflow("drafts", "approve", str(ids["INV-4"]))
         shown = office.mailflow("drafts", "show", str(ids["INV-3"]))
 
