@@ -16,7 +16,6 @@ from mailflow.errors import MailflowError
 
 if TYPE_CHECKING:
     from mailflow.config.settings import Settings
-    from mailflow.drafts.store import Outbox
     from mailflow.store.engine import Store
 
 DRAFT_COLUMNS = ("id", "status", "kind", "customer", "subject", "template", "failure")
@@ -66,12 +65,7 @@ def drafts_command(args: argparse.Namespace, _settings: Settings, store: Store) 
         status = outbox.decide(args.id, "rejected", reviewer(), detail=args.reason)
         print(f"draft {args.id}: {status}")
         return 0
-    if args.edit:
-        # Asked first: an edit kept on a reminder that may not go out would be work for nothing.
-        if refusal := outbox.approval_refusal(args.id):
-            raise MailflowError(f"draft {args.id} not approved: {refusal}")
-        _edit(outbox, draft)
-    status = outbox.decide(args.id, "approved", reviewer())
+    status = outbox.approve(args.id, reviewer(), (lambda: _edited(draft)) if args.edit else None)
     print(f"draft {args.id}: {status}")
     return 0
 
@@ -118,8 +112,8 @@ def _render(draft: dict[str, Any], buyer_wrote: str = "") -> str:
     return "\n".join(line for line in lines if line is not None)
 
 
-def _edit(outbox: Outbox, draft: dict[str, Any]) -> None:
-    """Open $EDITOR on subject and body; keep the change as a unified diff in the draft's history."""
+def _edited(draft: dict[str, Any]) -> tuple[str, str] | None:
+    """Open $EDITOR on subject and body: the new (subject, body), None when unchanged."""
     before = f"Subject: {draft['subject']}\n\n{draft['body']}"
     with tempfile.NamedTemporaryFile("w+", suffix=".txt", encoding="utf-8", delete=False) as handle:
         handle.write(before)
@@ -132,8 +126,8 @@ def _edit(outbox: Outbox, draft: dict[str, Any]) -> None:
     finally:
         path.unlink(missing_ok=True)
     if after == before:
-        return
+        return None
     first, _, body = after.partition("\n\n")
     if not first.startswith("Subject: "):
         raise MailflowError("keep the first line as 'Subject: ...' and a blank line before the text")
-    outbox.edit(draft["id"], first[len("Subject: ") :], body, reviewer())
+    return first[len("Subject: ") :], body

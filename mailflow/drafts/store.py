@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Exists, exists, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from mailflow.drafts.acknowledgements import AckCandidate
 from mailflow.drafts.headers import safe_header
@@ -176,13 +177,22 @@ class Outbox:
         self.decide(draft_id, "edited", actor, detail=diff, changes={"subject": subject, "text": body})
         return True
 
-    def approval_refusal(self, draft_id: int) -> str:
-        """Why the draft may not be approved now ("" when it may): asked before a reviewer edits it."""
-        with self.sessions() as session:
-            found = session.execute(
-                select(Draft.kind, Draft.idempotency_key).where(Draft.id == draft_id)
-            ).first()
-            return reminder_refusal(session, found[1]) if found is not None and found[0] == "reminder" else ""
+    def approve(
+        self, draft_id: int, actor: str, edited: Callable[[], tuple[str, str] | None] | None = None
+    ) -> str:
+        """Approve, with the reviewer's new (subject, text) from `edited` (the review page's form, the
+        CLI's $EDITOR; None: unchanged), asked only once the draft may be approved: a reminder that
+        may not go out is refused before anyone edits it, not after the edit was kept."""
+        if edited is not None:
+            with self.sessions() as session:
+                found = session.execute(
+                    select(Draft.kind, Draft.idempotency_key).where(Draft.id == draft_id)
+                ).first()
+                if found is not None and (refusal := _approval_refusal(session, *found)):
+                    raise ReviewError(f"draft {draft_id} not approved: {refusal}")
+            if (change := edited()) is not None:
+                self.edit(draft_id, *change, actor)
+        return self.decide(draft_id, "approved", actor)
 
     def decide(
         self, draft_id: int, action: str, actor: str, detail: str = "", changes: dict[str, str] | None = None
@@ -196,9 +206,7 @@ class Outbox:
                 raise ReviewError(f"no draft with id {draft_id}")
             current, kind, key = found
             new_status = transition(current, action)
-            # A reminder for money no longer owed, or that a buyer's message holds, never goes out.
-            refusal = reminder_refusal(session, key) if kind == "reminder" and action == "approved" else ""
-            if refusal:
+            if action == "approved" and (refusal := _approval_refusal(session, kind, key)):
                 raise ReviewError(f"draft {draft_id} not approved: {refusal}")
             values: dict[str, Any] = {"status": new_status, "updated_at": utcnow(), **(changes or {})}
             if current == "failed":
@@ -210,6 +218,11 @@ class Outbox:
                 raise ReviewError(f"draft {draft_id} was changed by someone else; look again")
             session.add(DraftEvent(draft_id=draft_id, actor=actor, action=action, detail=detail))
             return new_status
+
+
+def _approval_refusal(session: Session, kind: str, key: str) -> str:
+    """A reminder for money no longer owed, or that a buyer's message holds, never goes out ("": it may)."""
+    return reminder_refusal(session, key) if kind == "reminder" else ""
 
 
 def answerable_since(since: datetime) -> tuple[ColumnElement[bool], ...]:

@@ -14,10 +14,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
 from mailflow.config import settings as config
+from mailflow.drafts.states import ReviewError
 from mailflow.drafts.store import Outbox
 from mailflow.inbound.ingest import Ingest
 from mailflow.ledger.sheet_records import CustomerRecord
@@ -257,6 +259,13 @@ def test_a_reminder_of_a_paid_cancelled_or_held_invoice_is_not_approved_and_show
                                env={"MAILFLOW_REVIEWER": "rep", "EDITOR": "sed -i s/Dear/Hello/"})  # fmt: skip
         assert editing.returncode == 1 and "not approved: invoice INV-1 is paid" in editing.stderr
         assert "edited" not in [event["action"] for event in office.outbox.draft(ids["INV-1"])["events"]]
+        # The review page's way, the same Outbox.approve: the form's text is not even asked for.
+
+        def no_edit_asked() -> tuple[str, str]:
+            raise AssertionError("the edit was asked for before the refusal")
+
+        with pytest.raises(ReviewError, match=r"not approved: invoice INV-2 is cancelled"):
+            office.outbox.approve(ids["INV-2"], "manager", no_edit_asked)
         approved = office.mailflow("drafts", "approve", str(ids["INV-4"]))
         shown = office.mailflow("drafts", "show", str(ids["INV-3"]))
 

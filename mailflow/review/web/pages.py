@@ -67,14 +67,13 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
     @app.post("/drafts/<int:draft_id>/approve")
     def approve(draft_id: int) -> ResponseReturnValue:
         subject, body = request.form.get("subject"), request.form.get("body")
+        form = (subject, body) if subject is not None and body is not None else None
         try:
-            if subject is not None and body is not None:
-                outbox.edit(draft_id, subject, body, g.user)
+            status = outbox.approve(draft_id, g.user, (lambda: form) if form else None)
         except (ReviewError, ValueError) as exc:
             flash(text(g.lang, "not_allowed").format(reason=exc))
-            return redirect(url_for("draft", draft_id=draft_id))
-        if not _decide(outbox, draft_id, "approved", g.user):
             return redirect(url_for("draft", draft_id=draft_id))  # the reason beside the draft
+        flash(text(g.lang, "decided").format(id=draft_id, status=text(g.lang, status)))
         return redirect(url_for("queue"))
 
     @app.post("/drafts/<int:draft_id>/reject")
