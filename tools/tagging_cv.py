@@ -1,6 +1,6 @@
 """Compare tagging designs by 5-fold cross-validation over train and dev, with e5 embeddings cached.
 
-    .venv/bin/python tools/tagging_cv.py [--waiting] [--thresholds dev|oof] [--cache FILE]
+    .venv/bin/python tools/tagging_cv.py [--waiting] [--seed N] [--misses] [--write-model FILE]
 
 Dev has 235 messages: two of them move complaint F1 by 0.02, so a design
 change is judged here instead, over every train and dev message (and, with
@@ -32,14 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from mailflow.config.rules import default_ruleset  # noqa: E402
 from mailflow.inbound.classify import embeddings, training  # noqa: E402
-from mailflow.inbound.classify.corpus import (  # noqa: E402
-    LabelledMessage,
-    Splits,
-    checksum,
-    read_batch,
-    read_corpus,
-    read_splits,
-)
+from mailflow.inbound.classify.corpus import LabelledMessage, read_batch, read_corpus, read_splits  # noqa: E402
 from mailflow.inbound.classify.evaluation import Figures, evaluate  # noqa: E402
 from mailflow.inbound.classify.features import sentences  # noqa: E402
 
@@ -125,7 +118,7 @@ def main() -> int:
     cache = CachedEmbeddings(Path(args.cache), embeddings.embed)
     cache.fill(_texts(list(examples.values())), args.jobs)
     if args.write_model:
-        return _write_model(messages, splits, examples, cache, Path(args.write_model))
+        return _write_model(list(examples.values()), cache, Path(args.write_model))
     embeddings.embed = cache  # type: ignore[assignment]  # training and the classifier read it by name
 
     total, history, rules_alone = Figures(), Figures(), Figures()
@@ -143,9 +136,9 @@ def main() -> int:
             out = Path(scratch) / f"fold{fold}.npz"
             training.train(train, dev, "cv", out)
             rules = replace(default_ruleset(), model=str(out))
-            _add(total, evaluate(held, rules, thorough=True))
-            _add(history, evaluate(held, rules, thorough=False))
-            _add(rules_alone, evaluate(held, replace(rules, model="off")))
+            evaluate(held, rules, thorough=True, into=total)
+            evaluate(held, rules, thorough=False, into=history)
+            evaluate(held, replace(rules, model="off"), into=rules_alone)
             print(f"fold {fold}: {len(train)} train, {len(dev)} dev, {len(held)} held out", flush=True)
     for title, figures in (
         ("new mail (thorough)", total),
@@ -161,34 +154,17 @@ def main() -> int:
     return 0
 
 
-def _write_model(messages: list[LabelledMessage], splits: Splits, examples: dict[str, training.Example],
-                 cache: CachedEmbeddings, out: Path) -> int:  # fmt: skip
-    """The shipped model's training (cli/model), its e5 vectors from the cache once a sample matches."""
-    sample = _texts([examples[m.id] for m in splits.select(messages, "dev")[:10]])
+def _write_model(examples: list[training.Example], cache: CachedEmbeddings, out: Path) -> int:
+    """`mailflow model train`'s training (classify/training.train_corpus), e5's vectors from the cache
+    once a sample of them matches fresh ones."""
+    sample = _texts(examples[:10])
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     if not np.array_equal(embeddings.embed(sample), cache(sample)):
         print("cached vectors differ from fresh ones: run `mailflow model train` instead")
         return 1
     embeddings.embed = cache  # type: ignore[assignment]
-    train = [examples[m.id] for m in splits.select(messages, "train")]
-    dev = [examples[m.id] for m in splits.select(messages, "dev")]
-    used = [*splits.select(messages, "train"), *splits.select(messages, "dev")]
-    meta = training.train(train, dev, checksum(used), out)
-    print(f"model: {out}: {meta}")
+    print(f"model: {out}: {training.train_corpus(REPO / 'corpus', out)}")
     return 0
-
-
-def _add(into: Figures, figures: Figures) -> None:
-    """Sum one fold's counts into the running figures."""
-    for name in ("messages", "complaints", "category_found", "severity_right", "payments",
-                 "payment_right", "language_right", "automatic", "automatic_clean"):  # fmt: skip
-        setattr(into, name, getattr(into, name) + getattr(figures, name))
-    for into_counts, counts in [(into.complaint, figures.complaint),
-                                *((into.tags[tag], figures.tags[tag]) for tag in into.tags)]:  # fmt: skip
-        into_counts.true_positive += counts.true_positive
-        into_counts.false_positive += counts.false_positive
-        into_counts.false_negative += counts.false_negative
-    into.misses += figures.misses
 
 
 if __name__ == "__main__":

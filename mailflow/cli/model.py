@@ -28,20 +28,11 @@ def add_parsers(commands: Any) -> None:
 def model_command(args: argparse.Namespace) -> int:
     if args.action == "info":
         return _info(args.file)
-    from mailflow.inbound.classify import training
-    from mailflow.inbound.classify.corpus import checksum, read_corpus, read_splits
     from mailflow.inbound.classify.model import builtin_path
+    from mailflow.inbound.classify.training import train_corpus
 
-    folder = Path(args.corpus)
-    messages = read_corpus(folder)
-    splits = read_splits(folder)
-    examples = [training.example(message) for message in splits.select(messages, "train")]
-    if args.with_corrections:
-        examples += _corrections(args)
-    dev = [training.example(message) for message in splits.select(messages, "dev")]
     out = Path(args.out) if args.out else builtin_path()
-    used = [*splits.select(messages, "train"), *splits.select(messages, "dev")]
-    meta = training.train(examples, dev, checksum(used), out)
+    meta = train_corpus(Path(args.corpus), out, _corrections(args) if args.with_corrections else ())
     print(
         f"model: {out}: {meta['features']} features from {meta['training_messages']} training messages, "
         f"thresholds chosen on them out of fold and {meta['dev_messages']} dev messages (test split not read)"

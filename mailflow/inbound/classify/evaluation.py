@@ -79,9 +79,12 @@ class Figures:
         }
 
 
-def evaluate(messages: Sequence[LabelledMessage], rules: RuleSet, thorough: bool = True) -> Figures:
-    """`thorough`: as new mail that may get a reply is tagged; False: as history is."""
-    figures = Figures()
+def evaluate(
+    messages: Sequence[LabelledMessage], rules: RuleSet, thorough: bool = True, into: Figures | None = None
+) -> Figures:
+    """`thorough`: as new mail that may get a reply is tagged; False: as history is. `into`: figures
+    to add to (tools/tagging_cv.py sums its folds)."""
+    figures = into if into is not None else Figures()
     for message in messages:
         mail = parse(as_rfc822(message))
         verdict = guard.check(mail, frozenset({"sales@mailflow-team.example"}))

@@ -23,7 +23,7 @@ import numpy as np
 from mailflow.config.rules import MODEL_OUTPUTS
 from mailflow.inbound.classify import embeddings, stacking
 from mailflow.inbound.classify import model as tagging_model
-from mailflow.inbound.classify.corpus import LabelledMessage, as_rfc822
+from mailflow.inbound.classify.corpus import LabelledMessage, as_rfc822, checksum, read_corpus, read_splits
 from mailflow.inbound.classify.features import model_text, ngrams, sentences
 from mailflow.inbound.parsing.parse import parse
 from mailflow.inbound.parsing.subjects import continues_a_thread
@@ -92,6 +92,17 @@ def _same(sentence: tuple[str, ...], evidence: tuple[str, ...]) -> bool:
         return True
     shared = len(set(sentence) & set(evidence))
     return len(sentence) >= 3 and shared >= _OVERLAP * min(len(set(sentence)), len(set(evidence)))
+
+
+def train_corpus(folder: Path, out: Path, extra: Sequence[Example] = ()) -> dict[str, Any]:
+    """`mailflow model train`: the corpus's train split (and `extra`, the reviewers' corrections)
+    trained, its dev split beside it; the metadata records the two splits' checksum."""
+    messages, splits = read_corpus(folder), read_splits(folder)
+    train_split, dev_split = splits.select(messages, "train"), splits.select(messages, "dev")
+    examples = [*map(example, train_split), *extra]
+    return train(
+        examples, [example(message) for message in dev_split], checksum([*train_split, *dev_split]), out
+    )
 
 
 def train(
