@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,20 @@ _SERVER_OF_FIXTURE = {
     "sql_ascii_postgres_url": "postgres",
     "chromium": "browser",
 }
+
+
+@pytest.fixture(autouse=True)
+def _root_logger_left_as_found() -> Iterator[None]:
+    """An in-process CLI run (mailflow.logs.configure) gives the root logger a handler on this test's
+    captured stderr; left behind, the SMTP sink's thread logs into that closed stream in later tests
+    ("--- Logging error --- I/O operation on closed file")."""
+    root = logging.getLogger()
+    before, level = set(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        if type(handler) is logging.StreamHandler and handler not in before:
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
