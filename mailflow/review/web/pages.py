@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
 from flask import Flask, abort, flash, g, redirect, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
 
@@ -47,7 +50,7 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
         if len(draft_ids) != len(raw_ids):  # not the queue's form: decide none of it
             abort(404)
         for draft_id in draft_ids:
-            _decide(outbox, draft_id, "approved", g.user)
+            _decide(draft_id, partial(outbox.decide, draft_id, "approved", g.user))
         return redirect(url_for("queue"))
 
     @app.get("/drafts/<int:draft_id>")
@@ -68,12 +71,8 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
     def approve(draft_id: int) -> ResponseReturnValue:
         subject, body = request.form.get("subject"), request.form.get("body")
         form = (subject, body) if subject is not None and body is not None else None
-        try:
-            status = outbox.approve(draft_id, g.user, (lambda: form) if form else None)
-        except (ReviewError, ValueError) as exc:
-            flash(text(g.lang, "not_allowed").format(reason=exc))
+        if not _decide(draft_id, lambda: outbox.approve(draft_id, g.user, (lambda: form) if form else None)):
             return redirect(url_for("draft", draft_id=draft_id))  # the reason beside the draft
-        flash(text(g.lang, "decided").format(id=draft_id, status=text(g.lang, status)))
         return redirect(url_for("queue"))
 
     @app.post("/drafts/<int:draft_id>/reject")
@@ -82,7 +81,7 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
         if not reason:
             flash(text(g.lang, "not_allowed").format(reason=text(g.lang, "reason") + "?"))
             return redirect(url_for("draft", draft_id=draft_id))
-        _decide(outbox, draft_id, "rejected", g.user, reason)
+        _decide(draft_id, partial(outbox.decide, draft_id, "rejected", g.user, reason))
         return redirect(url_for("queue"))
 
     @app.get("/customers/<int:customer_id>")
@@ -146,11 +145,12 @@ def register_retag(app: Flask, store: Store) -> None:
         return redirect(local_path(back) or url_for("queue"))  # never an open redirect
 
 
-def _decide(outbox: Outbox, draft_id: int, action: str, actor: str, detail: str = "") -> bool:
-    """Apply a decision and say so; False (the reason flashed) when it was refused."""
+def _decide(draft_id: int, apply: Callable[[], str]) -> bool:
+    """Apply a decision (its new status) and say so; False (the reason flashed) when it was refused:
+    by the draft's state, or by a reviewer's edit that cannot go in a header (ValueError)."""
     try:
-        status = outbox.decide(draft_id, action, actor, detail)
-    except ReviewError as exc:
+        status = apply()
+    except (ReviewError, ValueError) as exc:
         flash(text(g.lang, "not_allowed").format(reason=exc))
         return False
     flash(text(g.lang, "decided").format(id=draft_id, status=text(g.lang, status)))
