@@ -79,6 +79,9 @@ def main() -> None:
         "--rounds", type=int, default=3, help="baseline and mailflow alternate; medians compared"
     )
     parser.add_argument("--model", default="builtin", help='the tagging model ("off": the rules alone)')
+    parser.add_argument(
+        "--workdir", help="where mailflow keeps its database and attachments (default: TMPDIR)"
+    )
     args = parser.parse_args()
     server = Dovecot().start()
     try:
@@ -87,7 +90,7 @@ def main() -> None:
         raw_times, our_times = [], []
         for _ in range(args.rounds):
             raw_times.append(baseline(server))
-            with tempfile.TemporaryDirectory() as workdir:
+            with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
                 ours, logged = mailflow_once(server, Path(workdir), args.batch_size, args.workers, args.model)
             assert logged == args.messages, f"logged {logged} of {args.messages}"
             our_times.append(ours)

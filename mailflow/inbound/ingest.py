@@ -69,7 +69,7 @@ class Ingest:
         self.store = store
         # A missing or broken model stops mailflow here, at start-up, never silently mid-run.
         log.info("%s", describe_tagging(settings.rules))
-        self.attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
+        self.attachments = AttachmentStore.of(settings)
 
     def sync_folder(
         self,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from mailflow.config.parse_limits import DEFAULT_LIMITS, ParseLimits
 from mailflow.config.rules import RuleSet
-from mailflow.inbound.attachments import AttachmentStore
+from mailflow.inbound.attachments import AttachmentBatch, AttachmentStore
 from mailflow.inbound.pipeline import Arrival, Failed, Processed, process
 
 _state: dict[str, object] = {}
@@ -71,26 +71,28 @@ def process_batch(
     """
     results: list[Processed | Failed] = []
     stored: dict[str, bool] = {}
-    for uid, raw in messages:
-        result = process(uid, raw, rules, own, sent_folder, arrivals.get(uid), limits)
-        _save(attachments, result, stored)
-        results.append(_without_payloads(result))
+    with attachments.batch() as saving:
+        for uid, raw in messages:
+            result = process(uid, raw, rules, own, sent_folder, arrivals.get(uid), limits)
+            _save(saving, result, stored)
+            results.append(_without_payloads(result))
     return results, stored
 
 
 def save_all(attachments: AttachmentStore, results: Sequence[Processed | Failed]) -> dict[str, bool]:
     stored: dict[str, bool] = {}
-    for result in results:
-        _save(attachments, result, stored)
+    with attachments.batch() as saving:
+        for result in results:
+            _save(saving, result, stored)
     return stored
 
 
-def _save(attachments: AttachmentStore, result: Processed | Failed, stored: dict[str, bool]) -> None:
-    """Each attachment not saved yet; `stored` says, per SHA-256, whether its bytes are on disk."""
+def _save(saving: AttachmentBatch, result: Processed | Failed, stored: dict[str, bool]) -> None:
+    """Each attachment not saved yet; `stored` says, per SHA-256, whether its bytes are (at the flush) on disk."""
     if isinstance(result, Processed):
         for attachment in result.mail.attachments:
             if attachment.sha256 not in stored:
-                stored[attachment.sha256] = attachments.save(attachment)
+                stored[attachment.sha256] = saving.add(attachment)
 
 
 def _without_payloads(result: Processed | Failed) -> Processed | Failed:

@@ -135,7 +135,7 @@ class _MailboxDelivery:
         assert mailbox.smtp is not None
         self.mailbox, self.settings, self.queue, self.stop = mailbox, settings, queue, stop
         self.save_sent = mailbox.smtp.save_sent
-        self.attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
+        self.attachments = AttachmentStore.of(settings)
         self.smtp: SmtpConnection | None = None
         self.imap: ImapConnection | None = None
         self.sent_folder: str | None = None

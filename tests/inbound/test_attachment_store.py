@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from mailflow.inbound.attachments import AttachmentStore
+from mailflow.inbound.attachments import AttachmentBatch, AttachmentStore
 from mailflow.inbound.message import Attachment
 
 
@@ -63,3 +63,64 @@ def test_a_file_over_the_cap_is_not_written(tmp_path: Path, synced: list[str]) -
     store = AttachmentStore(tmp_path, max_bytes=10)
     photo = _photo(b"x" * 11)
     assert not store.save(photo) and not store.path_for(photo.sha256).exists() and synced == []
+
+
+def _tree(root: Path) -> list[str]:
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def test_a_batch_syncs_its_files_together_each_before_its_name(tmp_path: Path, synced: list[str]) -> None:
+    """One journal commit per batch, not two per file; still data, then name, then the folder's entry."""
+    store = AttachmentStore(tmp_path, max_bytes=1_000_000)
+    photos = [_photo(bytes([n]) * 500) for n in range(6)]
+    with store.batch() as batch:
+        assert all(batch.add(photo) for photo in photos)
+        assert batch.add(photos[0])  # the same content twice in one batch: written once
+        # Not yet named: a crash now leaves only temporaries, which no row refers to.
+        assert not any(store.path_for(photo.sha256).exists() for photo in photos)
+        assert synced == []
+    for photo in photos:
+        assert store.path_for(photo.sha256).read_bytes() == photo.payload
+    assert not [name for name in _tree(tmp_path) if name.endswith(".part")]
+    data = [event for event in synced if event.endswith(".part")]
+    renames = [event for event in synced if event.startswith("replace ")]
+    folders = [event for event in synced if event.startswith("fsync ") and not event.endswith(".part")]
+    assert len(data) == len(renames) == len(photos)
+    assert synced.index(data[-1]) < synced.index(renames[0])  # every file's data before any name
+    parents = {f"fsync {store.path_for(photo.sha256).parent}" for photo in photos}
+    assert folders[0] == f"fsync {tmp_path}"  # the new folders' entries first
+    assert sorted(folders[1:]) == sorted(parents)  # then each folder once, after the renames
+    assert all(synced.index(folder) > synced.index(renames[-1]) for folder in folders[1:])
+
+
+def test_many_pending_files_are_flushed_before_the_batch_ends(tmp_path: Path) -> None:
+    store = AttachmentStore(tmp_path, max_bytes=1_000_000)
+    photos = [_photo(n.to_bytes(2, "big") * 50) for n in range(AttachmentBatch.MAX_PENDING + 1)]
+    with store.batch() as batch:
+        for photo in photos:
+            batch.add(photo)
+        named = [photo for photo in photos if store.path_for(photo.sha256).exists()]
+        assert named == photos[: AttachmentBatch.MAX_PENDING]  # bounded open descriptors
+    assert all(store.path_for(photo.sha256).exists() for photo in photos)
+
+
+def test_a_batch_that_fails_leaves_no_file_behind(tmp_path: Path) -> None:
+    store = AttachmentStore(tmp_path, max_bytes=1_000_000)
+    with pytest.raises(RuntimeError), store.batch() as batch:
+        batch.add(_photo(b"\xff\xd8 first"))
+        batch.add(_photo(b"\xff\xd8 second"))
+        raise RuntimeError("the worker stopped mid-batch")
+    assert _tree(tmp_path) == []
+
+
+def test_a_failed_sync_removes_the_temporaries(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = AttachmentStore(tmp_path, max_bytes=1_000_000)
+    photo = _photo(b"\xff\xd8 disk full")
+
+    def fsync(descriptor: int) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    with pytest.raises(OSError, match="No space"):
+        store.save(photo)
+    assert _tree(tmp_path) == []

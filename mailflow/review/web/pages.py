@@ -30,7 +30,7 @@ def register_pages(app: Flask, settings: Settings, store: Store) -> None:
     queries, outbox, ledger = ReviewQueries(store), Outbox(store), Ledger(store)
     register_retag(app, store)
     register_case_page(app, settings, store)  # GET /cases/<id> and its forms
-    attachments = AttachmentStore(settings.data_dir / "attachments", settings.max_attachment_bytes)
+    attachments = AttachmentStore.of(settings)
     mailboxes = [box.name for box in settings.mailboxes]
 
     @app.get("/")
