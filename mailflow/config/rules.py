@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from typing import Any
 
@@ -35,6 +35,9 @@ class Rule:
     pattern: re.Pattern[str]
     triggers: frozenset[str] | None = None  # word beginnings that make a match possible
     non_ascii: bool = False  # has patterns that only non-ASCII text can match
+    # One of mailflow's own rules (config/rules.toml), which the model may overrule
+    # (RuleSet.rule_veto); the operator's own rules always stand.
+    builtin: bool = False
 
     def may_match(self, text_keys: frozenset[str], ascii_only: bool) -> bool:
         if self.triggers is None or (self.non_ascii and not ascii_only):
@@ -50,6 +53,9 @@ class RuleSet:
     # The learned model beside the rules: "builtin", a file, or "off" (rules alone).
     model: str = "builtin"
     thresholds: tuple[tuple[str, float], ...] = ()  # the operator's, over the model's own
+    # A built-in rule's complaint hit stands unless the model gives the message less complaint
+    # probability than this: "broken" also comes in praise, questions and other suppliers' stories.
+    rule_veto: float = 0.1
 
 
 def default_rules_text() -> str:
@@ -69,7 +75,13 @@ def load_rules(document: dict[str, Any], where: str = "rules") -> RuleSet:
 
 
 def default_ruleset() -> RuleSet:
-    return load_rules(tomllib.loads(default_rules_text()), "mailflow/config/rules.toml")
+    return as_builtin(load_rules(tomllib.loads(default_rules_text()), "mailflow/config/rules.toml"))
+
+
+def as_builtin(rules: RuleSet, after: int = 0) -> RuleSet:
+    """The rules from index `after` on marked as mailflow's own (config/rules.toml)."""
+    marked = tuple(replace(rule, builtin=index >= after) for index, rule in enumerate(rules.rules))
+    return replace(rules, rules=marked)
 
 
 def _compile(pattern: object, key: str) -> re.Pattern[str]:

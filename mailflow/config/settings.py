@@ -17,7 +17,7 @@ from mailflow.config.mailbox import ImapSettings, MailboxSettings, SmtpSettings,
 from mailflow.config.notify import DEFAULT_NOTIFY, NotifySettings, notify_settings
 from mailflow.config.parse_limits import DEFAULT_LIMITS, ParseLimits, parse_limits
 from mailflow.config.paths import anchor_secrets, anchored, beside, resolve_sqlite
-from mailflow.config.rules import MODEL_OUTPUTS, RuleSet, default_rules_text, load_rules
+from mailflow.config.rules import MODEL_OUTPUTS, RuleSet, as_builtin, default_rules_text, load_rules
 from mailflow.config.schedule import ScheduleSettings, check_reminder_senders, schedule_settings
 from mailflow.config.secrets import Secret
 from mailflow.config.table import Table, positive, positive_number
@@ -302,6 +302,9 @@ def _rules(table: Table, base: Path) -> RuleSet:
     if model not in ("builtin", "off"):
         model = str((base / Path(model).expanduser()).resolve())
     thresholds = _thresholds(table.get("thresholds", dict, {}))
+    rule_veto = table.get("rule_veto", float, 0.1)
+    if not 0 <= rule_veto < 1:
+        raise ConfigError("classify.rule_veto must be a number from 0 (every rule hit stands) to below 1")
     own = table.data.get("rule", [])
     table.used.add("rule")
     table.done()
@@ -314,12 +317,16 @@ def _rules(table: Table, base: Path) -> RuleSet:
     if use_defaults:
         documents.append(tomllib.loads(default_rules_text()))
     merged: dict[str, Any] = {"rule": list(own)}
+    operators = len(own) + (len(documents[0].get("rule", [])) if rules_file else 0)
     for document in documents:
         merged["rule"].extend(document.get("rule", []))
         for key in ("negations", "mentions"):
             merged.setdefault(key, document.get(key))
     merged = {key: value for key, value in merged.items() if value is not None}
-    return replace(load_rules(merged, "classify"), model=model, thresholds=thresholds)
+    rules = load_rules(merged, "classify")
+    if use_defaults:
+        rules = as_builtin(rules, after=operators)
+    return replace(rules, model=model, thresholds=thresholds, rule_veto=rule_veto)
 
 
 def _thresholds(given: dict[str, Any]) -> tuple[tuple[str, float], ...]:

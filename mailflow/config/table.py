@@ -72,7 +72,7 @@ ALLOWED_KEYS = {
         "batch_size", "batch_bytes", "idle_renew_seconds", "noop_seconds", "timeout_seconds", "poll_seconds",
         "max_backoff_seconds", "workers", "lease_seconds",
     },
-    "classify": {"use_default_rules", "rules_file", "rule", "model", "thresholds"},
+    "classify": {"use_default_rules", "rules_file", "rule", "model", "thresholds", "rule_veto"},
     "mailbox[]": {
         "name", "address", "aliases", "display_name", "signature", "callback_name", "callback_phone", "provider",
         "imap", "smtp",

@@ -240,6 +240,21 @@ def test_the_tagging_model_and_its_thresholds_are_settings(tmp_path: Path) -> No
     )
     assert own.rules.model == str((tmp_path / "data" / "m.npz").resolve())  # relative to settings.toml
     assert own.rules.thresholds == (("complaint", 0.7),)
+    assert own.rules.rule_veto == 0.1  # a rule's complaint hit goes when the model says under 0.1
+    assert _load(tmp_path, MINIMAL + "[classify]\nrule_veto = 0\n").rules.rule_veto == 0.0
+    with pytest.raises(ConfigError, match=re.escape("classify.rule_veto must be a number from 0")):
+        _load(tmp_path, MINIMAL + "[classify]\nrule_veto = 1.5\n")
+
+
+def test_only_mailflows_own_rules_are_built_in_which_the_model_may_overrule(tmp_path: Path) -> None:
+    own = 'name = "mould"\ntag = "complaint:quality"\npatterns = ["mou?ldy?"]\n'
+    rules = _load(tmp_path, MINIMAL + f"[classify]\n[[classify.rule]]\n{own}").rules
+    assert rules.rules[0].name == "mould" and not rules.rules[0].builtin
+    assert len(rules.rules) > 1 and all(rule.builtin for rule in rules.rules[1:])
+    alone = _load(
+        tmp_path, MINIMAL + f"[classify]\nuse_default_rules = false\n[[classify.rule]]\n{own}"
+    ).rules
+    assert [rule.builtin for rule in alone.rules] == [False]
 
 
 @pytest.mark.parametrize(

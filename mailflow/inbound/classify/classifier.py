@@ -16,7 +16,8 @@ from mailflow.config.rules import COMPLAINT_CATEGORIES, PAYMENT_KINDS, SEVERITY_
 from mailflow.inbound.classify import language
 from mailflow.inbound.classify.details import detail_hits
 from mailflow.inbound.classify.facts import clause_before, stated_in, words_before
-from mailflow.inbound.classify.model import TagModel
+from mailflow.inbound.classify.features import sentences
+from mailflow.inbound.classify.model import TagModel, Verdict
 from mailflow.inbound.classify.model import load as load_model
 from mailflow.inbound.classify.references import find_references
 from mailflow.inbound.message import Attachment, Classification, InboundMail, TagHit
@@ -28,6 +29,7 @@ _LOGO_NAME = re.compile(r"logo|signature|sig|banner|icon|spacer|^image\d{3}\.", 
 # A buyer's complaint is at the top; past this it is a pasted log or a newsletter.
 _MAX_CLASSIFIED_CHARS = 20_000
 _REASON_CHARS = 200
+_VETO_MIN_SENTENCES = 5
 
 
 _WORDS = re.compile(r"\w+")
@@ -53,13 +55,23 @@ def classify(
     refs = find_references(f"{mail.subject}\n{mail.new_text[:_MAX_CLASSIFIED_CHARS]}")
     lang = language.detect(mail.new_text or mail.subject)
     found = _match(text, rules)
-    tag_hits = [hit for hit, _ in found]
-    severity = _severity(found, tag_hits)
     model = tagging_model(rules)
+    verdict: Verdict | None = None
     if model is not None:
         # The thorough tier is for mail that may get a reply; a robot's payment kinds need no more
         # than the quick one (a newsletter or bounce of today would otherwise cost ~0.3 s).
-        learned, high = model_hits(model, text, {hit.tag for hit in tag_hits}, thorough and not automatic)
+        verdict = model.thorough(text) if thorough and not automatic else model.quick(text)
+        if verdict.probabilities["complaint"] < rules.rule_veto and _whole_message(text):
+            # The model, reading the whole message, is sure it is no complaint: the built-in rule's
+            # words were praise, a question or another supplier's story (40 false alarms in 2,273
+            # cross-validated messages went, 1 complaint was lost). The operator's rules stand.
+            found = [
+                (hit, rule) for hit, rule in found if not (rule.builtin and hit.tag.startswith("complaint:"))
+            ]
+    tag_hits = [hit for hit, _ in found]
+    severity = _severity(found, tag_hits)
+    if model is not None and verdict is not None:
+        learned, high = model_hits(model, verdict, {hit.tag for hit in tag_hits})
         tag_hits += learned
         if high and any(hit.tag.startswith("complaint:") for hit in tag_hits):
             severity = "high"
@@ -77,6 +89,13 @@ def classify(
     if photos:
         tag_hits.append(TagHit("photos", "attachments", "images attached"))
     return Classification(tuple(tag_hits), severity, lang, refs, photos)
+
+
+def _whole_message(text: str) -> bool:
+    """Long enough for the model's certainty to count: it learned from whole messages (greeting,
+    body, signature: 95 % of the corpus has 5 sentences or more), and on one line such as "We are
+    very disappointed with the quality of the last shipment." it can be sure and wrong (0.09)."""
+    return len(sentences(text)) >= _VETO_MIN_SENTENCES
 
 
 def describe_tagging(rules: RuleSet) -> str:
@@ -103,9 +122,8 @@ def _with_thresholds(model: TagModel, thresholds: tuple[tuple[str, float], ...])
     return model.with_thresholds(dict(thresholds)) if thresholds else model
 
 
-def model_hits(model: TagModel, text: str, already: set[str], thorough: bool) -> tuple[list[TagHit], bool]:
+def model_hits(model: TagModel, verdict: Verdict, already: set[str]) -> tuple[list[TagHit], bool]:
     """Tags the model adds to the rules' (each with the sentence that fired), and whether it says high."""
-    verdict = model.thorough(text) if thorough else model.quick(text)
     passed = verdict.passed()
     tags = [
         name for name in model.outputs if name in passed and ":" in name and not name.startswith("severity")

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mailflow.config.rules import MODEL_OUTPUTS, PAYMENT_KINDS, default_ruleset
+from mailflow.config.rules import MODEL_OUTPUTS, PAYMENT_KINDS, as_builtin, default_ruleset, load_rules
 from mailflow.inbound.classify import model as tagging_model
-from mailflow.inbound.classify.classifier import classify, model_hits
+from mailflow.inbound.classify.classifier import _text_to_classify, classify, model_hits
 from mailflow.inbound.classify.corpus import checksum, read_corpus, read_splits
 from mailflow.inbound.parsing.parse import parse
 
@@ -107,11 +107,11 @@ def test_sure_it_is_about_a_payment_unsure_of_the_kind_gives_the_likeliest_kind(
     text = "Regarding the invoice for the October order, the money question is settled on our side."
     verdict = model.quick(text)
     unsure = model.with_thresholds({"payment": 0.0, **{kind: 1.0 for kind in PAYMENT_KINDS}})
-    hits, _ = model_hits(unsure, text, set(), thorough=False)
+    hits, _ = model_hits(unsure, unsure.quick(text), set())
     likeliest = max(PAYMENT_KINDS, key=lambda kind: verdict.probabilities[kind])
     assert [hit.tag for hit in hits if hit.tag.startswith("payment:")] == [likeliest]
     # A kind the rules already found is enough: the model adds none.
-    hits, _ = model_hits(unsure, text, {"payment:extension"}, thorough=False)
+    hits, _ = model_hits(unsure, unsure.quick(text), {"payment:extension"})
     assert not [hit for hit in hits if hit.tag.startswith("payment:")]
 
 
@@ -123,3 +123,31 @@ def test_automatic_mail_never_takes_the_thorough_tier(monkeypatch: pytest.Monkey
     advice = "Payment has been made for invoice INV-9, EUR 8,000.00, value date 07.12.2026."
     result = classify(parse(_mail(advice)), replace(default_ruleset(), model="builtin"), True, thorough=True)
     assert result.tags[0] == "automatic"
+
+
+def test_a_built_in_rule_hit_the_model_is_sure_of_no_complaint_is_dropped() -> None:
+    """A rule for "mould" meets a request for quotation; `classify.rule_veto` decides."""
+    operators = replace(load_rules({"rule": [_MOULD]}), model="builtin")
+    builtin = as_builtin(operators)
+    text = (
+        "Dear Ms Chen,\n\nPlease quote 2,000 pcs of the mould-resistant shower curtain, 180 x 200 cm, "
+        "white and grey, FOB Ningbo, delivery in March. Each curtain in a PE bag with our barcode "
+        "sticker, 24 pcs to an export carton.\n\nCould you also tell us the lead time for the "
+        "first order? Two samples by courier first, please.\n\nKind regards,\nAnna Berg\nNordhem AB"
+    )
+    mail = parse(_mail(text, "RFQ shower curtains"))
+    assert tagging_model.load("builtin").thorough(_text_to_classify(mail)).probabilities["complaint"] < 0.1
+    assert "complaint:quality" not in classify(mail, builtin, thorough=True).tags
+    assert "complaint:quality" in classify(mail, replace(builtin, rule_veto=0.0), thorough=True).tags
+    assert "complaint:quality" in classify(mail, replace(builtin, model="off")).tags  # the rules alone
+    assert "complaint:quality" in classify(mail, operators, thorough=True).tags  # the operator's own rule
+
+
+def test_on_a_line_or_two_the_models_certainty_does_not_overrule_a_rule() -> None:
+    builtin = as_builtin(replace(load_rules({"rule": [_MOULD]}), model="builtin"))
+    mail = parse(_mail("Please quote 2,000 pcs of the mould-resistant shower curtain.", "RFQ"))
+    assert tagging_model.load("builtin").thorough(_text_to_classify(mail)).probabilities["complaint"] < 0.1
+    assert "complaint:quality" in classify(mail, builtin, thorough=True).tags
+
+
+_MOULD = {"name": "mould", "tag": "complaint:quality", "patterns": ["mou?ldy?"]}
