@@ -308,25 +308,26 @@ def _rules(table: Table, base: Path) -> RuleSet:
     own = table.data.get("rule", [])
     table.used.add("rule")
     table.done()
-    documents: list[dict[str, Any]] = []
+    merged: dict[str, Any] = {"rule": list(own)}
     if rules_file:
         try:
-            documents.append(tomllib.loads((base / rules_file).read_text(encoding="utf-8")))
+            document = tomllib.loads((base / rules_file).read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as exc:
             raise ConfigError(f"classify.rules_file: cannot read {rules_file}: {exc}") from None
+        _merge_rules(merged, document)
+    operators = len(merged["rule"])  # checked first; what follows is mailflow's own
     if use_defaults:
-        documents.append(tomllib.loads(default_rules_text()))
-    merged: dict[str, Any] = {"rule": list(own)}
-    operators = len(own) + (len(documents[0].get("rule", [])) if rules_file else 0)
-    for document in documents:
-        merged["rule"].extend(document.get("rule", []))
-        for key in ("negations", "mentions"):
-            merged.setdefault(key, document.get(key))
+        _merge_rules(merged, tomllib.loads(default_rules_text()))
     merged = {key: value for key, value in merged.items() if value is not None}
-    rules = load_rules(merged, "classify")
-    if use_defaults:
-        rules = as_builtin(rules, after=operators)
+    rules = as_builtin(load_rules(merged, "classify"), after=operators)
     return replace(rules, model=model, thresholds=thresholds, rule_veto=rule_veto)
+
+
+def _merge_rules(merged: dict[str, Any], document: dict[str, Any]) -> None:
+    """A rules document's rules after those merged so far; its negations and mentions unless set."""
+    merged["rule"].extend(document.get("rule", []))
+    for key in ("negations", "mentions"):
+        merged.setdefault(key, document.get(key))
 
 
 def _thresholds(given: dict[str, Any]) -> tuple[tuple[str, float], ...]:

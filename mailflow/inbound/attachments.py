@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from mailflow.inbound.message import Attachment
-from mailflow.store.private_files import FILE_MODE, make_private_folder, sync_folder
+from mailflow.store.private_files import make_private_folder, open_private, sync_folder
 
 if TYPE_CHECKING:
     from mailflow.config.settings import Settings
@@ -72,12 +72,12 @@ class AttachmentBatch:
             make_private_folder(target.parent)
             self._new_folders = True
         temporary = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.part")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            descriptor = open_private(temporary, attachment.payload)
+        except BaseException:
+            temporary.unlink(missing_ok=True)
+            raise
         self._pending.append((descriptor, temporary, target))
-        os.fchmod(descriptor, FILE_MODE)  # also when a stale temporary file had a looser mode
-        view = memoryview(attachment.payload)
-        while view:
-            view = view[os.write(descriptor, view) :]
         if len(self._pending) >= self.MAX_PENDING:
             self.flush()
         return True

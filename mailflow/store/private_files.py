@@ -37,14 +37,24 @@ def make_private_folder(path: Path) -> None:
 
 def write_private(path: Path, data: bytes) -> None:
     """`data` as the whole content of `path`, a file that is 0600 from its first byte on."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-    with os.fdopen(descriptor, "wb") as handle:
-        # Also when the file existed with a looser mode: its new content is ours.
-        os.fchmod(handle.fileno(), FILE_MODE)
-        handle.write(data)
-        handle.flush()
+    with os.fdopen(open_private(path, data), "wb") as handle:
         # On disk before anyone relies on it: a commit that records the file comes after this.
         os.fsync(handle.fileno())
+
+
+def open_private(path: Path, data: bytes) -> int:
+    """`path` written anew with `data`, 0600 from its first byte on; its descriptor, open and not
+    yet synced: the caller syncs it (one file now, or a batch of them together) and closes it."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+    try:
+        # Also when the file existed with a looser mode: its new content is ours.
+        os.fchmod(descriptor, FILE_MODE)
+        with os.fdopen(descriptor, "wb", closefd=False) as handle:
+            handle.write(data)
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
 
 
 def sync_folder(path: Path) -> None:

@@ -70,8 +70,8 @@ def classify(
             ]
     tag_hits = [hit for hit, _ in found]
     severity = _severity(found, tag_hits)
-    if model is not None and verdict is not None:
-        learned, high = model_hits(model, verdict, {hit.tag for hit in tag_hits})
+    if verdict is not None:
+        learned, high = model_hits(verdict, {hit.tag for hit in tag_hits})
         tag_hits += learned
         if high and any(hit.tag.startswith("complaint:") for hit in tag_hits):
             severity = "high"
@@ -122,11 +122,13 @@ def _with_thresholds(model: TagModel, thresholds: tuple[tuple[str, float], ...])
     return model.with_thresholds(dict(thresholds)) if thresholds else model
 
 
-def model_hits(model: TagModel, verdict: Verdict, already: set[str]) -> tuple[list[TagHit], bool]:
+def model_hits(verdict: Verdict, already: set[str]) -> tuple[list[TagHit], bool]:
     """Tags the model adds to the rules' (each with the sentence that fired), and whether it says high."""
     passed = verdict.passed()
-    tags = [
-        name for name in model.outputs if name in passed and ":" in name and not name.startswith("severity")
+    tags = [  # in the model's order of outputs, which its probabilities keep
+        name
+        for name in verdict.probabilities
+        if name in passed and ":" in name and not name.startswith("severity")
     ]
     # Sure it is a complaint (or about a payment), unsure of the kind: the likeliest kind, so that
     # it gets a case (or holds the reminders).

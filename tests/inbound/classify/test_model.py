@@ -107,11 +107,11 @@ def test_sure_it_is_about_a_payment_unsure_of_the_kind_gives_the_likeliest_kind(
     text = "Regarding the invoice for the October order, the money question is settled on our side."
     verdict = model.quick(text)
     unsure = model.with_thresholds({"payment": 0.0, **{kind: 1.0 for kind in PAYMENT_KINDS}})
-    hits, _ = model_hits(unsure, unsure.quick(text), set())
+    hits, _ = model_hits(unsure.quick(text), set())
     likeliest = max(PAYMENT_KINDS, key=lambda kind: verdict.probabilities[kind])
     assert [hit.tag for hit in hits if hit.tag.startswith("payment:")] == [likeliest]
     # A kind the rules already found is enough: the model adds none.
-    hits, _ = model_hits(unsure, unsure.quick(text), {"payment:extension"})
+    hits, _ = model_hits(unsure.quick(text), {"payment:extension"})
     assert not [hit for hit in hits if hit.tag.startswith("payment:")]
 
 
