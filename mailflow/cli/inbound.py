@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from mailflow.cli.output import command_group, print_rows, reviewer, with_json
@@ -121,9 +121,8 @@ def _retry(settings: Settings, store: Store, quarantine_id: int) -> int:
         parse_limits=settings.parse,
     )
     stored = Ingest(settings, store).save_attachments([result])
-    reopen_within = timedelta(days=settings.cases.reopen_days)
     outcome = resolve_quarantine(
-        store, quarantine_id, result, stored, reopen_within, settings.colleague_addresses
+        store, quarantine_id, result, stored, settings.cases, settings.colleague_addresses
     )
     if outcome.quarantined:
         print(

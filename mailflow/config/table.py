@@ -97,7 +97,7 @@ ALLOWED_KEYS = {
     "parse": {"max_parts", "max_headers"},
     "reports": {"answer_target_business_days"},
     "ledger": {"hold_after_days_overdue", "hold_notify"},
-    "cases": {"reopen_days", "notify"},
+    "cases": {"reopen_days", "history_open_days", "notify"},
     "send": {
         "batch_size", "interval_seconds", "max_attempts", "retry_seconds", "claim_timeout_seconds", "timeout_seconds",
     },

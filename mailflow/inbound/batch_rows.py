@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from mailflow.config.cases import DEFAULT_CASES, CaseSettings
 from mailflow.config.rules import SEVERITY_ORDER
 from mailflow.inbound.case_states import may, transition
 from mailflow.inbound.classify.classifier import is_photo
@@ -50,6 +51,11 @@ class CaseRow:
     # a "reopened" event in the case's timeline (batch_writer), then cleared.
     reopening: bool = False
     reopened_by: str = ""  # the Message-ID of the mail that reopened it
+    # A new case from history: opened when the buyer wrote, not when mailflow read it; and, when
+    # that is older than [cases] history_open_days, closed at once for this reason (batch_writer
+    # records it as a "resolved" event; resolved_at stays unknown, so no satisfaction check).
+    opened_at: datetime | None = None
+    closed_reason: str = ""
 
 
 @dataclass
@@ -154,28 +160,30 @@ def case_for(
     item: Processed,
     customer: CustomerRow | None,
     thread_case: CaseRow | None,
-    reopen_within: timedelta = timedelta(0),
+    cases: CaseSettings = DEFAULT_CASES,
     now: datetime | None = None,
 ) -> CaseRow | None:
     """The case a message belongs to: its thread's, merged with its own complaint, or a new one.
 
     A buyer's complaint in a thread that has a case adds its categories and may
     raise the severity; one outside any case opens a new case. A complaint on a
-    resolved case within `reopen_within` of its resolution ([cases] reopen_days)
-    reopens it: it was not solved. Later, it opens a new case. Everything else
-    stays with its thread's case, if any.
+    resolved case within [cases] reopen_days of its resolution reopens it: it
+    was not solved. Later, it opens a new case; history (old mail read at the
+    first sync) stays with its closed case. Everything else stays with its
+    thread's case, if any. A new case from old history opens closed (history_case).
     """
     result = item.classification
     categories = [tag.split(":", 1)[1] for tag in result.tags if tag.startswith("complaint:")]
     if item.direction != "in" or not categories or customer is None:
         return thread_case
-    if thread_case is not None and may(thread_case.status, "reopen"):
-        if not _reopens(item, thread_case, reopen_within, now):
-            return CaseRow(customer, item.mail.subject, categories, result.severity)
+    history = item.arrival is not None and item.arrival.history
+    if thread_case is not None and may(thread_case.status, "reopen") and not history:
+        if not _reopens(item, thread_case, timedelta(days=cases.reopen_days), now):
+            return _new_case(item, customer, categories, cases, now)
         thread_case.status, thread_case.reopening = transition(thread_case.status, "reopen"), True
         thread_case.reopened_by = item.mail.message_id
     if thread_case is None:
-        return CaseRow(customer, item.mail.subject, categories, result.severity)
+        return _new_case(item, customer, categories, cases, now)
     merged = sorted(set(thread_case.categories) | set(categories))
     if merged != thread_case.categories:
         thread_case.categories, thread_case.changed = merged, True
@@ -184,13 +192,29 @@ def case_for(
     return thread_case
 
 
+def _new_case(
+    item: Processed, customer: CustomerRow, categories: list[str], cases: CaseSettings, now: datetime | None
+) -> CaseRow:
+    case = CaseRow(customer, item.mail.subject, categories, item.classification.severity)
+    if item.arrival is None or not item.arrival.history:
+        return case
+    # When the buyer wrote: the server's date, else (a server that gives none) the mail's own.
+    case.opened_at = item.arrival.arrived or item.mail.date
+    limit = timedelta(days=cases.history_open_days)
+    if limit and now is not None and case.opened_at is not None and now - case.opened_at > limit:
+        case.status = "resolved"
+        case.closed_reason = (
+            f"history: the buyer wrote on {case.opened_at:%Y-%m-%d}, more than {cases.history_open_days}"
+            " days before mailflow read it ([cases] history_open_days)"
+        )
+    return case
+
+
 def _reopens(item: Processed, case: CaseRow, within: timedelta, now: datetime | None) -> bool:
     """A person's complaint that reached us within `within` of the resolution; never a robot's
-    mail, nor history (mail that was in the folder before mailflow watched it)."""
+    mail (nor history: case_for keeps it with its case)."""
     arrival = item.arrival
     if within <= timedelta(0) or case.resolved_at is None or item.verdict.automatic:
-        return False
-    if arrival is not None and arrival.history:
         return False
     arrived = (arrival.arrived if arrival else None) or now
     return arrived is not None and arrived - case.resolved_at <= within

@@ -19,6 +19,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import DataError, IntegrityError, InternalError
 from sqlalchemy.orm import Session
 
+from mailflow.config.cases import DEFAULT_CASES, CaseSettings
 from mailflow.errors import database_reason
 from mailflow.inbound.batch_rows import (
     CaseRow,
@@ -82,11 +83,11 @@ class BatchWriter:
         uidvalidity: int,
         stored: dict[str, bool],
         raw: Mapping[int, bytes],
-        reopen_within: timedelta = timedelta(0),
+        cases: CaseSettings = DEFAULT_CASES,
         colleagues: frozenset[str] = frozenset(),
     ) -> None:
         self.session = session
-        self.reopen_within = reopen_within  # [cases] reopen_days: a complaint reopens a case resolved since
+        self.cases = cases  # [cases]: when a complaint reopens a case, when history opens one closed
         self.colleagues = colleagues  # Settings.colleague_addresses: their mail makes no customer
         self.raw = raw
         self.mailbox, self.folder, self.uidvalidity = mailbox, folder, uidvalidity
@@ -104,7 +105,8 @@ class BatchWriter:
         self.cases_by_message = load_thread_cases(self.session, processed, self.customers)
         unthreaded = [item for item in processed if thread_case(item, self.cases_by_message) is None]
         by_id = {case.id: case for case in self.cases_by_message.values() if case.id is not None}
-        since = utcnow() - self.reopen_within if self.reopen_within > timedelta(0) else None
+        reopen_within = timedelta(days=self.cases.reopen_days)
+        since = utcnow() - reopen_within if reopen_within > timedelta(0) else None
         self.open_cases = load_open_cases(self.session, unthreaded, self.customers, by_id, since)
         recorded = duplicates = quarantined = 0
         pending: list[PendingContact] = []
@@ -203,7 +205,7 @@ class BatchWriter:
         mail, result = item.mail, item.classification
         customer = customer_for(item, self.customers, self.colleagues)
         continued = thread_case(item, self.cases_by_message) or subject_case(item, self.open_cases)
-        case = case_for(item, customer, continued, self.reopen_within, utcnow())
+        case = case_for(item, customer, continued, self.cases, utcnow())
         if case is not None and mail.message_id:
             self.cases_by_message[mail.message_id] = case
         if case is not None and (case.id is None or case.reopening or self._is_open(case)):
@@ -320,17 +322,25 @@ class BatchWriter:
                 "subject": case.subject,
                 "categories": case.categories,
                 "severity": case.severity,
-                "status": "open",
-                "opened_at": utcnow(),
+                "status": case.status,
+                "opened_at": case.opened_at or utcnow(),
             }
             for case in new
         ]
+        closed = []
         for case, new_id in zip(new, self._insert(Case, rows), strict=True):
             case.id = new_id
             email = case.customer.email
             audit.info(
-                "%s: case %s opened: %s", email, new_id, ",".join(case.categories), extra={"customer": email}
-            )
+                "%s: case %s opened: %s%s", email, new_id, ",".join(case.categories),
+                " (closed: history)" if case.closed_reason else "", extra={"customer": email},
+            )  # fmt: skip
+            if case.closed_reason:
+                detail = {"reason": case.closed_reason}
+                closed.append({"case_id": new_id, "at": utcnow(), "actor": "mailflow", "action": "resolved",
+                               "detail": detail})  # fmt: skip
+        if closed:
+            self.session.execute(insert(CaseEvent), closed)
         for case in cases:
             if case.changed:
                 values = {"categories": case.categories, "severity": case.severity}

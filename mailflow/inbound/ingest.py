@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import Future
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from mailflow.config.settings import ACKNOWLEDGE_WITHIN, MailboxSettings, Settings
@@ -187,7 +187,7 @@ class Ingest:
             max(batch),
             raw_by_uid,
             target.watch_from,
-            timedelta(days=self.settings.cases.reopen_days),
+            self.settings.cases,
             self.settings.colleague_addresses,
         )
         tags = Counter(

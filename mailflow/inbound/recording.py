@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from mailflow.config.cases import DEFAULT_CASES, CaseSettings
 from mailflow.inbound.batch_writer import REFUSED_DATA, BatchOutcome, BatchWriter
 from mailflow.inbound.pipeline import Failed, Processed
 from mailflow.store.engine import Store
@@ -31,7 +31,7 @@ def record_batch(
     last_uid: int,
     raw: Mapping[int, bytes] | None = None,
     watch_from_uid: int = 0,
-    reopen_within: timedelta = timedelta(0),
+    cases: CaseSettings = DEFAULT_CASES,
     colleagues: frozenset[str] = frozenset(),
 ) -> BatchOutcome:
     """Record a batch and move the checkpoint to `last_uid`, all or nothing.
@@ -45,23 +45,19 @@ def record_batch(
     database that is down (OperationalError) is not the messages' fault: that
     propagates, and the batch is retried later as a whole. `watch_from_uid` is kept
     with a new checkpoint: the folder's UIDNEXT when mailflow first synced it. A buyer's
-    complaint within `reopen_within` of a case's resolution reopens it ([cases] reopen_days);
+    complaint within [cases] reopen_days of a case's resolution reopens it (`cases`);
     mail from `colleagues` (Settings.colleague_addresses) makes no customer and opens no case.
     """
     try:
         with store.sessions.begin() as session:
-            writer = BatchWriter(
-                session, mailbox, folder, uidvalidity, stored, raw or {}, reopen_within, colleagues
-            )
+            writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {}, cases, colleagues)
             outcome = writer.record_all(results, savepoints=False)
             _advance(session, mailbox, folder, uidvalidity, last_uid, watch_from_uid)
             return outcome
     except REFUSED_DATA as exc:
         log.info("%s/%s: batch refused (%s); recording one by one", mailbox, folder, type(exc).__name__)
     with store.sessions.begin() as session:
-        writer = BatchWriter(
-            session, mailbox, folder, uidvalidity, stored, raw or {}, reopen_within, colleagues
-        )
+        writer = BatchWriter(session, mailbox, folder, uidvalidity, stored, raw or {}, cases, colleagues)
         outcome = writer.record_all(results, savepoints=True)
         _advance(session, mailbox, folder, uidvalidity, last_uid, watch_from_uid)
         return outcome
@@ -72,7 +68,7 @@ def resolve_quarantine(
     quarantine_id: int,
     result: Processed | Failed,
     stored: dict[str, bool],
-    reopen_within: timedelta = timedelta(0),
+    cases: CaseSettings = DEFAULT_CASES,
     colleagues: frozenset[str] = frozenset(),
 ) -> BatchOutcome:
     """Record a retried message; on success the quarantine entry is closed, else its reason updated."""
@@ -91,7 +87,7 @@ def resolve_quarantine(
             row.uidvalidity,
             stored,
             {row.uid: row.raw},
-            reopen_within,
+            cases,
             colleagues,
         )
         outcome = recorder.record_all([result], savepoints=True)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import insert, select, update
 
+from mailflow.config.cases import CaseSettings
 from mailflow.config.rules import default_ruleset
 from mailflow.inbound.batch_writer import BatchOutcome
-from mailflow.inbound.pipeline import Failed, Processed, process
+from mailflow.inbound.pipeline import Arrival, Failed, Processed, process
 from mailflow.inbound.recording import record_batch, resolve_quarantine
 from mailflow.store.engine import Store
 from mailflow.store.models import Case, CaseEvent, Contact, Customer, utcnow
@@ -197,7 +198,7 @@ def test_a_refused_complaint_that_would_reopen_a_case_leaves_it_for_the_next_one
         _reply(2, "poison", "<p2@x>"),
         _reply(3, "Re: Crushed cartons", "<r3@x>"),
     ]
-    outcome = record_batch(store, "sales", "INBOX", 1, batch, {}, 3, reopen_within=timedelta(days=14))
+    outcome = record_batch(store, "sales", "INBOX", 1, batch, {}, 3, cases=CaseSettings(reopen_days=14))
     assert (outcome.recorded, outcome.quarantined) == (1, 1)
     with store.sessions() as session:
         assert session.scalars(select(Case.status)).all() == ["open"]
@@ -231,4 +232,38 @@ def test_mail_without_threading_headers_joins_the_open_case_of_its_company_acros
         and cases["m2@x"] == cases["m1@x"]
         and cases["m3@x"] not in (None, cases["m1@x"])
     )
+    store.close()
+
+
+def test_an_old_history_complaint_is_logged_with_its_case_closed_and_new_mail_opens_another(
+    db_url: str,
+) -> None:
+    store = _store(db_url)
+    now = datetime.now(UTC)
+    wrote = now - timedelta(days=200)
+    old = buyer_mail("Cracked mugs PO 4500123", "40 of the mugs arrived cracked.", message_id="<h1@x>")
+    recent = buyer_mail("Short shipment", "We counted 12 cartons less than the packing list.",
+                        "Ana <ana@harbor-imports.example>", "<h2@x>")  # fmt: skip
+    history = [
+        process(1, old, RULES, OWN, arrival=Arrival(wrote, history=True)),
+        process(2, recent, RULES, OWN, arrival=Arrival(now - timedelta(days=3), history=True)),
+    ]
+    record_batch(store, "sales", "INBOX", 1, history, {}, 2, cases=CaseSettings(history_open_days=30))
+    with store.sessions() as session:
+        cases = session.execute(select(Case.subject, Case.status, Case.opened_at, Case.resolved_at)).all()
+        events = session.execute(select(CaseEvent.action, CaseEvent.actor, CaseEvent.detail)).all()
+    closed, opened = sorted(cases, key=lambda row: row.opened_at)
+    assert (closed.status, closed.resolved_at, opened.status) == ("resolved", None, "open")
+    assert abs((closed.opened_at - wrote).total_seconds()) < 1
+    ((action, actor, detail),) = events
+    assert (action, actor) == ("resolved", "mailflow") and "history_open_days" in detail["reason"]
+    again = buyer_mail(
+        "Re: Cracked mugs PO 4500123", "Now 60 more mugs arrived cracked.", message_id="<n3@x>"
+    )
+    again = again.replace(b"Message-ID:", b"In-Reply-To: <h1@x>\nMessage-ID:", 1)
+    live = process(3, again, RULES, OWN, arrival=Arrival(now, history=False))
+    record_batch(store, "sales", "INBOX", 1, [live], {}, 3, cases=CaseSettings(history_open_days=30))
+    with store.sessions() as session:
+        statuses = sorted(session.scalars(select(Case.status)).all())
+    assert statuses == ["open", "open", "resolved"]  # the new complaint did not revive the old case
     store.close()
