@@ -20,19 +20,23 @@ def test_a_resolved_case_reopens_within_14_days_and_its_solution_waits_for_revie
 ) -> None:
     settings = load_text(tmp_path, MINIMAL_MAILBOX)
     assert settings.cases.reopen_days == 14 and settings.replies.review["solution"] == "required"
+    assert settings.cases.history_open_days == 30
 
 
 def test_reopen_days_and_the_solution_policy_are_read(tmp_path: Path) -> None:
     settings = load_text(
-        tmp_path, '[cases]\nreopen_days = 0\n[review]\nsolution = "auto"\n' + MINIMAL_MAILBOX
+        tmp_path,
+        '[cases]\nreopen_days = 0\nhistory_open_days = 90\n[review]\nsolution = "auto"\n' + MINIMAL_MAILBOX,
     )
     assert settings.cases.reopen_days == 0 and settings.replies.review["solution"] == "auto"
+    assert settings.cases.history_open_days == 90
 
 
 @pytest.mark.parametrize(
     ("text", "said"),
     [
         ("[cases]\nreopen_days = -1\n", "cases.reopen_days must be 0 or more"),
+        ("[cases]\nhistory_open_days = -5\n", "cases.history_open_days must be 0 or more"),
         ('[cases]\nreopen_days = "14"\n', "cases.reopen_days must be"),
         ("[cases]\nreopen_day = 14\n", "cases.reopen_day: unknown key"),
         ('[review]\nsolution = "maybe"\n', "review.solution must be required or auto"),
