@@ -170,7 +170,7 @@ def case_for(
     resolved case within [cases] reopen_days of its resolution reopens it: it
     was not solved. Later, it opens a new case; history (old mail read at the
     first sync) stays with its closed case. Everything else stays with its
-    thread's case, if any. A new case from old history opens closed (history_case).
+    thread's case, if any. A new case from old history opens closed (_new_case).
     """
     result = item.classification
     categories = [tag.split(":", 1)[1] for tag in result.tags if tag.startswith("complaint:")]
@@ -202,7 +202,7 @@ def _new_case(
     case.opened_at = item.arrival.arrived or item.mail.date
     limit = timedelta(days=cases.history_open_days)
     if limit and now is not None and case.opened_at is not None and now - case.opened_at > limit:
-        case.status = "resolved"
+        case.status = transition(case.status, "resolve")
         case.closed_reason = (
             f"history: the buyer wrote on {case.opened_at:%Y-%m-%d}, more than {cases.history_open_days}"
             " days before mailflow read it ([cases] history_open_days)"

@@ -34,6 +34,7 @@ from mailflow.inbound.batch_rows import (
     subject_case,
     thread_case,
 )
+from mailflow.inbound.case_states import EVENTS
 from mailflow.inbound.open_cases import load_open_cases, load_thread_cases
 from mailflow.inbound.pipeline import Failed, Processed
 from mailflow.inbound.schedule_effects import react
@@ -105,8 +106,8 @@ class BatchWriter:
         self.cases_by_message = load_thread_cases(self.session, processed, self.customers)
         unthreaded = [item for item in processed if thread_case(item, self.cases_by_message) is None]
         by_id = {case.id: case for case in self.cases_by_message.values() if case.id is not None}
-        reopen_within = timedelta(days=self.cases.reopen_days)
-        since = utcnow() - reopen_within if reopen_within > timedelta(0) else None
+        reopen_days = self.cases.reopen_days
+        since = utcnow() - timedelta(days=reopen_days) if reopen_days else None
         self.open_cases = load_open_cases(self.session, unthreaded, self.customers, by_id, since)
         recorded = duplicates = quarantined = 0
         pending: list[PendingContact] = []
@@ -336,9 +337,7 @@ class BatchWriter:
                 " (closed: history)" if case.closed_reason else "", extra={"customer": email},
             )  # fmt: skip
             if case.closed_reason:
-                detail = {"reason": case.closed_reason}
-                closed.append({"case_id": new_id, "at": utcnow(), "actor": "mailflow", "action": "resolved",
-                               "detail": detail})  # fmt: skip
+                closed.append(_event_by_mailflow(new_id, "resolve", {"reason": case.closed_reason}))
         if closed:
             self.session.execute(insert(CaseEvent), closed)
         for case in cases:
@@ -369,15 +368,7 @@ class BatchWriter:
             checks = (Draft.case_id == case.id) & (Draft.kind == "satisfaction")
             cancel_waiting(self.session, checks, f"case {case.id} reopened by <{message_id}>", utcnow())
             detail = {"contact": contact_id, "message_id": message_id, "from": entry.row["sender"]}
-            events.append(
-                {
-                    "case_id": case.id,
-                    "at": utcnow(),
-                    "actor": "mailflow",
-                    "action": "reopened",
-                    "detail": detail,
-                }
-            )
+            events.append(_event_by_mailflow(case.id, "reopen", detail))
             audit.info("%s: case %s reopened by <%s>", email, case.id, message_id, extra={"customer": email})
         if events:
             self.session.execute(insert(CaseEvent), events)
@@ -424,3 +415,14 @@ def _clamped(model: type[Any], row: dict[str, Any]) -> dict[str, Any]:
 
 
 _LENGTHS: dict[type[Any], dict[str, int]] = {}
+
+
+def _event_by_mailflow(case_id: int | None, action: str, detail: dict[str, Any]) -> dict[str, Any]:
+    """A case_events row for a move mailflow made itself, named as a person's move is (case_states)."""
+    return {
+        "case_id": case_id,
+        "at": utcnow(),
+        "actor": "mailflow",
+        "action": EVENTS[action],
+        "detail": detail,
+    }
